@@ -1,0 +1,176 @@
+"""Cases: a piece of work the council owes a customer, from first contact to closure."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from civicdesk.core.calendar import TimeUnit
+from civicdesk.core.choices import Channel, Priority
+from civicdesk.core.models import TimeStampedModel
+
+
+class CaseKind(models.TextChoices):
+    REQUEST = "request", "Service request"
+    COMPLAINT = "complaint", "Complaint"
+
+
+class CaseStatus(models.TextChoices):
+    NEW = "new", "New"
+    ASSIGNED = "assigned", "Assigned"
+    IN_PROGRESS = "in_progress", "In progress"
+    WAITING = "waiting", "Waiting for customer"
+    RESOLVED = "resolved", "Resolved"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+
+
+OPEN_STATUSES = (
+    CaseStatus.NEW,
+    CaseStatus.ASSIGNED,
+    CaseStatus.IN_PROGRESS,
+    CaseStatus.WAITING,
+    CaseStatus.REOPENED,
+)
+
+
+class ClockState(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+    PAUSED = "paused", "Paused: waiting for customer"
+    STOPPED = "stopped", "Stopped"
+    NO_TARGET = "no_target", "No charter target"
+
+
+# The clock is running in these states; the charter sweep only ever looks at them.
+RUNNING_CLOCK_STATES = (ClockState.ON_TRACK, ClockState.DUE_SOON)
+
+
+class Case(TimeStampedModel):
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="cases"
+    )
+    reference = models.CharField(max_length=9, unique=True)
+    kind = models.CharField(max_length=20, choices=CaseKind.choices, default=CaseKind.REQUEST)
+    request_type = models.ForeignKey(
+        "catalogue.RequestType", on_delete=models.PROTECT, related_name="cases"
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    status = models.CharField(max_length=20, choices=CaseStatus.choices, default=CaseStatus.NEW)
+    priority = models.CharField(max_length=20, choices=Priority.choices, default=Priority.STANDARD)
+    team = models.ForeignKey(
+        "organisations.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+    )
+    description = models.TextField(blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    location_text = models.CharField(max_length=300, blank=True)
+    opened_at = models.DateTimeField(db_index=True)
+
+    # The charter clock. The target is copied from the catalogue when the case opens, so a
+    # later change to the catalogue does not move promises already made.
+    target_amount = models.PositiveIntegerField(null=True, blank=True)
+    target_unit = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[(unit.value, unit.value.replace("_", " ")) for unit in TimeUnit],
+    )
+    target_summary = models.CharField(max_length=200, blank=True)
+    clock_started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    due_soon_at = models.DateTimeField(null=True, blank=True)
+    clock_state = models.CharField(
+        max_length=20, choices=ClockState.choices, default=ClockState.NO_TARGET
+    )
+    clock_flagged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the charter sweep last changed the clock state."
+    )
+    paused_at = models.DateTimeField(null=True, blank=True)
+
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    version = models.PositiveIntegerField(
+        default=1, help_text="Goes up with every change, so that edits cannot silently collide."
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [
+            models.Index(fields=["clock_state", "due_at"], name="case_clock_due"),
+            models.Index(fields=["clock_state", "due_soon_at"], name="case_clock_due_soon"),
+            models.Index(fields=["clock_flagged_at", "team"], name="case_clock_flagged"),
+            models.Index(fields=["organisation", "team", "status"], name="case_queue"),
+            models.Index(fields=["customer", "opened_at"], name="case_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class NoteVisibility(models.TextChoices):
+    INTERNAL = "internal", "Internal note"
+    PUBLIC = "public", "Public update"
+
+
+class CaseNote(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    visibility = models.CharField(max_length=10, choices=NoteVisibility.choices)
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_visibility_display()} on {self.case.reference}"
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    return f"cases/{instance.case.organisation_id}/{instance.case_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """A document or photo on a case, stored outside the web root under a random name."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path, max_length=300)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_label = models.CharField(max_length=120)
+    public = models.BooleanField(
+        default=True, help_text="Whether the customer can see it in their account."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,90 @@
+"""Reading cases, always through what the member of staff is allowed to see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from civicdesk.core.errors import NotFound
+from civicdesk.core.models import AuditEvent
+from civicdesk.core.references import reference_normalise
+from civicdesk.organisations.models import StaffMember
+from civicdesk.organisations.selectors import team_ids_for
+
+from .models import Case, CaseNote, ClockState, NoteVisibility
+
+
+def cases_visible_to(staff: StaffMember) -> QuerySet[Case]:
+    """Cases of the staff member's organisation; sensitive services only for the handling team."""
+    return Case.objects.filter(organisation_id=staff.organisation_id).filter(
+        Q(request_type__sensitive=False) | Q(team_id__in=team_ids_for(staff))
+    )
+
+
+def access_case(*, staff: StaffMember, reference: str) -> Case:
+    """The case with this reference if the staff member may see it.
+
+    A case they may not see is reported exactly like one that does not exist.
+    """
+    canonical = reference_normalise(reference)
+    case = (
+        cases_visible_to(staff)
+        .select_related("request_type", "customer", "team", "assigned_to", "organisation")
+        .filter(reference=canonical)
+        .first()
+        if canonical
+        else None
+    )
+    if case is None:
+        raise NotFound("There is no case with that reference.")
+    return case
+
+
+def clock_state_now(case: Case, now: datetime | None = None) -> str:
+    """The clock state as of now, whether or not the sweep has run since it changed."""
+    if case.clock_state not in (ClockState.ON_TRACK, ClockState.DUE_SOON):
+        return case.clock_state
+    now = now or timezone.now()
+    if case.due_at is not None and now >= case.due_at:
+        return ClockState.OVERDUE
+    if case.due_soon_at is not None and now >= case.due_soon_at:
+        return ClockState.DUE_SOON
+    return ClockState.ON_TRACK
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    summary: str
+    actor: str
+
+
+def case_timeline(case: Case, *, include_internal: bool) -> list[TimelineEntry]:
+    """What happened on a case, oldest first. Residents see public updates and status changes;
+    staff also see internal notes and the audit trail."""
+    entries: list[TimelineEntry] = []
+    notes: QuerySet[CaseNote] = case.notes.all()
+    if not include_internal:
+        notes = notes.filter(visibility=NoteVisibility.PUBLIC)
+    for note in notes:
+        entries.append(
+            TimelineEntry(note.created_at, note.visibility, note.body, note.author_label)
+        )
+    events = AuditEvent.objects.filter(subject_type="case", subject_id=case.pk)
+    if not include_internal:
+        events = events.filter(action__in=["opened", "status_changed"])
+    for event in events:
+        entries.append(TimelineEntry(event.at, event.action, _describe(event), event.actor_label))
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def _describe(event: AuditEvent) -> str:
+    if event.action == "status_changed":
+        return f"Status changed from {event.before.get('status')} to {event.after.get('status')}"
+    if event.action == "opened":
+        return "Case opened"
+    return event.action.replace("_", " ").capitalize()

@@ -1,0 +1,727 @@
+"""Case rules: opening, the lifecycle, assignment, notes, documents and the charter clock.
+
+Every function here is atomic: it either makes the whole change, with its audit entries and the
+notifications it causes, or raises a DomainError and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from civicdesk.catalogue.models import CharterTarget, QuestionKind, RequestKind, RequestType
+from civicdesk.catalogue.selectors import charter_target_for, request_type_get
+from civicdesk.catalogue.services import answers_validate
+from civicdesk.contacts.models import Contact, ContactOutcome, ContactReason
+from civicdesk.contacts.services import ContactDetails, contact_log
+from civicdesk.core.audit import Actor, audit_record
+from civicdesk.core.calendar import TimeUnit, local_date
+from civicdesk.core.choices import Channel, Priority
+from civicdesk.core.errors import (
+    DomainError,
+    EditConflict,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from civicdesk.core.references import reference_generate
+from civicdesk.core.text import describe_deadline
+from civicdesk.customers.models import Customer
+from civicdesk.notifications.services import notification_queue, notification_queue_to_staff
+from civicdesk.notifications.templates import STATUS_MESSAGES
+from civicdesk.organisations.models import Organisation, Role, StaffMember, Team
+
+from .documents import CheckedDocument, Upload, document_check
+from .models import (
+    RUNNING_CLOCK_STATES,
+    Attachment,
+    Case,
+    CaseKind,
+    CaseNote,
+    CaseStatus,
+    ClockState,
+    NoteVisibility,
+)
+
+logger = logging.getLogger(__name__)
+
+# Which moves the lifecycle allows. Anything else is refused with TransitionNotAllowed.
+LIFECYCLE: dict[str, frozenset[str]] = {
+    CaseStatus.NEW: frozenset(
+        {
+            CaseStatus.ASSIGNED,
+            CaseStatus.IN_PROGRESS,
+            CaseStatus.WAITING,
+            CaseStatus.RESOLVED,
+            CaseStatus.CLOSED,
+        }
+    ),
+    CaseStatus.ASSIGNED: frozenset(
+        {CaseStatus.IN_PROGRESS, CaseStatus.WAITING, CaseStatus.RESOLVED, CaseStatus.CLOSED}
+    ),
+    CaseStatus.IN_PROGRESS: frozenset(
+        {CaseStatus.ASSIGNED, CaseStatus.WAITING, CaseStatus.RESOLVED, CaseStatus.CLOSED}
+    ),
+    CaseStatus.WAITING: frozenset(
+        {CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED, CaseStatus.CLOSED}
+    ),
+    CaseStatus.RESOLVED: frozenset({CaseStatus.CLOSED, CaseStatus.REOPENED}),
+    CaseStatus.CLOSED: frozenset({CaseStatus.REOPENED}),
+    CaseStatus.REOPENED: frozenset(
+        {
+            CaseStatus.ASSIGNED,
+            CaseStatus.IN_PROGRESS,
+            CaseStatus.WAITING,
+            CaseStatus.RESOLVED,
+            CaseStatus.CLOSED,
+        }
+    ),
+}
+
+# A case is "due soon" once this share of its charter time has been used.
+DUE_SOON_SHARE = 0.8
+
+
+@dataclass
+class CaseRequest:
+    """What is needed to open a case, from any channel."""
+
+    request_type_key: str
+    channel: str
+    description: str = ""
+    answers: dict[str, Any] = field(default_factory=dict)
+    priority: str | None = None
+    customer: Customer | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    location_text: str = ""
+    documents: list[Upload] = field(default_factory=list)
+    assisted: bool = False
+
+
+def case_open(
+    *,
+    organisation: Organisation,
+    request: CaseRequest,
+    actor: Actor,
+    contact: Contact | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Open a case, acknowledge it to the customer and record the contact that raised it.
+
+    ``contact`` is an already-logged contact (an adviser's call) to attach the case to; without
+    one, the contact is recorded here. ``now`` lets imports open cases at their original time.
+    """
+    request_type = request_type_get(organisation_id=organisation.pk, key=request.request_type_key)
+    if not request_type.opens_cases:
+        raise DomainError(
+            f"{request_type.name} is information only: log a contact instead of opening a case."
+        )
+    _check_choice("channel", request.channel, Channel.values, "Select how the request came in")
+    priority = request.priority or (
+        Priority.EMERGENCY if request_type.emergency else Priority.STANDARD
+    )
+    _check_choice("priority", priority, Priority.values, "Select a priority")
+    if request.customer is not None and request.customer.organisation_id != organisation.pk:
+        raise DomainError("The customer belongs to another organisation.")
+    if request.customer is not None and request.customer.merged_into_id is not None:
+        raise DomainError("That customer record has been merged; use the surviving record.")
+    documents = [document_check(upload) for upload in request.documents]
+    answers = answers_validate(
+        request_type=request_type,
+        answers=request.answers,
+        file_names=[document.original_name for document in documents],
+    )
+    latitude, longitude, location_text = _location(request, request_type, answers)
+    now = now or timezone.now()
+    target = charter_target_for(
+        request_type=request_type, priority=priority, channel=request.channel
+    )
+
+    with transaction.atomic():
+        case = Case(
+            organisation=organisation,
+            kind=CaseKind.COMPLAINT
+            if request_type.kind == RequestKind.COMPLAINT
+            else CaseKind.REQUEST,
+            request_type=request_type,
+            customer=request.customer,
+            channel=request.channel,
+            priority=priority,
+            team=_route_team(organisation, request_type, now),
+            description=request.description.strip(),
+            answers=answers,
+            latitude=latitude,
+            longitude=longitude,
+            location_text=location_text,
+            opened_at=now,
+        )
+        _start_clock(case, target, now)
+        _save_new_case(case)
+        for document in documents:
+            _store_document(case, document, actor)
+        audit_record(
+            organisation=organisation,
+            subject_type="case",
+            subject_id=case.pk,
+            action="opened",
+            actor=actor,
+            after={"status": case.status, "team": case.team_id, "due_at": _iso(case.due_at)},
+        )
+        if contact is not None:
+            if contact.organisation_id != organisation.pk:
+                raise DomainError("That contact belongs to another organisation.")
+            Contact.objects.filter(pk=contact.pk).update(
+                case=case, outcome=ContactOutcome.CASE_CREATED, request_type=request_type
+            )
+        else:
+            contact_log(
+                organisation=organisation,
+                customer=request.customer,
+                case=case,
+                request_type=request_type,
+                handled_by=actor.saved_user,
+                details=ContactDetails(
+                    channel=request.channel,
+                    reason=(
+                        ContactReason.COMPLAINT
+                        if case.kind == CaseKind.COMPLAINT
+                        else ContactReason.NEW_REQUEST
+                    ),
+                    outcome=ContactOutcome.CASE_CREATED,
+                    started_at=now,
+                    assisted=request.assisted,
+                ),
+            )
+        if case.customer is not None:
+            notification_queue(
+                organisation=organisation,
+                customer=case.customer,
+                case=case,
+                template="case_acknowledgement",
+                context=_message_context(case, expectation=_expectation(case)),
+            )
+    return case
+
+
+def case_transition(
+    *,
+    case: Case,
+    to_status: str,
+    actor: Actor,
+    note: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Move a case through its lifecycle, run the clock accordingly and tell the customer."""
+    _check_choice("status", to_status, CaseStatus.values, "Select a status")
+    note = note.strip()
+    if to_status == CaseStatus.WAITING and not note:
+        raise ValidationFailed(
+            "Say what you need from the customer.", fields={"note": "Enter what you need"}
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case, expected_version)
+        before = {
+            "status": case.status,
+            "clock_state": case.clock_state,
+            "due_at": _iso(case.due_at),
+        }
+        if to_status not in LIFECYCLE[case.status]:
+            raise TransitionNotAllowed(
+                f"A case that is {CaseStatus(case.status).label.lower()} cannot be moved to "
+                f"{CaseStatus(to_status).label.lower()}."
+            )
+        if case.status == CaseStatus.WAITING:
+            _resume_clock(case, now)
+        if to_status == CaseStatus.WAITING:
+            _pause_clock(case, now)
+        elif to_status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+            _stop_clock(case)
+        elif to_status == CaseStatus.REOPENED:
+            _restart_clock(case, now)
+            case.resolved_at = None
+            case.closed_at = None
+        if to_status == CaseStatus.RESOLVED:
+            case.resolved_at = now
+        if to_status == CaseStatus.CLOSED:
+            case.closed_at = now
+            case.resolved_at = case.resolved_at or now
+        case.status = to_status
+        _save(case)
+        audit_record(
+            organisation=case.organisation,
+            subject_type="case",
+            subject_id=case.pk,
+            action="status_changed",
+            actor=actor,
+            before=before,
+            after={
+                "status": case.status,
+                "clock_state": case.clock_state,
+                "due_at": _iso(case.due_at),
+            },
+        )
+        if note:
+            _add_note(case, note, NoteVisibility.PUBLIC, actor)
+        if case.customer is not None:
+            notification_queue(
+                organisation=case.organisation,
+                customer=case.customer,
+                case=case,
+                template="case_status_changed",
+                context=_message_context(
+                    case, status_message=STATUS_MESSAGES[to_status], note=note
+                ),
+            )
+    return case
+
+
+def case_assign(
+    *,
+    case: Case,
+    actor: Actor,
+    team: Team | None = None,
+    officer: User | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Give a case to a team, an officer in it, or both. A new case becomes assigned."""
+    if team is None and officer is None:
+        raise ValidationFailed("Choose a team or an officer.", fields={"team": "Select a team"})
+    with transaction.atomic():
+        case = _lock(case, expected_version)
+        if team is not None and team.organisation_id != case.organisation_id:
+            raise DomainError("That team belongs to another organisation.")
+        target_team = team or case.team
+        if officer is not None:
+            staff = StaffMember.objects.filter(
+                user_id=officer.pk, organisation_id=case.organisation_id, active=True
+            ).first()
+            if staff is None:
+                raise DomainError("That person is not an active member of this council's staff.")
+            if target_team is not None and not staff.teams.filter(pk=target_team.pk).exists():
+                raise DomainError(f"That officer is not in the {target_team.name} team.")
+        before = {"team": case.team_id, "assigned_to": case.assigned_to_id, "status": case.status}
+        case.team = target_team
+        if team is not None and officer is None and team.pk != before["team"]:
+            case.assigned_to = None
+        if officer is not None:
+            case.assigned_to_id = officer.pk
+        status_changed = case.status in (CaseStatus.NEW, CaseStatus.REOPENED)
+        if status_changed:
+            case.status = CaseStatus.ASSIGNED
+        _save(case)
+        audit_record(
+            organisation=case.organisation,
+            subject_type="case",
+            subject_id=case.pk,
+            action="assigned",
+            actor=actor,
+            before=before,
+            after={"team": case.team_id, "assigned_to": case.assigned_to_id, "status": case.status},
+        )
+        if status_changed and case.customer is not None:
+            notification_queue(
+                organisation=case.organisation,
+                customer=case.customer,
+                case=case,
+                template="case_status_changed",
+                context=_message_context(
+                    case, status_message=STATUS_MESSAGES[CaseStatus.ASSIGNED], note=""
+                ),
+            )
+    return case
+
+
+def case_add_note(
+    *, case: Case, body: str, visibility: str, actor: Actor, expected_version: int | None = None
+) -> CaseNote:
+    """An internal note stays with staff; a public update is also sent to the customer."""
+    body = body.strip()
+    if not body:
+        raise ValidationFailed("Enter the note.", fields={"body": "Enter the note"})
+    _check_choice("visibility", visibility, NoteVisibility.values, "Select who can see the note")
+    with transaction.atomic():
+        case = _lock(case, expected_version)
+        note = _add_note(case, body, visibility, actor)
+        _save(case)
+        if visibility == NoteVisibility.PUBLIC and case.customer is not None:
+            notification_queue(
+                organisation=case.organisation,
+                customer=case.customer,
+                case=case,
+                template="case_public_update",
+                context=_message_context(case, note=body),
+            )
+    return note
+
+
+def case_attach(*, case: Case, upload: Upload, actor: Actor, public: bool = True) -> Attachment:
+    document = document_check(upload)
+    with transaction.atomic():
+        case = _lock(case, None)
+        attachment = _store_document(case, document, actor, public=public)
+        _save(case)
+    return attachment
+
+
+def case_link_duplicate(*, case: Case, original: Case, actor: Actor) -> Case:
+    """Mark ``case`` as a duplicate of ``original`` and close it, pointing at the original."""
+    if case.pk == original.pk:
+        raise DomainError("A case cannot be a duplicate of itself.")
+    if case.organisation_id != original.organisation_id:
+        raise DomainError("Cases of different organisations cannot be linked.")
+    while original.duplicate_of_id is not None:
+        original = Case.objects.get(pk=original.duplicate_of_id)
+        if original.pk == case.pk:
+            raise DomainError("These cases are already linked the other way round.")
+    with transaction.atomic():
+        locked = _lock(case, None)
+        locked.duplicate_of = original
+        _save(locked)
+        audit_record(
+            organisation=locked.organisation,
+            subject_type="case",
+            subject_id=locked.pk,
+            action="linked_duplicate",
+            actor=actor,
+            after={"duplicate_of": original.reference},
+        )
+        if CaseStatus.CLOSED in LIFECYCLE[locked.status]:
+            locked = case_transition(
+                case=locked,
+                to_status=CaseStatus.CLOSED,
+                actor=actor,
+                note=(
+                    f"This is the same as request {original.reference}, which we are dealing with."
+                ),
+            )
+    return locked
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    due_soon: int
+    overdue: int
+    alerts: int
+
+
+def charter_sweep(now: datetime | None = None) -> SweepResult:
+    """Flag cases whose clock has become due soon or overdue, and tell their team leads.
+
+    Two set-based UPDATEs, so the cost grows with the cases that change, not with every open
+    case. The same rules, for every service area.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        overdue = Case.objects.filter(clock_state__in=RUNNING_CLOCK_STATES, due_at__lte=now).update(
+            clock_state=ClockState.OVERDUE, clock_flagged_at=now
+        )
+        due_soon = Case.objects.filter(
+            clock_state=ClockState.ON_TRACK, due_soon_at__lte=now, due_at__gt=now
+        ).update(clock_state=ClockState.DUE_SOON, clock_flagged_at=now)
+        alerts = _alert_team_leads(now) if overdue or due_soon else 0
+    if overdue or due_soon:
+        logger.info("Charter sweep: %s overdue, %s due soon", overdue, due_soon)
+    return SweepResult(due_soon=due_soon, overdue=overdue, alerts=alerts)
+
+
+ALERT_CASE_LIST_LENGTH = 20
+
+
+def _alert_team_leads(now: datetime) -> int:
+    flagged = (
+        Case.objects.filter(clock_flagged_at=now)
+        .values("organisation_id", "team_id", "clock_state")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    by_team: dict[tuple[int, int | None], dict[str, int]] = {}
+    for row in flagged:
+        counts = by_team.setdefault((row["organisation_id"], row["team_id"]), {})
+        counts[row["clock_state"]] = row["count"]
+    sent = 0
+    for (organisation_id, team_id), counts in by_team.items():
+        organisation = Organisation.objects.get(pk=organisation_id)
+        team = Team.objects.filter(pk=team_id).first() if team_id is not None else None
+        recipients = _alert_recipients(organisation, team)
+        flagged_here = Case.objects.filter(
+            clock_flagged_at=now, organisation_id=organisation_id, team=team
+        ).order_by("due_at")
+        case_list = "\n".join(
+            f"{case.reference}: {ClockState(case.clock_state).label.lower()}, due "
+            f"{describe_deadline(case.due_at)}"
+            for case in flagged_here[:ALERT_CASE_LIST_LENGTH]
+            if case.due_at is not None
+        )
+        parts = []
+        if counts.get(ClockState.OVERDUE):
+            parts.append(f"{counts[ClockState.OVERDUE]} now overdue")
+        if counts.get(ClockState.DUE_SOON):
+            parts.append(f"{counts[ClockState.DUE_SOON]} due soon")
+        for email in recipients:
+            notification_queue_to_staff(
+                organisation=organisation,
+                email=email,
+                template="team_charter_alert",
+                context={
+                    "team": team.name if team else "Unassigned cases",
+                    "summary": "Cases: " + " and ".join(parts),
+                    "checked_at": describe_deadline(now),
+                    "case_list": case_list,
+                },
+            )
+            sent += 1
+    return sent
+
+
+def _alert_recipients(organisation: Organisation, team: Team | None) -> list[str]:
+    leads: list[str] = []
+    if team is not None:
+        leads = [
+            staff.user.email
+            for staff in team.members.filter(role=Role.TEAM_LEAD, active=True).select_related(
+                "user"
+            )
+            if staff.user.email
+        ]
+        if not leads and team.email:
+            leads = [team.email]
+    if not leads:
+        leads = [
+            staff.user.email
+            for staff in organisation.staff.filter(role=Role.MANAGER, active=True).select_related(
+                "user"
+            )
+            if staff.user.email
+        ]
+    return leads
+
+
+# The charter clock
+
+
+def _start_clock(case: Case, target: CharterTarget | None, start: datetime) -> None:
+    if target is None:
+        case.clock_state = ClockState.NO_TARGET
+        return
+    case.target_amount = target.amount
+    case.target_unit = target.unit
+    case.target_summary = target.summary
+    _restart_clock(case, start)
+
+
+def _restart_clock(case: Case, start: datetime) -> None:
+    if case.target_amount is None or not case.target_unit:
+        case.clock_state = ClockState.NO_TARGET
+        return
+    calendar = case.organisation.calendar
+    unit = TimeUnit(case.target_unit)
+    due_at = calendar.deadline(start, case.target_amount, unit)
+    allowed = calendar.elapsed(start, due_at, unit)
+    case.clock_started_at = start
+    case.due_at = due_at
+    case.due_soon_at = calendar.advance(start, allowed * DUE_SOON_SHARE, unit)
+    case.paused_at = None
+    case.clock_state = _clock_state_at(case, start)
+
+
+def _pause_clock(case: Case, now: datetime) -> None:
+    if case.due_at is None:
+        return
+    case.paused_at = now
+    case.clock_state = ClockState.PAUSED
+
+
+def _resume_clock(case: Case, now: datetime) -> None:
+    """Push the due dates back by the time the case spent waiting for the customer.
+
+    Targets in working days move by the working days the wait covered, so the case stays due
+    at close of business; other targets move by the exact time waited, in their own kind of time.
+    A due date that had already passed when the wait began stays where it was.
+    """
+    if case.due_at is None or case.paused_at is None or case.due_soon_at is None:
+        return
+    calendar = case.organisation.calendar
+    unit = TimeUnit(case.target_unit)
+    paused_at = case.paused_at
+    if unit is TimeUnit.WORKING_DAYS:
+        waited = calendar.working_days_after(local_date(paused_at), local_date(now))
+        if paused_at < case.due_at:
+            case.due_at = calendar.shift_working_days(case.due_at, waited)
+        if paused_at < case.due_soon_at:
+            case.due_soon_at = calendar.shift_working_days(case.due_soon_at, waited)
+    else:
+        if paused_at < case.due_at:
+            case.due_at = calendar.advance(
+                now, calendar.elapsed(paused_at, case.due_at, unit), unit
+            )
+        if paused_at < case.due_soon_at:
+            left = calendar.elapsed(paused_at, case.due_soon_at, unit)
+            case.due_soon_at = calendar.advance(now, left, unit)
+    case.paused_at = None
+    case.clock_state = _clock_state_at(case, now)
+
+
+def _stop_clock(case: Case) -> None:
+    case.paused_at = None
+    if case.due_at is not None:
+        case.clock_state = ClockState.STOPPED
+
+
+def _clock_state_at(case: Case, now: datetime) -> str:
+    if case.due_at is None or case.due_soon_at is None:
+        return ClockState.NO_TARGET
+    if now >= case.due_at:
+        return ClockState.OVERDUE
+    if now >= case.due_soon_at:
+        return ClockState.DUE_SOON
+    return ClockState.ON_TRACK
+
+
+# Helpers
+
+
+def _route_team(
+    organisation: Organisation, request_type: RequestType, now: datetime
+) -> Team | None:
+    """The service area's team; an emergency outside working hours goes to the on-call team."""
+    if request_type.emergency and not organisation.calendar.is_working_moment(now):
+        on_call = organisation.teams.filter(handles_out_of_hours=True).first()
+        if on_call is not None:
+            return on_call
+    return request_type.service_area.team
+
+
+def _location(
+    request: CaseRequest, request_type: RequestType, answers: dict[str, Any]
+) -> tuple[float | None, float | None, str]:
+    if (request.latitude is None) != (request.longitude is None):
+        raise ValidationFailed(
+            "Give both latitude and longitude, or neither.", fields={"location": "Incomplete"}
+        )
+    latitude, longitude, text = request.latitude, request.longitude, request.location_text.strip()
+    for question in request_type.questions.all():
+        value = answers.get(question.key)
+        if question.kind == QuestionKind.LOCATION and isinstance(value, dict):
+            latitude = latitude if latitude is not None else value.get("latitude")
+            longitude = longitude if longitude is not None else value.get("longitude")
+            text = text or value.get("description") or value.get("address") or ""
+    if latitude is not None and not -90 <= latitude <= 90:
+        raise ValidationFailed("The latitude is not on Earth.", fields={"latitude": "Out of range"})
+    if longitude is not None and not -180 <= longitude <= 180:
+        raise ValidationFailed(
+            "The longitude is not on Earth.", fields={"longitude": "Out of range"}
+        )
+    return latitude, longitude, text[:300]
+
+
+def _save_new_case(case: Case) -> None:
+    """Save with a fresh random reference, drawing again in the rare event of a clash."""
+    for _ in range(10):
+        case.reference = reference_generate()
+        try:
+            with transaction.atomic():
+                case.save()
+            return
+        except IntegrityError:
+            if not Case.objects.filter(reference=case.reference).exists():
+                raise
+    raise DomainError("Could not find a free case reference; try again.")
+
+
+def _lock(case: Case, expected_version: int | None) -> Case:
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("organisation", "request_type", "customer", "team")
+        .get(pk=case.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise EditConflict(
+            f"Someone else changed case {locked.reference} while you were working on it. "
+            "Check their changes, then try again."
+        )
+    return locked
+
+
+def _save(case: Case) -> None:
+    case.version += 1
+    case.save()
+
+
+def _add_note(case: Case, body: str, visibility: str, actor: Actor) -> CaseNote:
+    note = CaseNote.objects.create(
+        case=case,
+        visibility=visibility,
+        body=body,
+        author=actor.saved_user,
+        author_label=actor.label,
+    )
+    audit_record(
+        organisation=case.organisation,
+        subject_type="case",
+        subject_id=case.pk,
+        action="note_added",
+        actor=actor,
+        after={"visibility": visibility, "note_id": note.pk},
+    )
+    return note
+
+
+def _store_document(
+    case: Case, document: CheckedDocument, actor: Actor, *, public: bool = True
+) -> Attachment:
+    attachment = Attachment(
+        case=case,
+        original_name=document.original_name,
+        content_type=document.content_type,
+        size=len(document.content),
+        uploaded_by=actor.saved_user,
+        uploaded_label=actor.label,
+        public=public,
+    )
+    attachment.file.save(document.stored_name, ContentFile(document.content), save=False)
+    attachment.save()
+    audit_record(
+        organisation=case.organisation,
+        subject_type="case",
+        subject_id=case.pk,
+        action="document_added",
+        actor=actor,
+        after={"attachment_id": attachment.pk, "content_type": document.content_type},
+    )
+    return attachment
+
+
+def _message_context(case: Case, **extra: str) -> dict[str, str]:
+    return {
+        "council": case.organisation.name,
+        "reference": case.reference,
+        "service": case.request_type.name.lower(),
+        "note": "",
+        **extra,
+    }
+
+
+def _expectation(case: Case) -> str:
+    if case.due_at is None:
+        return "We will be in touch about what happens next."
+    what = case.target_summary or "respond"
+    return f"We aim to {what} by {describe_deadline(case.due_at)}."
+
+
+def _check_choice(name: str, value: str, allowed: list[str], message: str) -> None:
+    if value not in allowed:
+        raise ValidationFailed(message, fields={name: message})
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None

@@ -1,0 +1,158 @@
+"""The council's service catalogue: what residents can ask for, and how fast it is done."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from civicdesk.core.calendar import TimeUnit
+from civicdesk.core.choices import Channel, Priority
+from civicdesk.core.models import TimeStampedModel
+
+
+class ServiceArea(TimeStampedModel):
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="service_areas"
+    )
+    name = models.CharField(max_length=120)
+    slug = models.SlugField()
+    team = models.ForeignKey(
+        "organisations.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service_areas",
+        help_text="The team whose queue new cases in this area go to.",
+    )
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="service_area_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RequestKind(models.TextChoices):
+    REPORT = "report", "Report a problem"
+    REQUEST = "request", "Request a service"
+    APPLICATION = "application", "Apply"
+    BOOKING = "booking", "Book"
+    TRANSACTION = "transaction", "Pay or challenge"
+    COMPLAINT = "complaint", "Complaint"
+    INFORMATION = "information", "Information only"
+
+
+class ProviderTier(models.TextChoices):
+    COUNTY = "county", "County council"
+    DISTRICT = "district", "District council"
+    ANY = "any", "Any council"
+
+
+class RequestType(TimeStampedModel):
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="request_types"
+    )
+    service_area = models.ForeignKey(
+        ServiceArea, on_delete=models.PROTECT, related_name="request_types"
+    )
+    key = models.SlugField(help_text="Stable identifier, the same in every council's catalogue.")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=RequestKind.choices)
+    provider_tier = models.CharField(
+        max_length=10,
+        choices=ProviderTier.choices,
+        default=ProviderTier.ANY,
+        help_text="Which council provides it where there is a county and a district.",
+    )
+    emergency = models.BooleanField(
+        default=False,
+        help_text="Reaches the on-call team at any hour; residents should also phone.",
+    )
+    sensitive = models.BooleanField(
+        default=False, help_text="Only staff in the handling team may see these cases."
+    )
+    charter_summary = models.CharField(
+        max_length=200, blank=True, help_text="The timescale as the charter publishes it."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="request_type_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def opens_cases(self) -> bool:
+        return self.kind != RequestKind.INFORMATION
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    CHOICE = "choice", "Choice"
+    LOCATION = "location", "Location"
+    FILE = "file", "File upload"
+
+
+class Question(models.Model):
+    request_type = models.ForeignKey(
+        RequestType, on_delete=models.CASCADE, related_name="questions"
+    )
+    key = models.SlugField()
+    label = models.CharField(max_length=200, help_text="The question as the resident sees it.")
+    hint = models.CharField(max_length=300, blank=True)
+    kind = models.CharField(max_length=10, choices=QuestionKind.choices)
+    required = models.BooleanField(default=True)
+    choices = models.JSONField(default=list, blank=True, help_text="Options for a choice question.")
+    minimum = models.IntegerField(null=True, blank=True)
+    maximum = models.IntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["request_type", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request_type", "key"], name="question_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CharterTarget(models.Model):
+    """How long the council promises to take: per priority and per channel where they differ.
+
+    A blank priority or channel means "any". The most specific target wins.
+    """
+
+    request_type = models.ForeignKey(
+        RequestType, on_delete=models.CASCADE, related_name="charter_targets"
+    )
+    priority = models.CharField(max_length=20, choices=Priority.choices, blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
+    amount = models.PositiveIntegerField()
+    unit = models.CharField(
+        max_length=20,
+        choices=[(unit.value, unit.value.replace("_", " ")) for unit in TimeUnit],
+    )
+    summary = models.CharField(
+        max_length=200, blank=True, help_text="What is done by then, e.g. 'made safe'."
+    )
+
+    class Meta:
+        ordering = ["request_type", "priority", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_type", "priority", "channel"], name="charter_target_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.unit.replace('_', ' ')}"

@@ -1,0 +1,40 @@
+"""Reading the service catalogue."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from civicdesk.core.errors import NotFound
+
+from .models import CharterTarget, RequestType
+
+
+def request_type_get(*, organisation_id: int, key: str) -> RequestType:
+    request_type = (
+        RequestType.objects.select_related("service_area__team", "organisation")
+        .filter(organisation_id=organisation_id, key=key, active=True)
+        .first()
+    )
+    if request_type is None:
+        raise NotFound(f"There is no service called '{key}' in this council's catalogue.")
+    return request_type
+
+
+def request_types_for(*, organisation_id: int) -> QuerySet[RequestType]:
+    return RequestType.objects.filter(organisation_id=organisation_id, active=True).select_related(
+        "service_area"
+    )
+
+
+def charter_target_for(
+    *, request_type: RequestType, priority: str, channel: str
+) -> CharterTarget | None:
+    """The most specific target: priority and channel, then priority, then channel, then any."""
+    candidates = [
+        target
+        for target in request_type.charter_targets.all()
+        if target.priority in ("", priority) and target.channel in ("", channel)
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda t: (t.priority != "", t.channel != ""))

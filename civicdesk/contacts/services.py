@@ -1,0 +1,117 @@
+"""Recording contacts and recognising repeat contact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from civicdesk.core.choices import Channel
+from civicdesk.core.errors import DomainError, ValidationFailed
+
+from .models import AVOIDABLE_REASONS, Contact, ContactOutcome, ContactReason, Direction
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from civicdesk.cases.models import Case
+    from civicdesk.catalogue.models import RequestType
+    from civicdesk.customers.models import Customer
+    from civicdesk.organisations.models import Organisation
+
+# The same customer about the same service within this window counts as a repeat contact.
+REPEAT_WINDOW = timedelta(days=28)
+
+
+@dataclass
+class ContactDetails:
+    channel: str
+    reason: str
+    outcome: str
+    direction: str = Direction.INBOUND
+    started_at: datetime | None = None
+    duration_seconds: int | None = None
+    summary: str = ""
+    signposted_to: str = ""
+    assisted: bool = False
+
+
+def contact_log(
+    *,
+    organisation: Organisation,
+    details: ContactDetails,
+    customer: Customer | None = None,
+    case: Case | None = None,
+    request_type: RequestType | None = None,
+    handled_by: User | None = None,
+) -> Contact:
+    """Store a contact. A contact about an open case, or a chase, counts as a repeat."""
+    errors = _errors(details)
+    if errors:
+        raise ValidationFailed("There is a problem with the contact.", fields=errors)
+    for record in (customer, case, request_type):
+        if record is not None and record.organisation_id != organisation.pk:
+            raise DomainError("That record belongs to another organisation.")
+    started_at = details.started_at or timezone.now()
+    with transaction.atomic():
+        return Contact.objects.create(
+            organisation=organisation,
+            customer=customer,
+            case=case,
+            request_type=request_type or (case.request_type if case is not None else None),
+            channel=details.channel,
+            direction=details.direction,
+            handled_by=handled_by if handled_by is not None and handled_by.pk else None,
+            started_at=started_at,
+            duration_seconds=details.duration_seconds,
+            reason=details.reason,
+            outcome=details.outcome,
+            is_repeat=_is_repeat(details, customer, case, request_type, started_at),
+            assisted=details.assisted,
+            summary=details.summary.strip(),
+            signposted_to=details.signposted_to.strip(),
+        )
+
+
+def _is_repeat(
+    details: ContactDetails,
+    customer: Customer | None,
+    case: Case | None,
+    request_type: RequestType | None,
+    started_at: datetime,
+) -> bool:
+    if details.direction != Direction.INBOUND:
+        return False
+    if details.reason in AVOIDABLE_REASONS:
+        return True
+    if case is not None and details.outcome != ContactOutcome.CASE_CREATED:
+        return True
+    if customer is None or request_type is None:
+        return False
+    return Contact.objects.filter(
+        customer=customer,
+        request_type=request_type,
+        direction=Direction.INBOUND,
+        started_at__gte=started_at - REPEAT_WINDOW,
+        started_at__lt=started_at,
+    ).exists()
+
+
+def _errors(details: ContactDetails) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if details.channel not in Channel.values:
+        errors["channel"] = "Select how the customer got in touch"
+    if details.reason not in ContactReason.values:
+        errors["reason"] = "Select why the customer got in touch"
+    if details.outcome not in ContactOutcome.values:
+        errors["outcome"] = "Select the outcome of the contact"
+    if details.direction not in Direction.values:
+        errors["direction"] = "Select whether the customer contacted us or we contacted them"
+    if details.duration_seconds is not None and details.duration_seconds < 0:
+        errors["duration_seconds"] = "The length of the contact cannot be negative"
+    if details.outcome == ContactOutcome.SIGNPOSTED and not details.signposted_to.strip():
+        errors["signposted_to"] = "Enter where the customer was signposted to"
+    return errors

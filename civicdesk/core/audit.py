@@ -1,0 +1,58 @@
+"""Writing to the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from .models import AuditEvent
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from civicdesk.organisations.models import Organisation
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Whoever causes a change: a signed-in user, an API client, or the system itself."""
+
+    label: str
+    user: User | None = None
+
+    @classmethod
+    def for_user(cls, user: User) -> Actor:
+        return cls(label=user.get_full_name() or user.get_username(), user=user)
+
+    @property
+    def saved_user(self) -> User | None:
+        """The user to store as the actor, if there is one in the database."""
+        return self.user if self.user is not None and self.user.pk else None
+
+
+SYSTEM = Actor(label="system")
+
+
+def audit_record(
+    *,
+    organisation: Organisation,
+    subject_type: str,
+    subject_id: int,
+    action: str,
+    actor: Actor,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        organisation=organisation,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        action=action,
+        actor=actor.saved_user,
+        actor_label=actor.label,
+        before=before or {},
+        after=after or {},
+        at=timezone.now(),
+    )

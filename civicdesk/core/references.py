@@ -1,0 +1,52 @@
+"""Case references: random, checked, and easy to read out on the phone.
+
+A reference looks like ``K7RM-4XQD``: seven random characters and a check character drawn from
+an alphabet with the letters and digits people confuse when speaking or writing removed
+(0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V). 24 symbols to the power of 7 gives 4.6 billion references,
+so guessing one that exists is impractical and nothing reveals how many cases a council has.
+The last character is a Luhn mod N check, which catches every single mistyped character and
+every swap of two neighbouring characters, so a mis-heard reference is rejected instead of
+finding someone else's case. See docs/adr/0003-case-references.md.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+ALPHABET = "346789ACDEFGHJKMNPQRTWXY"
+RANDOM_LENGTH = 7
+_INDEX = {symbol: position for position, symbol in enumerate(ALPHABET)}
+
+
+def _check_character(body: str) -> str:
+    base = len(ALPHABET)
+    total = 0
+    factor = 2
+    for symbol in reversed(body):
+        addend = factor * _INDEX[symbol]
+        total += addend // base + addend % base
+        factor = 1 if factor == 2 else 2
+    return ALPHABET[(base - total % base) % base]
+
+
+def reference_generate() -> str:
+    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
+    return format_reference(body + _check_character(body))
+
+
+def format_reference(compact: str) -> str:
+    return f"{compact[:4]}-{compact[4:]}"
+
+
+def reference_normalise(text: str) -> str | None:
+    """Return the reference in its canonical form, or None if the text cannot be one.
+
+    Accepts what people type: lower case, spaces or no hyphen, and the look-alike characters
+    a caller might read from a handwritten note (O for 0 is not in the alphabet, so it fails).
+    """
+    compact = "".join(ch for ch in text.upper() if ch.isalnum())
+    if len(compact) != RANDOM_LENGTH + 1 or any(ch not in _INDEX for ch in compact):
+        return None
+    if _check_character(compact[:-1]) != compact[-1]:
+        return None
+    return format_reference(compact)

@@ -1,0 +1,18 @@
+"""Dates and times as a resident reads them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .calendar import LONDON
+
+
+def describe_deadline(moment: datetime) -> str:
+    """'5pm on Wednesday 25 November 2026', in UK time."""
+    local = moment.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    clock = f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+    if local.hour == 12 and local.minute == 0:
+        clock = "midday"
+    return f"{clock} on {local:%A} {local.day} {local:%B %Y}"

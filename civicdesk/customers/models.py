@@ -1,0 +1,146 @@
+"""Customers: the people and businesses a council serves, and how to reach them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from civicdesk.core.models import TimeStampedModel
+
+
+class CustomerKind(models.TextChoices):
+    PERSON = "person", "Person"
+    BUSINESS = "business", "Business"
+
+
+class PreferredChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SMS = "sms", "Text message"
+    LETTER = "letter", "Letter"
+    PHONE = "phone", "Phone call"
+
+
+class Customer(TimeStampedModel):
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="customers"
+    )
+    kind = models.CharField(max_length=10, choices=CustomerKind.choices, default="person")
+    title = models.CharField(max_length=20, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    business_name = models.CharField(max_length=200, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    address_line_1 = models.CharField(max_length=200, blank=True)
+    address_line_2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True, db_index=True)
+    uprn = models.CharField(
+        max_length=12, blank=True, help_text="Unique Property Reference Number."
+    )
+    preferred_channel = models.CharField(
+        max_length=10, choices=PreferredChannel.choices, default=PreferredChannel.EMAIL
+    )
+    search_name = models.CharField(max_length=300, db_index=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "business_name"]
+        indexes = [models.Index(fields=["organisation", "search_name"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == CustomerKind.BUSINESS:
+            return self.business_name
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def address_lines(self) -> list[str]:
+        lines = [self.address_line_1, self.address_line_2, self.town, self.postcode]
+        return [line for line in lines if line]
+
+
+class DetailKind(models.TextChoices):
+    EMAIL = "email", "Email address"
+    PHONE = "phone", "Phone number"
+
+
+class ContactDetail(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="details")
+    kind = models.CharField(max_length=10, choices=DetailKind.choices)
+    value = models.CharField(max_length=254)
+    normalised = models.CharField(max_length=254, db_index=True, editable=False)
+    label = models.CharField(max_length=40, blank=True, help_text="Mobile, home, work...")
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_mobile(self) -> bool:
+        return self.kind == DetailKind.PHONE and (
+            self.normalised.startswith("07") or self.label.lower() == "mobile"
+        )
+
+
+class SupportNeedKind(models.TextChoices):
+    HEARING = "hearing", "Deaf or hard of hearing"
+    SIGHT = "sight", "Blind or partially sighted"
+    MOBILITY = "mobility", "Mobility"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    LEARNING = "learning", "Learning disability or difficulty"
+    LANGUAGE = "language", "Needs an interpreter or translation"
+    DIGITAL = "digital", "Cannot use online services"
+    OTHER = "other", "Other"
+
+
+class SupportNeed(models.Model):
+    """A vulnerability or support need, only ever recorded with the customer's consent."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="support_needs")
+    kind = models.CharField(max_length=20, choices=SupportNeedKind.choices)
+    details = models.TextField(blank=True)
+    consent_given_at = models.DateTimeField()
+    consent_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class Relationship(models.TextChoices):
+    CARER = "carer", "Carer"
+    FAMILY = "family", "Family member"
+    ADVOCATE = "advocate", "Advocate"
+    COUNCILLOR = "councillor", "Councillor"
+    MP = "mp", "Member of Parliament"
+    SOLICITOR = "solicitor", "Solicitor"
+    LANDLORD = "landlord", "Landlord or letting agent"
+    OTHER = "other", "Other"
+
+
+class Representative(models.Model):
+    """Someone acting for a customer, with the authority they have been given."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="represented_by")
+    representative = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="represents"
+    )
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    authority = models.TextField(blank=True, help_text="What they may do and how it was given.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.representative} for {self.customer}"

@@ -1,0 +1,307 @@
+"""Writing customer records: creating, contact details, support needs, representatives, merging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from civicdesk.core.audit import Actor, audit_record
+from civicdesk.core.errors import DomainError, ValidationFailed
+from civicdesk.organisations.models import Organisation
+
+from .models import (
+    ContactDetail,
+    Customer,
+    CustomerKind,
+    DetailKind,
+    PreferredChannel,
+    Relationship,
+    Representative,
+    SupportNeed,
+    SupportNeedKind,
+)
+from .normalise import normalise_email, normalise_name, normalise_phone, normalise_postcode
+
+
+@dataclass
+class CustomerDetails:
+    """What is known about a customer when they are first recorded."""
+
+    kind: str = CustomerKind.PERSON
+    title: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    business_name: str = ""
+    date_of_birth: date | None = None
+    address_line_1: str = ""
+    address_line_2: str = ""
+    town: str = ""
+    postcode: str = ""
+    uprn: str = ""
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    preferred_channel: str = PreferredChannel.EMAIL
+
+
+def customer_create(
+    *, organisation: Organisation, details: CustomerDetails, actor: Actor
+) -> Customer:
+    errors = _details_errors(details)
+    if errors:
+        raise ValidationFailed("There is a problem with the customer's details.", fields=errors)
+    with transaction.atomic():
+        customer = Customer(
+            organisation=organisation,
+            kind=details.kind,
+            title=details.title.strip(),
+            first_name=details.first_name.strip(),
+            last_name=details.last_name.strip(),
+            business_name=details.business_name.strip(),
+            date_of_birth=details.date_of_birth,
+            address_line_1=details.address_line_1.strip(),
+            address_line_2=details.address_line_2.strip(),
+            town=details.town.strip(),
+            postcode=normalise_postcode(details.postcode) if details.postcode else "",
+            uprn=details.uprn.strip(),
+            preferred_channel=details.preferred_channel,
+        )
+        customer.search_name = customer_search_name(customer)
+        customer.save()
+        for position, email in enumerate(details.emails):
+            _add_detail(customer, DetailKind.EMAIL, email, primary=position == 0)
+        for position, phone in enumerate(details.phones):
+            _add_detail(customer, DetailKind.PHONE, phone, primary=position == 0)
+        audit_record(
+            organisation=organisation,
+            subject_type="customer",
+            subject_id=customer.pk,
+            action="created",
+            actor=actor,
+        )
+    return customer
+
+
+def customer_search_name(customer: Customer) -> str:
+    return normalise_name(customer.display_name)
+
+
+def customer_add_contact_detail(
+    *, customer: Customer, kind: str, value: str, label: str = "", actor: Actor
+) -> ContactDetail:
+    problem = _detail_error(kind, value)
+    if problem:
+        raise ValidationFailed(problem, fields={kind: problem})
+    with transaction.atomic():
+        primary = not customer.details.filter(kind=kind).exists()
+        detail = _add_detail(customer, kind, value, primary=primary, label=label)
+        audit_record(
+            organisation=customer.organisation,
+            subject_type="customer",
+            subject_id=customer.pk,
+            action="contact_detail_added",
+            actor=actor,
+            after={"kind": kind},
+        )
+    return detail
+
+
+def customer_set_preferred_channel(*, customer: Customer, channel: str, actor: Actor) -> Customer:
+    if channel not in PreferredChannel.values:
+        raise ValidationFailed(
+            "Choose how the customer wants to hear from us.", fields={"preferred_channel": channel}
+        )
+    with transaction.atomic():
+        before = customer.preferred_channel
+        customer.preferred_channel = channel
+        customer.save(update_fields=["preferred_channel", "updated_at"])
+        audit_record(
+            organisation=customer.organisation,
+            subject_type="customer",
+            subject_id=customer.pk,
+            action="preferences_changed",
+            actor=actor,
+            before={"preferred_channel": before},
+            after={"preferred_channel": channel},
+        )
+    return customer
+
+
+def customer_record_support_need(
+    *, customer: Customer, kind: str, details: str, consent_given: bool, actor: Actor
+) -> SupportNeed:
+    """Record a support need. Without the customer's consent nothing is stored."""
+    if not consent_given:
+        raise ValidationFailed(
+            "Ask the customer if they agree to us recording this before you save it.",
+            fields={"consent_given": "Confirm the customer has agreed"},
+        )
+    if kind not in SupportNeedKind.values:
+        raise ValidationFailed("Select the kind of support needed.", fields={"kind": kind})
+    with transaction.atomic():
+        need = SupportNeed.objects.create(
+            customer=customer,
+            kind=kind,
+            details=details.strip(),
+            consent_given_at=timezone.now(),
+            consent_recorded_by=actor.saved_user,
+        )
+        audit_record(
+            organisation=customer.organisation,
+            subject_type="customer",
+            subject_id=customer.pk,
+            action="support_need_recorded",
+            actor=actor,
+            after={"kind": kind},
+        )
+    return need
+
+
+def customer_add_representative(
+    *,
+    customer: Customer,
+    representative: Customer,
+    relationship: str,
+    authority: str,
+    actor: Actor,
+) -> Representative:
+    if customer.pk == representative.pk:
+        raise DomainError("A customer cannot be recorded as their own representative.")
+    if customer.organisation_id != representative.organisation_id:
+        raise DomainError("The representative must be a customer of the same organisation.")
+    if relationship not in Relationship.values:
+        raise ValidationFailed("Select the relationship.", fields={"relationship": relationship})
+    with transaction.atomic():
+        link = Representative.objects.create(
+            customer=customer,
+            representative=representative,
+            relationship=relationship,
+            authority=authority.strip(),
+        )
+        audit_record(
+            organisation=customer.organisation,
+            subject_type="customer",
+            subject_id=customer.pk,
+            action="representative_added",
+            actor=actor,
+            after={"representative_id": representative.pk, "relationship": relationship},
+        )
+    return link
+
+
+def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Customer:
+    """Fold ``duplicate`` into ``into``: every record that pointed at it moves across.
+
+    The duplicate is kept, marked as merged, so old references to it still resolve; nothing
+    about the customer's history is deleted. Contact details already on the survivor are not
+    copied twice.
+    """
+    if duplicate.pk == into.pk:
+        raise DomainError("A customer cannot be merged into themselves.")
+    if duplicate.organisation_id != into.organisation_id:
+        raise DomainError("Only customers of the same organisation can be merged.")
+    with transaction.atomic():
+        duplicate = Customer.objects.select_for_update().get(pk=duplicate.pk)
+        into = Customer.objects.select_for_update().get(pk=into.pk)
+        if duplicate.merged_into_id is not None or into.merged_into_id is not None:
+            raise DomainError("One of these customers has already been merged into another.")
+        existing = set(into.details.values_list("kind", "normalised"))
+        moved: dict[str, int] = {}
+        for detail in duplicate.details.all():
+            if (detail.kind, detail.normalised) in existing:
+                continue
+            detail.customer = into
+            detail.is_primary = False
+            detail.save(update_fields=["customer", "is_primary"])
+            moved["details"] = moved.get("details", 0) + 1
+        for relation in Customer._meta.related_objects:
+            if relation.related_model in (ContactDetail, Customer) or not relation.many_to_one:
+                continue
+            count = relation.related_model._default_manager.filter(
+                **{relation.field.name: duplicate}
+            ).update(**{relation.field.name: into})
+            if count:
+                moved[relation.related_model._meta.label_lower] = (
+                    moved.get(relation.related_model._meta.label_lower, 0) + count
+                )
+        Customer.objects.filter(merged_into=duplicate).update(merged_into=into)
+        Representative.objects.filter(customer=into, representative=into).delete()
+        for field_name in ("first_name", "last_name", "business_name", "address_line_1", "town"):
+            if not getattr(into, field_name) and getattr(duplicate, field_name):
+                setattr(into, field_name, getattr(duplicate, field_name))
+        if not into.postcode and duplicate.postcode:
+            into.postcode = duplicate.postcode
+        if into.date_of_birth is None:
+            into.date_of_birth = duplicate.date_of_birth
+        into.search_name = customer_search_name(into)
+        into.save()
+        duplicate.merged_into = into
+        duplicate.merged_at = timezone.now()
+        duplicate.save(update_fields=["merged_into", "merged_at", "updated_at"])
+        for subject, action in ((duplicate, "merged_into"), (into, "merged_from")):
+            audit_record(
+                organisation=into.organisation,
+                subject_type="customer",
+                subject_id=subject.pk,
+                action=action,
+                actor=actor,
+                before={"customer_id": duplicate.pk},
+                after={"customer_id": into.pk, "moved": moved},
+            )
+    return into
+
+
+def _add_detail(
+    customer: Customer, kind: str, value: str, *, primary: bool, label: str = ""
+) -> ContactDetail:
+    normalised = normalise_email(value) if kind == DetailKind.EMAIL else normalise_phone(value)
+    return ContactDetail.objects.create(
+        customer=customer,
+        kind=kind,
+        value=value.strip(),
+        normalised=normalised,
+        is_primary=primary,
+        label=label or ("mobile" if normalised.startswith("07") else ""),
+    )
+
+
+def _detail_error(kind: str, value: str) -> str | None:
+    if kind == DetailKind.EMAIL:
+        try:
+            validate_email(value.strip())
+        except DjangoValidationError:
+            return "Enter an email address in the correct format, like name@example.com"
+        return None
+    if kind == DetailKind.PHONE:
+        digits = normalise_phone(value).lstrip("+")
+        if not digits.isdigit() or not 10 <= len(digits) <= 15:
+            return "Enter a telephone number, like 01632 960 001 or 07700 900 982"
+        return None
+    return "Choose email address or phone number"
+
+
+def _details_errors(details: CustomerDetails) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if details.kind not in CustomerKind.values:
+        errors["kind"] = "Choose person or business"
+    elif details.kind == CustomerKind.BUSINESS and not details.business_name.strip():
+        errors["business_name"] = "Enter the name of the business"
+    elif details.kind == CustomerKind.PERSON and not (
+        details.first_name.strip() or details.last_name.strip()
+    ):
+        errors["last_name"] = "Enter the customer's name"
+    if details.preferred_channel not in PreferredChannel.values:
+        errors["preferred_channel"] = "Choose how the customer wants to hear from us"
+    for email in details.emails:
+        problem = _detail_error(DetailKind.EMAIL, email)
+        if problem:
+            errors["emails"] = problem
+    for phone in details.phones:
+        problem = _detail_error(DetailKind.PHONE, phone)
+        if problem:
+            errors["phones"] = problem
+    return errors

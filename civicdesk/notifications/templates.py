@@ -1,0 +1,77 @@
+"""The words of every notification, in plain English.
+
+Placeholders are filled from the context the caller passes; a missing one is a programming
+error and fails loudly in tests rather than sending a message with a gap in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    subject: str
+    body: str
+    sms: str
+
+
+TEMPLATES: dict[str, MessageTemplate] = {
+    "case_acknowledgement": MessageTemplate(
+        subject="We have received your request: {reference}",
+        body=(
+            "Thank you for contacting {council}.\n\n"
+            "We have received your request: {service}.\n"
+            "Your reference is {reference}. Quote it if you contact us about this.\n\n"
+            "{expectation}\n\n"
+            "We will let you know when there is news."
+        ),
+        sms=(
+            "{council}: we have received your request ({service}). Ref {reference}. {expectation}"
+        ),
+    ),
+    "case_status_changed": MessageTemplate(
+        subject="Update on your request {reference}",
+        body=(
+            "Your request about {service} (reference {reference}) has been updated.\n\n"
+            "{status_message}\n\n"
+            "{note}"
+        ),
+        sms="{council}: update on ref {reference} ({service}). {status_message}",
+    ),
+    "case_public_update": MessageTemplate(
+        subject="Update on your request {reference}",
+        body=(
+            "There is an update on your request about {service} (reference {reference}).\n\n{note}"
+        ),
+        sms="{council}: update on ref {reference}: {note}",
+    ),
+    "team_charter_alert": MessageTemplate(
+        subject="{team}: {summary}",
+        body=(
+            "The charter check at {checked_at} found cases in the {team} queue that need "
+            "attention.\n\n{summary}\n\n{case_list}"
+        ),
+        sms="{team}: {summary}",
+    ),
+}
+
+STATUS_MESSAGES = {
+    "assigned": "We have passed it to the team who will deal with it.",
+    "in_progress": "We are working on it now.",
+    "waiting": "We need more information from you before we can carry on.",
+    "resolved": (
+        "We have dealt with it. If the problem is not fixed, tell us and we will reopen it."
+    ),
+    "closed": "We have closed it.",
+    "reopened": "We have reopened it and will look at it again.",
+}
+
+
+def render(template_key: str, context: dict[str, str]) -> tuple[str, str, str]:
+    """Subject, email or letter body, and text message for a template."""
+    template = TEMPLATES[template_key]
+    subject = template.subject.format_map(context)
+    body = template.body.format_map(context).strip()
+    sms = " ".join(template.sms.format_map(context).split())
+    return subject, body, sms

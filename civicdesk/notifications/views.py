@@ -1,0 +1,47 @@
+"""GOV.UK Notify delivery receipts (callbacks)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from civicdesk.core.errors import DomainError, NotFound
+
+from .services import notification_record_receipt
+
+
+@csrf_exempt
+@require_POST
+def notify_receipt(request: HttpRequest) -> JsonResponse:
+    """Notify posts {reference, status, completed_at, ...} with the bearer token we gave it."""
+    expected = settings.NOTIFY_CALLBACK_TOKEN
+    supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not expected or not hmac.compare_digest(supplied.encode(), expected.encode()):
+        return JsonResponse(
+            {"code": "not_authorised", "message": "Bad callback token."}, status=401
+        )
+    try:
+        payload = json.loads(request.body)
+        reference = str(payload["reference"] or "")
+        status = str(payload["status"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse(
+            {"code": "bad_receipt", "message": "Expected JSON with reference and status."},
+            status=400,
+        )
+    completed = parse_datetime(str(payload.get("completed_at") or "")) if payload else None
+    try:
+        message = notification_record_receipt(
+            reference=reference, provider_status=status, at=completed
+        )
+    except NotFound as problem:
+        return JsonResponse({"code": problem.code, "message": problem.message}, status=404)
+    except DomainError as problem:
+        return JsonResponse({"code": problem.code, "message": problem.message}, status=400)
+    return JsonResponse({"id": message.pk, "status": message.status})

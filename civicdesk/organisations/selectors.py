@@ -1,0 +1,71 @@
+"""Reading organisations, teams and staff, and where a place falls."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from shapely import Point, prepared
+from shapely.geometry import shape
+from shapely.prepared import PreparedGeometry
+
+from civicdesk.core.errors import NotPermitted
+
+from .models import Organisation, Role, StaffMember, Team
+
+
+def staff_for_user(user: AbstractBaseUser | AnonymousUser) -> StaffMember:
+    """The active staff record of a signed-in user, or NotPermitted."""
+    if not user.is_authenticated:
+        raise NotPermitted("Sign in as a member of staff to do this.")
+    staff = (
+        StaffMember.objects.select_related("organisation")
+        .filter(user_id=user.pk, active=True)
+        .first()
+    )
+    if staff is None:
+        raise NotPermitted("This account is not an active member of staff.")
+    return staff
+
+
+def team_ids_for(staff: StaffMember) -> set[int]:
+    return set(staff.teams.values_list("id", flat=True))
+
+
+def team_leads(team: Team) -> QuerySet[StaffMember]:
+    return team.members.filter(role=Role.TEAM_LEAD, active=True).select_related("user")
+
+
+_prepared_boundaries: dict[int, tuple[str, PreparedGeometry]] = {}
+
+
+def _prepared_boundary(organisation: Organisation) -> PreparedGeometry:
+    """The boundary as a prepared polygon, rebuilt only when the organisation changes."""
+    version = organisation.updated_at.isoformat()
+    cached = _prepared_boundaries.get(organisation.pk)
+    if cached is None or cached[0] != version:
+        cached = (version, prepared.prep(shape(organisation.boundary)))
+        _prepared_boundaries[organisation.pk] = cached
+    return cached[1]
+
+
+def contains_point(organisation: Organisation, *, longitude: float, latitude: float) -> bool:
+    if not organisation.boundary:
+        return False
+    return bool(_prepared_boundary(organisation).covers(Point(longitude, latitude)))
+
+
+def organisations_at(*, longitude: float, latitude: float) -> list[Organisation]:
+    """Every organisation whose boundary holds the point (two in a two-tier area)."""
+    return [
+        organisation
+        for organisation in Organisation.objects.exclude(boundary=None)
+        if contains_point(organisation, longitude=longitude, latitude=latitude)
+    ]
+
+
+def organisation_providing(*, tier: str, longitude: float, latitude: float) -> Organisation | None:
+    """The council that delivers a service of ``tier`` at a place, or None outside them all."""
+    for organisation in organisations_at(longitude=longitude, latitude=latitude):
+        if organisation.provides(tier):
+            return organisation
+    return None

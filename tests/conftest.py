@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from civicdesk.core.audit import Actor
+from civicdesk.core.calendar import LONDON
+from civicdesk.customers.models import Customer
+from civicdesk.customers.services import CustomerDetails, customer_create
+from civicdesk.organisations.models import Organisation, Role, StaffMember
+
+from . import factories
+
+
+@pytest.fixture
+def council() -> Organisation:
+    return factories.OrganisationFactory(name="Wrekin Council", slug="wrekin")
+
+
+@pytest.fixture
+def missed_bin(council: Organisation):
+    """A request type like the demo's: a choice question and a 2 working day target."""
+    request_type = factories.RequestTypeFactory(
+        organisation=council, key="missed-bin", name="Report a missed bin collection"
+    )
+    factories.QuestionFactory(
+        request_type=request_type,
+        key="bin",
+        label="Which bin was missed?",
+        kind="choice",
+        choices=["General waste", "Recycling", "Garden waste"],
+    )
+    factories.CharterTargetFactory(
+        request_type=request_type, amount=2, unit="working_days", summary="collect your bin"
+    )
+    return request_type
+
+
+@pytest.fixture
+def officer(council: Organisation, missed_bin) -> StaffMember:
+    return factories.StaffFactory(
+        organisation=council, role=Role.OFFICER, teams=[missed_bin.service_area.team]
+    )
+
+
+@pytest.fixture
+def actor(officer: StaffMember) -> Actor:
+    return Actor.for_user(officer.user)
+
+
+@pytest.fixture
+def resident(council: Organisation, actor: Actor) -> Customer:
+    return customer_create(
+        organisation=council,
+        details=CustomerDetails(
+            first_name="Ann",
+            last_name="Smith",
+            emails=["ann.smith@example.com"],
+            phones=["07700 900123"],
+            address_line_1="4 Holyhead Road",
+            town="Wellington",
+            postcode="tf1 1aa",
+        ),
+        actor=actor,
+    )
+
+
+def london(*args: int) -> datetime:
+    return datetime(*args, tzinfo=LONDON)  # type: ignore[misc]

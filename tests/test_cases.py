@@ -1,0 +1,254 @@
+"""Opening and working cases through the case services."""
+
+from __future__ import annotations
+
+import pytest
+
+from civicdesk.cases.models import Case, CaseStatus, ClockState
+from civicdesk.cases.services import (
+    CaseRequest,
+    case_add_note,
+    case_assign,
+    case_link_duplicate,
+    case_open,
+    case_transition,
+)
+from civicdesk.contacts.models import Contact
+from civicdesk.core.audit import Actor
+from civicdesk.core.errors import (
+    DomainError,
+    EditConflict,
+    NotFound,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from civicdesk.core.models import AuditEvent
+from civicdesk.core.references import reference_normalise
+from civicdesk.notifications.models import OutboxMessage
+
+from . import factories
+from .conftest import london
+
+pytestmark = pytest.mark.django_db
+
+
+def open_missed_bin(council, resident, actor, **overrides) -> Case:
+    request = CaseRequest(
+        request_type_key="missed-bin",
+        channel=overrides.pop("channel", "web"),
+        customer=resident,
+        answers=overrides.pop("answers", {"bin": "Recycling"}),
+        **overrides,
+    )
+    return case_open(
+        organisation=council, request=request, actor=actor, now=london(2026, 11, 23, 10)
+    )
+
+
+def test_opening_a_case_acknowledges_it_with_reference_and_due_date(
+    council, missed_bin, resident, actor
+):
+    case = open_missed_bin(council, resident, actor)
+
+    assert reference_normalise(case.reference) == case.reference
+    assert case.status == CaseStatus.NEW
+    assert case.team == missed_bin.service_area.team
+    # Monday 10:00 plus 2 working days is close of business on Wednesday.
+    assert case.due_at == london(2026, 11, 25, 17)
+    assert case.clock_state == ClockState.ON_TRACK
+    message = OutboxMessage.objects.get(case=case)
+    assert message.channel == "email"
+    assert message.recipient == "ann.smith@example.com"
+    assert case.reference in message.subject
+    assert "by 5pm on Wednesday 25 November 2026" in message.body
+    contact = Contact.objects.get(case=case)
+    assert (contact.channel, contact.outcome, contact.customer) == ("web", "case_created", resident)
+
+
+def test_unknown_request_type_is_refused_and_nothing_is_written(
+    council, missed_bin, resident, actor
+):
+    with pytest.raises(NotFound, match="no service called 'missed-bins'"):
+        case_open(
+            organisation=council,
+            request=CaseRequest(request_type_key="missed-bins", channel="web", customer=resident),
+            actor=actor,
+        )
+    assert Case.objects.count() == 0
+    assert OutboxMessage.objects.count() == 0
+    assert Contact.objects.count() == 0
+
+
+def test_answers_that_fail_validation_are_refused_with_a_message_per_question(
+    council, missed_bin, resident, actor
+):
+    with pytest.raises(ValidationFailed) as refused:
+        open_missed_bin(council, resident, actor, answers={"bin": "Blue", "colour": "red"})
+    assert refused.value.fields == {
+        "colour": "'colour' is not a question for report a missed bin collection",
+        "bin": "Choose one of the listed options for which bin was missed",
+    }
+    assert Case.objects.count() == 0
+
+
+def test_missing_required_answer_says_what_to_do(council, missed_bin, resident, actor):
+    with pytest.raises(ValidationFailed) as refused:
+        open_missed_bin(council, resident, actor, answers={})
+    assert refused.value.fields == {"bin": "Select which bin was missed"}
+
+
+def test_the_lifecycle_refuses_a_move_it_does_not_allow(council, missed_bin, resident, actor):
+    case = open_missed_bin(council, resident, actor)
+    with pytest.raises(
+        TransitionNotAllowed, match="A case that is new cannot be moved to reopened"
+    ):
+        case_transition(case=case, to_status=CaseStatus.REOPENED, actor=actor)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NEW
+    assert not AuditEvent.objects.filter(subject_id=case.pk, action="status_changed").exists()
+
+
+def test_every_status_change_is_audited_and_the_customer_told(council, missed_bin, resident, actor):
+    case = open_missed_bin(council, resident, actor)
+    case = case_transition(
+        case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, now=london(2026, 11, 23, 11)
+    )
+    case = case_transition(
+        case=case,
+        to_status=CaseStatus.RESOLVED,
+        actor=actor,
+        note="We collected your recycling this morning.",
+        now=london(2026, 11, 24, 9),
+    )
+
+    event = AuditEvent.objects.filter(subject_id=case.pk, action="status_changed").last()
+    assert event is not None
+    assert (event.before["status"], event.after["status"]) == ("in_progress", "resolved")
+    assert event.actor_label == actor.label
+    assert case.clock_state == ClockState.STOPPED
+    assert case.resolved_at == london(2026, 11, 24, 9)
+    last = OutboxMessage.objects.filter(case=case).order_by("id").last()
+    assert last is not None
+    assert "We collected your recycling this morning." in last.body
+
+
+def test_waiting_for_the_customer_pauses_the_clock(council, missed_bin, resident, actor):
+    case = open_missed_bin(council, resident, actor)
+    case = case_transition(
+        case=case,
+        to_status=CaseStatus.WAITING,
+        actor=actor,
+        note="Which side of the road is your bin on?",
+        now=london(2026, 11, 23, 12),
+    )
+    assert case.clock_state == ClockState.PAUSED
+    # The customer answers on Thursday: three working days of waiting push Wednesday to Monday.
+    case = case_transition(
+        case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, now=london(2026, 11, 26, 9, 30)
+    )
+    assert case.due_at == london(2026, 11, 30, 17)
+    assert case.clock_state == ClockState.ON_TRACK
+
+
+def test_waiting_needs_a_note_saying_what_is_needed(council, missed_bin, resident, actor):
+    case = open_missed_bin(council, resident, actor)
+    with pytest.raises(ValidationFailed):
+        case_transition(case=case, to_status=CaseStatus.WAITING, actor=actor)
+
+
+def test_reopening_starts_a_fresh_charter_window(council, missed_bin, resident, actor):
+    case = open_missed_bin(council, resident, actor)
+    case = case_transition(
+        case=case, to_status=CaseStatus.RESOLVED, actor=actor, now=london(2026, 11, 24, 10)
+    )
+    case = case_transition(
+        case=case, to_status=CaseStatus.REOPENED, actor=actor, now=london(2026, 11, 27, 10)
+    )
+    assert case.due_at == london(2026, 12, 1, 17)
+    assert case.resolved_at is None
+    assert case.clock_state == ClockState.ON_TRACK
+
+
+def test_a_stale_edit_is_refused_instead_of_overwriting(council, missed_bin, resident, actor):
+    case = open_missed_bin(council, resident, actor)
+    seen_version = case.version
+    case_add_note(case=case, body="Crew informed", visibility="internal", actor=actor)
+    with pytest.raises(EditConflict, match="Someone else changed case"):
+        case_transition(
+            case=case,
+            to_status=CaseStatus.IN_PROGRESS,
+            actor=actor,
+            expected_version=seen_version,
+        )
+
+
+def test_internal_notes_do_not_reach_the_customer_but_public_updates_do(
+    council, missed_bin, resident, actor
+):
+    case = open_missed_bin(council, resident, actor)
+    before = OutboxMessage.objects.count()
+    case_add_note(case=case, body="Driver says bin was blocked", visibility="internal", actor=actor)
+    assert OutboxMessage.objects.count() == before
+    case_add_note(
+        case=case, body="The crew will return tomorrow.", visibility="public", actor=actor
+    )
+    assert OutboxMessage.objects.count() == before + 1
+    assert "The crew will return tomorrow." in OutboxMessage.objects.latest("id").body
+
+
+def test_assigning_to_an_officer_outside_the_team_is_refused(council, missed_bin, resident, actor):
+    case = open_missed_bin(council, resident, actor)
+    outsider = factories.StaffFactory(
+        organisation=council, teams=[factories.TeamFactory(organisation=council)]
+    )
+    with pytest.raises(DomainError, match="not in the"):
+        case_assign(case=case, officer=outsider.user, actor=actor)
+    member = factories.StaffFactory(organisation=council, teams=[missed_bin.service_area.team])
+    case = case_assign(case=case, officer=member.user, actor=actor)
+    assert case.assigned_to == member.user
+    assert case.status == CaseStatus.ASSIGNED
+
+
+def test_a_duplicate_is_linked_to_the_original_and_closed(council, missed_bin, resident, actor):
+    original = open_missed_bin(council, resident, actor)
+    duplicate = open_missed_bin(council, resident, actor)
+    with pytest.raises(DomainError, match="itself"):
+        case_link_duplicate(case=original, original=original, actor=actor)
+    duplicate = case_link_duplicate(case=duplicate, original=original, actor=actor)
+    assert duplicate.duplicate_of == original
+    assert duplicate.status == CaseStatus.CLOSED
+    with pytest.raises(DomainError, match="other way round"):
+        case_link_duplicate(case=original, original=duplicate, actor=actor)
+
+
+def test_information_services_do_not_open_cases(council, actor):
+    factories.RequestTypeFactory(organisation=council, key="bin-day", kind="information")
+    with pytest.raises(DomainError, match="information only"):
+        case_open(
+            organisation=council,
+            request=CaseRequest(request_type_key="bin-day", channel="phone"),
+            actor=actor,
+        )
+
+
+def test_emergency_out_of_hours_goes_to_the_on_call_team(council, actor):
+    on_call = factories.TeamFactory(organisation=council, handles_out_of_hours=True)
+    fallen_tree = factories.RequestTypeFactory(
+        organisation=council, key="fallen-tree", emergency=True
+    )
+    saturday_night = london(2026, 11, 28, 23)
+    case = case_open(
+        organisation=council,
+        request=CaseRequest(request_type_key="fallen-tree", channel="phone"),
+        actor=Actor(label="Out-of-hours line"),
+        now=saturday_night,
+    )
+    assert case.team == on_call
+    assert case.priority == "emergency"
+    weekday = case_open(
+        organisation=council,
+        request=CaseRequest(request_type_key="fallen-tree", channel="phone"),
+        actor=Actor(label="Contact centre"),
+        now=london(2026, 11, 30, 11),
+    )
+    assert weekday.team == fallen_tree.service_area.team
