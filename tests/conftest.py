@@ -13,6 +13,13 @@ from civicdesk.organisations.models import Organisation, Role, StaffMember
 from . import factories
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # WhiteNoise expects the collected static directory to exist.
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+
 @pytest.fixture
 def council() -> Organisation:
     return factories.OrganisationFactory(name="Wrekin Council", slug="wrekin")

@@ -24,7 +24,7 @@ def normalise_phone(value: str) -> str:
 
 
 def looks_like_phone(value: str) -> bool:
-    return bool(re.fullmatch(r"[+\d][\d\s().-]{5,}", value.strip()))
+    return bool(re.fullmatch(r"[+(\d][\d\s().-]{5,}", value.strip()))
 
 
 def normalise_postcode(value: str) -> str:

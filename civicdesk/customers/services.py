@@ -219,7 +219,7 @@ def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Cust
             detail.save(update_fields=["customer", "is_primary"])
             moved["details"] = moved.get("details", 0) + 1
         for relation in Customer._meta.related_objects:
-            if relation.related_model in (ContactDetail, Customer) or not relation.many_to_one:
+            if relation.related_model in (ContactDetail, Customer) or not relation.one_to_many:
                 continue
             count = relation.related_model._default_manager.filter(
                 **{relation.field.name: duplicate}

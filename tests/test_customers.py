@@ -1,0 +1,193 @@
+"""Recording, finding and merging customers."""
+
+from __future__ import annotations
+
+import pytest
+
+from civicdesk.cases.models import Case
+from civicdesk.cases.services import CaseRequest, case_open
+from civicdesk.contacts.models import Contact
+from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
+from civicdesk.core.models import AuditEvent
+from civicdesk.customers.models import Customer, SupportNeed
+from civicdesk.customers.selectors import access_customer, customer_duplicates, customer_search
+from civicdesk.customers.services import (
+    CustomerDetails,
+    customer_add_contact_detail,
+    customer_add_representative,
+    customer_create,
+    customer_merge,
+    customer_record_support_need,
+)
+from civicdesk.notifications.models import OutboxMessage
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def make(council, actor, **details) -> Customer:
+    return customer_create(organisation=council, details=CustomerDetails(**details), actor=actor)
+
+
+def search(council, text: str) -> list[Customer]:
+    return customer_search(organisation_id=council.pk, query=text)
+
+
+def test_a_customer_needs_a_name_and_valid_contact_details(council, actor):
+    with pytest.raises(ValidationFailed) as refused:
+        make(council, actor, emails=["not-an-email"], phones=["12"])
+    assert refused.value.fields == {
+        "last_name": "Enter the customer's name",
+        "emails": "Enter an email address in the correct format, like name@example.com",
+        "phones": "Enter a telephone number, like 01632 960 001 or 07700 900 982",
+    }
+    with pytest.raises(ValidationFailed, match="customer's details"):
+        make(council, actor, kind="business")
+    assert Customer.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["07700 900123", "+44 7700 900123", "07700900123", "(07700) 900-123", "0044 7700 900123"],
+)
+def test_find_by_phone_in_any_format(council, resident, query):
+    assert search(council, query) == [resident]
+
+
+def test_find_by_email_name_postcode_address_and_case_reference(
+    council, missed_bin, resident, actor
+):
+    other = make(council, actor, first_name="Annabel", last_name="Jones", postcode="TF2 6AB")
+    assert search(council, "ANN.SMITH@example.com ") == [resident]
+    assert search(council, "smith ann") == [resident]
+    assert set(search(council, "ann")) == {resident, other}
+    assert search(council, "tf11aa") == [resident]
+    assert search(council, "holyhead road") == [resident]
+    case = case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key="missed-bin",
+            channel="phone",
+            customer=resident,
+            answers={"bin": "Recycling"},
+        ),
+        actor=actor,
+    )
+    assert search(council, case.reference.lower().replace("-", " ")) == [resident]
+    assert search(council, "") == []
+
+
+def test_search_never_crosses_into_another_organisation(council, resident, actor):
+    elsewhere = factories.OrganisationFactory()
+    make(elsewhere, actor, first_name="Ann", last_name="Smith", emails=["ann.smith@example.com"])
+    assert search(council, "ann.smith@example.com") == [resident]
+
+
+def test_likely_duplicates_share_a_detail_or_name_and_postcode(council, resident, actor):
+    same_email = make(
+        council, actor, first_name="A", last_name="Smith", emails=["Ann.Smith@Example.com"]
+    )
+    same_name_place = make(council, actor, first_name="Ann", last_name="Smith", postcode="TF1 1AA")
+    make(council, actor, first_name="Ann", last_name="Smith", postcode="SY1 1AA")
+    assert customer_duplicates(customer=resident) == [same_email, same_name_place]
+
+
+def test_merging_moves_all_history_and_keeps_the_old_record_pointing_on(
+    council, missed_bin, resident, actor
+):
+    duplicate = make(
+        council,
+        actor,
+        first_name="Ann",
+        last_name="Smith",
+        emails=["ann.smith@example.com", "ann@work.example"],
+    )
+    case = case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key="missed-bin",
+            channel="web",
+            customer=duplicate,
+            answers={"bin": "Recycling"},
+        ),
+        actor=actor,
+    )
+    customer_record_support_need(
+        customer=duplicate, kind="hearing", details="Prefers text", consent_given=True, actor=actor
+    )
+
+    survivor = customer_merge(duplicate=duplicate, into=resident, actor=actor)
+
+    assert Case.objects.get(pk=case.pk).customer == survivor
+    assert Contact.objects.filter(customer=survivor, case=case).exists()
+    assert OutboxMessage.objects.filter(case=case, customer=survivor).exists()
+    assert SupportNeed.objects.get().customer == survivor
+    emails = sorted(survivor.details.filter(kind="email").values_list("normalised", flat=True))
+    assert emails == ["ann.smith@example.com", "ann@work.example"]
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into == survivor
+    assert search(council, "ann@work.example") == [survivor]
+    staff = factories.StaffFactory(organisation=council)
+    assert access_customer(staff=staff, customer_id=duplicate.pk) == survivor
+    trail = AuditEvent.objects.filter(subject_type="customer", action__startswith="merged")
+    assert {event.subject_id for event in trail} == {duplicate.pk, survivor.pk}
+
+
+def test_merge_refuses_nonsense_and_changes_nothing(council, resident, actor):
+    with pytest.raises(DomainError, match="into themselves"):
+        customer_merge(duplicate=resident, into=resident, actor=actor)
+    stranger = make(factories.OrganisationFactory(), actor, first_name="Ann", last_name="Smith")
+    with pytest.raises(DomainError, match="same organisation"):
+        customer_merge(duplicate=stranger, into=resident, actor=actor)
+    twin = make(council, actor, first_name="Ann", last_name="Smith")
+    customer_merge(duplicate=twin, into=resident, actor=actor)
+    with pytest.raises(DomainError, match="already been merged"):
+        customer_merge(duplicate=twin, into=resident, actor=actor)
+
+
+def test_support_needs_are_only_recorded_with_consent(resident, actor):
+    with pytest.raises(ValidationFailed, match="agree"):
+        customer_record_support_need(
+            customer=resident, kind="sight", details="Large print", consent_given=False, actor=actor
+        )
+    assert not SupportNeed.objects.exists()
+    need = customer_record_support_need(
+        customer=resident, kind="sight", details="Large print", consent_given=True, actor=actor
+    )
+    assert need.consent_recorded_by == actor.user
+
+
+def test_representatives(council, resident, actor):
+    with pytest.raises(DomainError, match="own representative"):
+        customer_add_representative(
+            customer=resident,
+            representative=resident,
+            relationship="carer",
+            authority="",
+            actor=actor,
+        )
+    daughter = make(council, actor, first_name="Beth", last_name="Smith")
+    link = customer_add_representative(
+        customer=resident,
+        representative=daughter,
+        relationship="family",
+        authority="Verbal consent given by phone",
+        actor=actor,
+    )
+    assert list(resident.represented_by.all()) == [link]
+
+
+def test_adding_a_contact_detail_validates_and_normalises(resident, actor):
+    with pytest.raises(ValidationFailed):
+        customer_add_contact_detail(customer=resident, kind="email", value="nope", actor=actor)
+    detail = customer_add_contact_detail(
+        customer=resident, kind="phone", value="+44 (0)1952 380000", actor=actor
+    )
+    assert detail.normalised == "01952380000"
+
+
+def test_another_councils_customer_is_not_found(council, resident):
+    outsider = factories.StaffFactory()
+    with pytest.raises(NotFound):
+        access_customer(staff=outsider, customer_id=resident.pk)
