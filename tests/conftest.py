@@ -20,6 +20,17 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 
+@pytest.fixture(autouse=True)
+def uploads_in_a_temporary_directory(settings, tmp_path) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "uploads"), "base_url": None},
+        },
+    }
+
+
 @pytest.fixture
 def council() -> Organisation:
     return factories.OrganisationFactory(name="Wrekin Council", slug="wrekin")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from civicdesk.cases.models import Case, CaseStatus, ClockState
+from civicdesk.cases.selectors import case_timeline
 from civicdesk.cases.services import (
     CaseRequest,
     case_add_note,
@@ -252,3 +253,37 @@ def test_emergency_out_of_hours_goes_to_the_on_call_team(council, actor):
         now=london(2026, 11, 30, 11),
     )
     assert weekday.team == fallen_tree.service_area.team
+
+
+def test_the_residents_timeline_leaves_out_internal_notes(council, missed_bin, resident, actor):
+    case = open_missed_bin(council, resident, actor)
+    case_add_note(
+        case=case, body="Crew says the lane was blocked", visibility="internal", actor=actor
+    )
+    case_add_note(case=case, body="We will come back on Friday.", visibility="public", actor=actor)
+
+    public = [entry.summary for entry in case_timeline(case, include_internal=False)]
+    staff = [entry.summary for entry in case_timeline(case, include_internal=True)]
+
+    assert "We will come back on Friday." in public
+    assert "Crew says the lane was blocked" not in public
+    assert "Crew says the lane was blocked" in staff
+    assert public[0] == "Case opened"
+
+
+def test_documents_are_checked_by_content_not_by_name(council, missed_bin, resident, actor):
+    from civicdesk.cases.documents import Upload
+    from civicdesk.cases.services import case_attach
+
+    case = open_missed_bin(council, resident, actor)
+    with pytest.raises(ValidationFailed, match="not a PDF, JPG or PNG"):
+        case_attach(case=case, upload=Upload("photo.jpg", b"MZ\x90\x00 not an image"), actor=actor)
+    photo = case_attach(
+        case=case,
+        upload=Upload("../../bin photo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
+        actor=actor,
+    )
+    assert (photo.original_name, photo.content_type) == ("bin photo.png", "image/png")
+    assert photo.file.name.startswith(f"cases/{council.pk}/{case.pk}/")
+    assert "bin photo" not in photo.file.name
+    assert photo.file.read().startswith(b"\x89PNG")
