@@ -12,6 +12,7 @@ from civicdesk.cases.services import (
     case_assign,
     case_link_duplicate,
     case_open,
+    case_set_priority,
     case_transition,
 )
 from civicdesk.contacts.models import Contact
@@ -287,3 +288,32 @@ def test_documents_are_checked_by_content_not_by_name(council, missed_bin, resid
     assert photo.file.name.startswith(f"cases/{council.pk}/{case.pk}/")
     assert "bin photo" not in photo.file.name
     assert photo.file.read().startswith(b"\x89PNG")
+
+
+def test_raising_the_priority_brings_the_due_date_forward_from_when_it_was_reported(council, actor):
+    pothole = factories.RequestTypeFactory(organisation=council, key="pothole")
+    factories.CharterTargetFactory(request_type=pothole, amount=10, unit="working_days")
+    factories.CharterTargetFactory(
+        request_type=pothole, priority="emergency", amount=24, unit="calendar_hours"
+    )
+    case = case_open(
+        organisation=council,
+        request=CaseRequest(request_type_key="pothole", channel="phone"),
+        actor=actor,
+        now=london(2026, 11, 23, 10),
+    )
+    assert case.due_at == london(2026, 12, 7, 17)
+    with pytest.raises(ValidationFailed):
+        case_set_priority(case=case, priority="emergency", actor=actor, reason=" ")
+    case = case_set_priority(
+        case=case,
+        priority="emergency",
+        actor=actor,
+        reason="Caller says a cyclist has already come off",
+        now=london(2026, 11, 23, 11),
+    )
+    assert case.due_at == london(2026, 11, 24, 10)
+    assert case.clock_state == ClockState.ON_TRACK
+    event = AuditEvent.objects.get(subject_id=case.pk, action="priority_changed")
+    assert event.before["priority"] == "standard"
+    assert event.after["reason"] == "Caller says a cyclist has already come off"

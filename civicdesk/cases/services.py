@@ -364,6 +364,55 @@ def case_add_note(
     return note
 
 
+def case_set_priority(
+    *,
+    case: Case,
+    priority: str,
+    actor: Actor,
+    reason: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Change a case's priority; its charter target and due dates follow the new priority.
+
+    The new target counts from when the clock first started, so a case raised to emergency at
+    once falls due by the emergency timescale from when it was reported.
+    """
+    _check_choice("priority", priority, Priority.values, "Select a priority")
+    if not reason.strip():
+        raise ValidationFailed(
+            "Say why the priority changed.", fields={"reason": "Enter the reason"}
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case, expected_version)
+        if not case.is_open:
+            raise TransitionNotAllowed("The priority of a finished case cannot change.")
+        before = {"priority": case.priority, "due_at": _iso(case.due_at)}
+        case.priority = priority
+        target = charter_target_for(
+            request_type=case.request_type, priority=priority, channel=case.channel
+        )
+        paused_at = case.paused_at
+        _start_clock(case, target, case.clock_started_at or case.opened_at)
+        if paused_at is not None and case.due_at is not None:
+            case.paused_at = paused_at
+            case.clock_state = ClockState.PAUSED
+        elif case.due_at is not None:
+            case.clock_state = clock_state_at(case, now)
+        _save(case)
+        audit_record(
+            organisation=case.organisation,
+            subject_type="case",
+            subject_id=case.pk,
+            action="priority_changed",
+            actor=actor,
+            before=before,
+            after={"priority": priority, "due_at": _iso(case.due_at), "reason": reason.strip()},
+        )
+    return case
+
+
 def case_attach(*, case: Case, upload: Upload, actor: Actor, public: bool = True) -> Attachment:
     document = document_check(upload)
     with transaction.atomic():
@@ -511,6 +560,8 @@ def _alert_recipients(organisation: Organisation, team: Team | None) -> list[str
 
 def _start_clock(case: Case, target: CharterTarget | None, start: datetime) -> None:
     if target is None:
+        case.target_amount, case.target_unit, case.target_summary = None, "", ""
+        case.due_at = case.due_soon_at = case.paused_at = None
         case.clock_state = ClockState.NO_TARGET
         return
     case.target_amount = target.amount
@@ -519,19 +570,29 @@ def _start_clock(case: Case, target: CharterTarget | None, start: datetime) -> N
     _restart_clock(case, start)
 
 
+def charter_deadlines(
+    *, organisation: Organisation, amount: int, unit: TimeUnit, start: datetime
+) -> tuple[datetime, datetime]:
+    """When a charter clock started at ``start`` falls due, and when it becomes due soon."""
+    calendar = organisation.calendar
+    due_at = calendar.deadline(start, amount, unit)
+    allowed = calendar.elapsed(start, due_at, unit)
+    return due_at, calendar.advance(start, allowed * DUE_SOON_SHARE, unit)
+
+
 def _restart_clock(case: Case, start: datetime) -> None:
     if case.target_amount is None or not case.target_unit:
         case.clock_state = ClockState.NO_TARGET
         return
-    calendar = case.organisation.calendar
-    unit = TimeUnit(case.target_unit)
-    due_at = calendar.deadline(start, case.target_amount, unit)
-    allowed = calendar.elapsed(start, due_at, unit)
     case.clock_started_at = start
-    case.due_at = due_at
-    case.due_soon_at = calendar.advance(start, allowed * DUE_SOON_SHARE, unit)
+    case.due_at, case.due_soon_at = charter_deadlines(
+        organisation=case.organisation,
+        amount=case.target_amount,
+        unit=TimeUnit(case.target_unit),
+        start=start,
+    )
     case.paused_at = None
-    case.clock_state = _clock_state_at(case, start)
+    case.clock_state = clock_state_at(case, start)
 
 
 def _pause_clock(case: Case, now: datetime) -> None:
@@ -568,7 +629,7 @@ def _resume_clock(case: Case, now: datetime) -> None:
             left = calendar.elapsed(paused_at, case.due_soon_at, unit)
             case.due_soon_at = calendar.advance(now, left, unit)
     case.paused_at = None
-    case.clock_state = _clock_state_at(case, now)
+    case.clock_state = clock_state_at(case, now)
 
 
 def _stop_clock(case: Case) -> None:
@@ -577,7 +638,8 @@ def _stop_clock(case: Case) -> None:
         case.clock_state = ClockState.STOPPED
 
 
-def _clock_state_at(case: Case, now: datetime) -> str:
+def clock_state_at(case: Case, now: datetime) -> str:
+    """Where a running clock stands at ``now``: on track, due soon or overdue."""
     if case.due_at is None or case.due_soon_at is None:
         return ClockState.NO_TARGET
     if now >= case.due_at:
