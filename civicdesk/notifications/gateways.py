@@ -11,13 +11,13 @@ with that reference already exists, so that a retry does not send the message tw
 
 from __future__ import annotations
 
+import smtplib
+from email.utils import parseaddr
 from typing import Protocol
 
-import requests
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.message import make_msgid
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
@@ -62,9 +62,8 @@ class SmtpGateway:
     def send(self, message: OutboxMessage) -> str:
         if message.channel != MessageChannel.EMAIL:
             return OutboxOnlyGateway().send(message)
-        # A stable Message-ID: a retry after a crash is recognisable as the same message.
-        message_id = make_msgid(idstring=message.provider_reference, domain="civicdesk.invalid")
         from_email = message.organisation.email_from or settings.DEFAULT_FROM_EMAIL
+        message_id = stable_message_id(message, from_email)
         email = EmailMessage(
             subject=message.subject,
             body=message.body,
@@ -75,11 +74,38 @@ class SmtpGateway:
         )
         try:
             email.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as problem:
+            # The exception names the refused addresses: only the codes go any further.
+            codes = sorted({code for code, _ in problem.recipients.values()})
+            raise _smtp_failure("The mail server refused the recipient", codes) from None
+        except smtplib.SMTPResponseException as problem:
+            raise _smtp_failure(
+                "The mail server refused the message", [problem.smtp_code]
+            ) from None
         except (OSError, TimeoutError) as problem:
             raise TemporaryFailure(
-                f"The mail server did not accept the message: {problem}"
+                f"Could not reach the mail server ({type(problem).__name__})."
             ) from None
         return message_id
+
+
+def stable_message_id(message: OutboxMessage, from_email: str) -> str:
+    """The same Message-ID on every attempt, so a copy sent again is recognisably the same.
+
+    It is made from the outbox reference and the sender's domain, which is the council's own,
+    so that it is unique beyond this installation too.
+    """
+    _, address = parseaddr(from_email)
+    domain = address.rpartition("@")[2] or "civicdesk.invalid"
+    return f"<{message.provider_reference}@{domain}>"
+
+
+def _smtp_failure(what: str, codes: list[int]) -> Exception:
+    """SMTP 5xx replies are final; anything else may work later."""
+    listed = ", ".join(str(code) for code in codes)
+    if codes and all(500 <= code < 600 for code in codes):
+        return PermanentFailure(f"{what} ({listed}).")
+    return TemporaryFailure(f"{what} for now ({listed}).")
 
 
 class NotifyGateway:
@@ -100,13 +126,14 @@ class NotifyGateway:
                     return earlier
             response = self._send(message, reference)
         except APIError as problem:
+            # The client turns timeouts and refused connections into errors with status 503.
             if problem.status_code in (400, 403):
                 raise PermanentFailure(
-                    f"Notify refused the message ({problem.status_code})."
+                    f"Notify refused the message ({problem.status_code}{_error_names(problem)})."
                 ) from None
-            raise TemporaryFailure(f"Notify is unavailable ({problem.status_code}).") from None
-        except requests.RequestException:
-            raise TemporaryFailure("Could not reach Notify.") from None
+            raise TemporaryFailure(
+                f"Notify did not confirm the message ({problem.status_code})."
+            ) from None
         return str(response["id"])
 
     def _already_sent(self, reference: str) -> str | None:
@@ -138,8 +165,25 @@ class NotifyGateway:
         )
 
 
-def gateway_for_settings() -> Gateway:
-    name = settings.NOTIFICATION_GATEWAY
+def _error_names(problem: APIError) -> str:
+    """Notify's error names (ValidationError, AuthError...).
+
+    Never its messages: they can quote what was sent.
+    """
+    errors = problem.message
+    if not isinstance(errors, list):
+        return ""
+    names = [str(error.get("error")) for error in errors if isinstance(error, dict)]
+    names = [name for name in dict.fromkeys(names) if name.isidentifier()]
+    return f": {', '.join(names)}" if names else ""
+
+
+GATEWAYS = ("notify", "smtp", "outbox")
+
+
+def gateway_for_settings(name: str | None = None) -> Gateway:
+    """The gateway named, or the one NOTIFICATION_GATEWAY names."""
+    name = name or settings.NOTIFICATION_GATEWAY
     if name == "notify":
         return NotifyGateway()
     if name == "smtp":

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hmac
 import json
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -30,12 +32,15 @@ def notify_receipt(request: HttpRequest) -> JsonResponse:
         payload = json.loads(request.body)
         reference = str(payload["reference"] or "")
         status = str(payload["status"])
+        completed = _receipt_time(payload.get("completed_at"))
     except (ValueError, KeyError, TypeError):
         return JsonResponse(
-            {"code": "bad_receipt", "message": "Expected JSON with reference and status."},
+            {
+                "code": "bad_receipt",
+                "message": "Expected JSON with reference, status and an ISO 8601 completed_at.",
+            },
             status=400,
         )
-    completed = parse_datetime(str(payload.get("completed_at") or "")) if payload else None
     try:
         message = notification_record_receipt(
             reference=reference, provider_status=status, at=completed
@@ -45,3 +50,13 @@ def notify_receipt(request: HttpRequest) -> JsonResponse:
     except DomainError as problem:
         return JsonResponse({"code": problem.code, "message": problem.message}, status=400)
     return JsonResponse({"id": message.pk, "status": message.status})
+
+
+def _receipt_time(value: object) -> datetime | None:
+    """Notify's completed_at, in UTC when it names no zone; ValueError when it is no time."""
+    if value is None or value == "":
+        return None
+    at = parse_datetime(str(value))
+    if at is None:
+        raise ValueError("completed_at is not a date and time")
+    return at if timezone.is_aware(at) else timezone.make_aware(at, UTC)

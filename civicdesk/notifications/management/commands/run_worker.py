@@ -2,6 +2,7 @@
 
 python manage.py run_worker            # run until stopped
 python manage.py run_worker --once     # one pass, then exit (for cron or tests)
+python manage.py run_worker --gateway notify --poll 0.1   # override the configured gateway
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 from django.utils.module_loading import import_string
 
-from civicdesk.notifications.gateways import gateway_for_settings
+from civicdesk.notifications.gateways import GATEWAYS, gateway_for_settings
 from civicdesk.notifications.worker import outbox_run_once
 
 logger = logging.getLogger("civicdesk.worker")
@@ -30,15 +31,21 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="One pass, then exit.")
         parser.add_argument("--poll", type=float, default=1.0, help="Seconds between passes.")
         parser.add_argument("--batch", type=int, default=50)
+        parser.add_argument(
+            "--gateway",
+            choices=GATEWAYS,
+            help="Deliver through this gateway instead of NOTIFICATION_GATEWAY.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stopping = False
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        gateway = gateway_for_settings()
+        gateway_name = options["gateway"] or settings.NOTIFICATION_GATEWAY
+        gateway = gateway_for_settings(gateway_name)
         jobs = [(import_string(path), seconds) for path, seconds in settings.PERIODIC_JOBS]
         next_run = [0.0 for _ in jobs]
-        logger.info("Worker started (gateway %s)", settings.NOTIFICATION_GATEWAY)
+        logger.info("Worker started (gateway %s)", gateway_name)
         while not self.stopping:
             close_old_connections()
             for index, (job, seconds) in enumerate(jobs):
