@@ -35,7 +35,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	mkdir -p bench/results
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python bench/charter_sweep.py
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python bench/charter_sweep.py $(BENCH_ARGS)
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:
