@@ -15,6 +15,7 @@ class MessageStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
+    KEPT = "kept", "Kept in the outbox for staff: not sent to the customer"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
     NOT_SENT = "not_sent", "Not sent: no way to reach the customer"

@@ -149,9 +149,11 @@ def _record_temporary_failure(message: OutboxMessage, problem: str) -> None:
 
 def _record_sent(message: OutboxMessage, gateway: str, provider_id: str) -> None:
     still_sending = Q(status=MessageStatus.SENDING)
+    # Without a provider the message stays with staff; it must not look as if it went out.
+    outcome = MessageStatus.KEPT if gateway == "outbox" else MessageStatus.SENT
     OutboxMessage.objects.filter(pk=message.pk, lease_token=message.lease_token).update(
         # A receipt that came in first has already said delivered or failed: keep what it said.
-        status=Case(When(still_sending, then=Value(MessageStatus.SENT)), default=F("status")),
+        status=Case(When(still_sending, then=Value(outcome)), default=F("status")),
         last_error=Case(When(still_sending, then=Value("")), default=F("last_error")),
         sent_at=timezone.now(),
         gateway=gateway,
