@@ -191,3 +191,18 @@ def test_another_councils_customer_is_not_found(council, resident):
     outsider = factories.StaffFactory()
     with pytest.raises(NotFound):
         access_customer(staff=outsider, customer_id=resident.pk)
+
+
+@pytest.mark.parametrize(
+    ("number", "mobile"),
+    [
+        ("07700 900123", True),
+        ("+44 7911 123456", True),
+        ("070 1234 5678", False),
+        ("07623 123456", False),
+        ("01952 380000", False),
+    ],
+)
+def test_only_real_uk_mobiles_are_used_for_text_messages(resident, actor, number, mobile):
+    detail = customer_add_contact_detail(customer=resident, kind="phone", value=number, actor=actor)
+    assert detail.is_mobile is mobile

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 
 from civicdesk.core.models import TimeStampedModel
+
+UK_MOBILE = re.compile(r"07[1-57-9]\d{8}")
 
 
 class CustomerKind(models.TextChoices):
@@ -87,9 +91,13 @@ class ContactDetail(models.Model):
 
     @property
     def is_mobile(self) -> bool:
-        return self.kind == DetailKind.PHONE and (
-            self.normalised.startswith("07") or self.label.lower() == "mobile"
-        )
+        """A number that can receive text messages: a UK mobile, or one staff marked "mobile".
+
+        070 (personal numbers) and 076 (pagers) start with 07 but are not mobiles.
+        """
+        if self.kind != DetailKind.PHONE:
+            return False
+        return bool(UK_MOBILE.fullmatch(self.normalised)) or self.label.lower() == "mobile"
 
 
 class SupportNeedKind(models.TextChoices):

@@ -15,6 +15,7 @@ from civicdesk.core.errors import DomainError, ValidationFailed
 from civicdesk.organisations.models import Organisation
 
 from .models import (
+    UK_MOBILE,
     ContactDetail,
     Customer,
     CustomerKind,
@@ -265,7 +266,7 @@ def _add_detail(
         value=value.strip(),
         normalised=normalised,
         is_primary=primary,
-        label=label or ("mobile" if normalised.startswith("07") else ""),
+        label=label or ("mobile" if UK_MOBILE.fullmatch(normalised) else ""),
     )
 
 
