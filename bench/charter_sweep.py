@@ -679,8 +679,8 @@ def describe_deadline_sql(moment: str) -> str:
 
 ALERTS_SQL = f"""
 WITH flagged AS (
-    SELECT organisation_id, team_id, clock_state, due_at, reference,
-           row_number() OVER (PARTITION BY organisation_id, team_id ORDER BY due_at) AS place
+    SELECT id, organisation_id, team_id, clock_state, due_at, reference,
+           row_number() OVER (PARTITION BY organisation_id, team_id ORDER BY due_at, id) AS place
     FROM cases_case
     WHERE clock_flagged_at = %(now)s
 ),
@@ -697,7 +697,7 @@ per_team AS (
                f.reference || ': '
                || CASE f.clock_state WHEN 'due_soon' THEN 'due soon' ELSE f.clock_state END
                || ', due ' || {describe_deadline_sql("f.due_at")},
-               E'\\n' ORDER BY f.due_at
+               E'\\n' ORDER BY f.due_at, f.id
            ) FILTER (WHERE f.place <= {{list_length}} AND f.due_at IS NOT NULL) AS case_list
     FROM flagged AS f
     LEFT JOIN organisations_team AS team ON team.id = f.team_id

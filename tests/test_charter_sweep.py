@@ -105,3 +105,27 @@ def test_the_clock_state_shown_is_current_even_before_the_sweep_runs(council, re
     assert clock_state_now(case, london(2026, 11, 23, 10)) == ClockState.ON_TRACK
     assert clock_state_now(case, london(2026, 11, 25, 16)) == ClockState.DUE_SOON
     assert clock_state_now(case, london(2026, 11, 25, 17)) == ClockState.OVERDUE
+
+
+def test_each_team_hears_only_about_its_own_cases_and_managers_cover_teams_without_leads(
+    council, resident, actor, team_lead
+):
+    from civicdesk.cases.services import case_assign
+
+    other_team = factories.TeamFactory(organisation=council, email="")
+    manager = factories.StaffFactory(
+        organisation=council, role=Role.MANAGER, user__email="manager@council.example"
+    )
+    ours = open_at(council, resident, actor, london(2026, 11, 23, 9))
+    theirs = open_at(council, resident, actor, london(2026, 11, 23, 9))
+    case_assign(case=theirs, team=other_team, actor=actor)
+
+    result = charter_sweep(london(2026, 11, 30, 9))
+
+    assert (result.overdue, result.alerts) == (2, 2)
+    by_recipient = {alert.recipient: alert for alert in alerts()}
+    assert set(by_recipient) == {team_lead.user.email, manager.user.email}
+    assert ours.reference in by_recipient[team_lead.user.email].body
+    assert theirs.reference not in by_recipient[team_lead.user.email].body
+    assert theirs.reference in by_recipient[manager.user.email].body
+    assert other_team.name in by_recipient[manager.user.email].subject

@@ -7,6 +7,7 @@ notifications it causes, or raises a DomainError and changes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,7 +15,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from civicdesk.catalogue.models import CharterTarget, QuestionKind, RequestKind, RequestType
@@ -487,72 +489,109 @@ ALERT_CASE_LIST_LENGTH = 20
 
 
 def _alert_team_leads(now: datetime) -> int:
-    flagged = (
+    """One email per recipient per team with cases flagged at ``now``: a handful of queries
+    whatever the number of teams, so the sweep stays cheap when it runs every few minutes."""
+    counts: dict[tuple[int, int | None], dict[str, int]] = {}
+    for row in (
         Case.objects.filter(clock_flagged_at=now)
         .values("organisation_id", "team_id", "clock_state")
         .annotate(count=Count("id"))
         .order_by()
-    )
-    by_team: dict[tuple[int, int | None], dict[str, int]] = {}
-    for row in flagged:
-        counts = by_team.setdefault((row["organisation_id"], row["team_id"]), {})
-        counts[row["clock_state"]] = row["count"]
+    ):
+        counts.setdefault((row["organisation_id"], row["team_id"]), {})[row["clock_state"]] = row[
+            "count"
+        ]
+    case_lists = _flagged_case_lists(now)
+    organisations = Organisation.objects.in_bulk({organisation for organisation, _ in counts})
+    teams = Team.objects.in_bulk({team for _, team in counts if team is not None})
+    recipients = _alert_recipients(organisations.values(), teams.values())
+    checked_at = describe_deadline(now)
     sent = 0
-    for (organisation_id, team_id), counts in by_team.items():
-        organisation = Organisation.objects.get(pk=organisation_id)
-        team = Team.objects.filter(pk=team_id).first() if team_id is not None else None
-        recipients = _alert_recipients(organisation, team)
-        flagged_here = Case.objects.filter(
-            clock_flagged_at=now, organisation_id=organisation_id, team=team
-        ).order_by("due_at")
-        case_list = "\n".join(
-            f"{case.reference}: {ClockState(case.clock_state).label.lower()}, due "
-            f"{describe_deadline(case.due_at)}"
-            for case in flagged_here[:ALERT_CASE_LIST_LENGTH]
-            if case.due_at is not None
-        )
+    for (organisation_id, team_id), by_state in counts.items():
+        team = teams.get(team_id) if team_id is not None else None
         parts = []
-        if counts.get(ClockState.OVERDUE):
-            parts.append(f"{counts[ClockState.OVERDUE]} now overdue")
-        if counts.get(ClockState.DUE_SOON):
-            parts.append(f"{counts[ClockState.DUE_SOON]} due soon")
-        for email in recipients:
+        if by_state.get(ClockState.OVERDUE):
+            parts.append(f"{by_state[ClockState.OVERDUE]} now overdue")
+        if by_state.get(ClockState.DUE_SOON):
+            parts.append(f"{by_state[ClockState.DUE_SOON]} due soon")
+        sent += len(
             notification_queue_to_staff(
-                organisation=organisation,
-                email=email,
+                organisation=organisations[organisation_id],
+                emails=recipients(organisation_id, team_id),
                 template="team_charter_alert",
                 context={
                     "team": team.name if team else "Unassigned cases",
                     "summary": "Cases: " + " and ".join(parts),
-                    "checked_at": describe_deadline(now),
-                    "case_list": case_list,
+                    "checked_at": checked_at,
+                    "case_list": "\n".join(case_lists.get((organisation_id, team_id), [])),
                 },
             )
-            sent += 1
+        )
     return sent
 
 
-def _alert_recipients(organisation: Organisation, team: Team | None) -> list[str]:
-    leads: list[str] = []
-    if team is not None:
-        leads = [
-            staff.user.email
-            for staff in team.members.filter(role=Role.TEAM_LEAD, active=True).select_related(
-                "user"
-            )
-            if staff.user.email
-        ]
-        if not leads and team.email:
-            leads = [team.email]
-    if not leads:
-        leads = [
-            staff.user.email
-            for staff in organisation.staff.filter(role=Role.MANAGER, active=True).select_related(
-                "user"
-            )
-            if staff.user.email
-        ]
-    return leads
+def _flagged_case_lists(now: datetime) -> dict[tuple[int, int | None], list[str]]:
+    """The first cases flagged at ``now`` in each team, soonest due first."""
+    place = Window(
+        RowNumber(),
+        partition_by=[F("organisation_id"), F("team_id")],
+        order_by=[F("due_at").asc(), F("id").asc()],
+    )
+    rows = (
+        Case.objects.filter(clock_flagged_at=now, due_at__isnull=False)
+        .annotate(place=place)
+        .filter(place__lte=ALERT_CASE_LIST_LENGTH)
+        .order_by("organisation_id", "team_id", "due_at", "id")
+        .values_list("organisation_id", "team_id", "reference", "clock_state", "due_at")
+    )
+    lists: dict[tuple[int, int | None], list[str]] = {}
+    for organisation_id, team_id, reference, clock_state, due_at in rows:
+        if due_at is None:
+            continue
+        lists.setdefault((organisation_id, team_id), []).append(
+            f"{reference}: {ClockState(clock_state).label.lower()}, due {describe_deadline(due_at)}"
+        )
+    return lists
+
+
+def _alert_recipients(
+    organisations: Iterable[Organisation], teams: Iterable[Team]
+) -> Callable[[int, int | None], list[str]]:
+    """Who hears about a team's cases: its active team leads, else the team's inbox, else the
+    organisation's active managers."""
+    team_by_id = {team.pk: team for team in teams}
+    leads: dict[int, list[str]] = {}
+    for team_id, email in (
+        StaffMember.teams.through.objects.filter(
+            team_id__in=team_by_id,
+            staffmember__role=Role.TEAM_LEAD,
+            staffmember__active=True,
+        )
+        .exclude(staffmember__user__email="")
+        .order_by("staffmember_id")
+        .values_list("team_id", "staffmember__user__email")
+    ):
+        leads.setdefault(team_id, []).append(email)
+    managers: dict[int, list[str]] = {}
+    for organisation_id, email in (
+        StaffMember.objects.filter(
+            organisation__in=list(organisations), role=Role.MANAGER, active=True
+        )
+        .exclude(user__email="")
+        .order_by("id")
+        .values_list("organisation_id", "user__email")
+    ):
+        managers.setdefault(organisation_id, []).append(email)
+
+    def recipients(organisation_id: int, team_id: int | None) -> list[str]:
+        if team_id is not None:
+            if leads.get(team_id):
+                return leads[team_id]
+            if team_by_id[team_id].email:
+                return [team_by_id[team_id].email]
+        return managers.get(organisation_id, [])
+
+    return recipients
 
 
 # The charter clock

@@ -68,18 +68,23 @@ def notification_queue(
 
 
 def notification_queue_to_staff(
-    *, organisation: Organisation, email: str, template: str, context: dict[str, str]
-) -> OutboxMessage:
+    *, organisation: Organisation, emails: list[str], template: str, context: dict[str, str]
+) -> list[OutboxMessage]:
+    """The same email to each member of staff in ``emails``, written to the outbox at once."""
     subject, body, _ = render(template, context)
-    return OutboxMessage.objects.create(
-        organisation=organisation,
-        template=template,
-        channel=MessageChannel.EMAIL,
-        recipient=email,
-        subject=subject,
-        body=body,
-        next_attempt_at=timezone.now(),
-        max_attempts=settings.NOTIFICATION_MAX_ATTEMPTS,
+    now = timezone.now()
+    return OutboxMessage.objects.bulk_create(
+        OutboxMessage(
+            organisation=organisation,
+            template=template,
+            channel=MessageChannel.EMAIL,
+            recipient=email,
+            subject=subject,
+            body=body,
+            next_attempt_at=now,
+            max_attempts=settings.NOTIFICATION_MAX_ATTEMPTS,
+        )
+        for email in emails
     )
 
 
