@@ -1,0 +1,363 @@
+"""Importing a council's service catalogue: the shared CSV plus the structure it cannot hold.
+
+The CSV (``data/service-catalogue.csv``) names every service, its area, kind, tier and the
+charter timescale as the charter publishes it. The questions each service asks and the charter
+targets the clock runs on come from a spec, keyed by the same service key. Importing is
+idempotent: service areas are matched by slug, request types by key, questions by key and
+targets by priority and channel, so running it again updates records in place. Questions and
+targets the spec no longer lists are removed; request types missing from the rows are left alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import KW_ONLY, asdict, dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from civicdesk.core.audit import SYSTEM, Actor, audit_record
+from civicdesk.core.calendar import TimeUnit
+from civicdesk.core.choices import Channel, Priority
+from civicdesk.core.errors import ValidationFailed
+from civicdesk.organisations.models import Organisation, Team
+
+from .models import (
+    CharterTarget,
+    ProviderTier,
+    Question,
+    QuestionKind,
+    RequestKind,
+    RequestType,
+    ServiceArea,
+)
+
+CATALOGUE_CSV = Path(__file__).resolve().parent / "data" / "service-catalogue.csv"
+REQUIRED_COLUMNS = ("key", "name", "service_area", "kind")
+_KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0", ""}
+_UNITS = [unit.value for unit in TimeUnit]
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    key: str
+    label: str
+    kind: str
+    _: KW_ONLY
+    required: bool = True
+    hint: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A charter target. ``summary`` reads after "We aim to", e.g. "collect your bin"."""
+
+    amount: int
+    unit: str
+    summary: str
+    _: KW_ONLY
+    priority: str = ""
+    channel: str = ""
+
+
+@dataclass(frozen=True)
+class RequestTypeSpec:
+    questions: tuple[QuestionSpec, ...] = ()
+    targets: tuple[TargetSpec, ...] = ()
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    service_areas: int
+    request_types_created: int
+    request_types_updated: int
+    questions: int
+    targets: int
+
+
+def catalogue_rows_read(path: Path = CATALOGUE_CSV) -> list[dict[str, str]]:
+    """The rows of a catalogue CSV, as column name -> text."""
+    with path.open(encoding="utf-8", newline="") as source:
+        return [dict(row) for row in csv.DictReader(source)]
+
+
+def catalogue_import(
+    *,
+    organisation: Organisation,
+    rows: Iterable[Mapping[str, str]],
+    spec: Mapping[str, RequestTypeSpec],
+    teams: Mapping[str, Team] | None = None,
+    actor: Actor = SYSTEM,
+) -> ImportResult:
+    """Create or update an organisation's catalogue from CSV rows and a spec for every row.
+
+    ``teams`` maps a service area's name (as in the CSV) to the team whose queue its cases go
+    to; areas it does not name keep the team they have. Raises ValidationFailed, and changes
+    nothing, if any row, question or target is not valid.
+    """
+    table = [dict(row) for row in rows]
+    teams = teams or {}
+    problems = _problems(organisation, table, spec, teams)
+    if problems:
+        first_field, first = next(iter(problems.items()))
+        count = len(problems)
+        raise ValidationFailed(
+            f"The catalogue cannot be imported: {count} problem{'s' if count > 1 else ''}, "
+            f"the first in {first_field}: {first}.",
+            fields=problems,
+        )
+    with transaction.atomic():
+        areas = _service_areas_sync(organisation, table, teams)
+        existing = {
+            request_type.key: request_type
+            for request_type in RequestType.objects.filter(
+                organisation=organisation
+            ).prefetch_related("questions", "charter_targets")
+        }
+        created = updated = questions = targets = 0
+        for row in table:
+            key = row["key"].strip()
+            request_type, is_new = _request_type_sync(
+                organisation, row, spec[key], areas, existing.get(key)
+            )
+            created += is_new
+            updated += not is_new
+            questions += _questions_sync(request_type, spec[key].questions, is_new)
+            targets += _targets_sync(request_type, spec[key].targets, is_new)
+        result = ImportResult(
+            service_areas=len(areas),
+            request_types_created=created,
+            request_types_updated=updated,
+            questions=questions,
+            targets=targets,
+        )
+        audit_record(
+            organisation=organisation,
+            subject_type="organisation",
+            subject_id=organisation.pk,
+            action="catalogue_imported",
+            actor=actor,
+            after=asdict(result),
+        )
+    return result
+
+
+# Validation
+
+
+def _problems(
+    organisation: Organisation,
+    rows: list[dict[str, str]],
+    spec: Mapping[str, RequestTypeSpec],
+    teams: Mapping[str, Team],
+) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=1):
+        key = (row.get("key") or "").strip()
+        where = key or f"row {number}"
+        for column in REQUIRED_COLUMNS:
+            if not (row.get(column) or "").strip():
+                problems[f"{where}.{column}"] = f"the {column.replace('_', ' ')} is missing"
+        if not key:
+            continue
+        if not _KEY.match(key):
+            problems[key] = "a key must be lower-case letters, digits and hyphens"
+        if key in seen:
+            problems[key] = "the key appears more than once"
+        seen.add(key)
+        problems.update(_row_problems(key, row))
+        if key not in spec:
+            problems[f"{key}.spec"] = "there are no questions or charter targets for it"
+        else:
+            problems.update(_spec_problems(key, spec[key]))
+    for key in spec:
+        if key not in seen:
+            problems[key] = "the spec describes a service that is not in the catalogue"
+    for area, team in teams.items():
+        if team.organisation_id != organisation.pk:
+            problems[f"teams.{area}"] = f"the {team.name} team belongs to another organisation"
+    return problems
+
+
+def _row_problems(key: str, row: dict[str, str]) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    kind = (row.get("kind") or "").strip()
+    if kind and kind not in RequestKind.values:
+        problems[f"{key}.kind"] = (
+            f"'{kind}' is not a kind of request ({_listed(RequestKind.values)})"
+        )
+    tier = (row.get("provider_tier") or "").strip()
+    if tier and tier not in ProviderTier.values:
+        problems[f"{key}.provider_tier"] = (
+            f"'{tier}' is not a provider tier ({_listed(ProviderTier.values)})"
+        )
+    emergency = (row.get("emergency") or "").strip().lower()
+    if emergency not in _YES | _NO:
+        problems[f"{key}.emergency"] = f"'{emergency}' must be yes or no"
+    return problems
+
+
+def _spec_problems(key: str, spec: RequestTypeSpec) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    question_keys: set[str] = set()
+    for question in spec.questions:
+        where = f"{key}.questions.{question.key}"
+        if not _KEY.match(question.key) or question.key in question_keys:
+            problems[where] = "each question needs its own key of letters, digits and hyphens"
+        question_keys.add(question.key)
+        if question.kind not in QuestionKind.values:
+            problems[where] = (
+                f"'{question.kind}' is not a kind of question ({_listed(QuestionKind.values)})"
+            )
+        elif question.kind == QuestionKind.CHOICE and not question.choices:
+            problems[where] = "a choice question needs its choices"
+        if (
+            question.minimum is not None
+            and question.maximum is not None
+            and question.minimum > question.maximum
+        ):
+            problems[where] = "the minimum is more than the maximum"
+    scopes: set[tuple[str, str]] = set()
+    for target in spec.targets:
+        where = f"{key}.targets.{target.priority or 'any'}.{target.channel or 'any'}"
+        if (target.priority, target.channel) in scopes:
+            problems[where] = "there are two targets for the same priority and channel"
+        scopes.add((target.priority, target.channel))
+        problems.update(_target_problems(where, target))
+    return problems
+
+
+def _target_problems(where: str, target: TargetSpec) -> dict[str, str]:
+    if target.unit not in _UNITS:
+        return {where: f"'{target.unit}' is not a unit of time ({_listed(_UNITS)})"}
+    if target.amount < 0:
+        return {where: "a target cannot be negative"}
+    if target.priority and target.priority not in Priority.values:
+        return {where: f"'{target.priority}' is not a priority ({_listed(Priority.values)})"}
+    if target.channel and target.channel not in Channel.values:
+        return {where: f"'{target.channel}' is not a channel ({_listed(Channel.values)})"}
+    if not target.summary.strip():
+        return {where: "say what is done by then, e.g. 'collect your bin'"}
+    return {}
+
+
+def _listed(values: Iterable[str]) -> str:
+    return "use " + ", ".join(values)
+
+
+# Writing
+
+
+def _service_areas_sync(
+    organisation: Organisation, rows: list[dict[str, str]], teams: Mapping[str, Team]
+) -> dict[str, ServiceArea]:
+    names = list(dict.fromkeys(row["service_area"].strip() for row in rows))
+    existing = {area.slug: area for area in ServiceArea.objects.filter(organisation=organisation)}
+    areas: dict[str, ServiceArea] = {}
+    for name in names:
+        slug = slugify(name)
+        area = existing.get(slug) or ServiceArea(organisation=organisation, slug=slug)
+        team = teams.get(name)
+        changed = area.pk is None or area.name != name
+        changed |= team is not None and area.team_id != team.pk
+        area.name = name
+        if team is not None:
+            area.team = team
+        if changed:
+            area.save()
+        areas[name] = area
+    return areas
+
+
+def _request_type_sync(
+    organisation: Organisation,
+    row: dict[str, str],
+    spec: RequestTypeSpec,
+    areas: dict[str, ServiceArea],
+    request_type: RequestType | None,
+) -> tuple[RequestType, bool]:
+    values = {
+        "service_area_id": areas[row["service_area"].strip()].pk,
+        "name": row["name"].strip(),
+        "description": (row.get("description") or "").strip(),
+        "kind": row["kind"].strip(),
+        "provider_tier": (row.get("provider_tier") or "").strip() or ProviderTier.ANY,
+        "emergency": (row.get("emergency") or "").strip().lower() in _YES,
+        "sensitive": spec.sensitive,
+        "charter_summary": (row.get("charter_target") or "").strip(),
+    }
+    if request_type is None:
+        created = RequestType.objects.create(
+            organisation=organisation, key=row["key"].strip(), **values
+        )
+        return created, True
+    changed = [name for name, value in values.items() if getattr(request_type, name) != value]
+    for name in changed:
+        setattr(request_type, name, values[name])
+    if changed:
+        request_type.save(update_fields=[*changed, "updated_at"])
+    return request_type, False
+
+
+def _questions_sync(
+    request_type: RequestType, specs: tuple[QuestionSpec, ...], is_new: bool
+) -> int:
+    existing = {} if is_new else {q.key: q for q in request_type.questions.all()}
+    fields = ["label", "hint", "kind", "required", "choices", "minimum", "maximum", "position"]
+    new: list[Question] = []
+    changed: list[Question] = []
+    for position, spec in enumerate(specs, start=1):
+        question = existing.pop(spec.key, None) or Question(request_type=request_type, key=spec.key)
+        values = {
+            "label": spec.label,
+            "hint": spec.hint,
+            "kind": spec.kind,
+            "required": spec.required,
+            "choices": list(spec.choices),
+            "minimum": spec.minimum,
+            "maximum": spec.maximum,
+            "position": position,
+        }
+        if question.pk is None:
+            new.append(question)
+        elif any(getattr(question, name) != value for name, value in values.items()):
+            changed.append(question)
+        for name, value in values.items():
+            setattr(question, name, value)
+    Question.objects.bulk_create(new)
+    Question.objects.bulk_update(changed, fields)
+    Question.objects.filter(pk__in=[question.pk for question in existing.values()]).delete()
+    return len(specs)
+
+
+def _targets_sync(request_type: RequestType, specs: tuple[TargetSpec, ...], is_new: bool) -> int:
+    existing = (
+        {} if is_new else {(t.priority, t.channel): t for t in request_type.charter_targets.all()}
+    )
+    new: list[CharterTarget] = []
+    changed: list[CharterTarget] = []
+    for spec in specs:
+        target = existing.pop((spec.priority, spec.channel), None) or CharterTarget(
+            request_type=request_type, priority=spec.priority, channel=spec.channel
+        )
+        values = {"amount": spec.amount, "unit": str(spec.unit), "summary": spec.summary}
+        if target.pk is None:
+            new.append(target)
+        elif any(getattr(target, name) != value for name, value in values.items()):
+            changed.append(target)
+        for name, value in values.items():
+            setattr(target, name, value)
+    CharterTarget.objects.bulk_create(new)
+    CharterTarget.objects.bulk_update(changed, ["amount", "unit", "summary"])
+    CharterTarget.objects.filter(pk__in=[target.pk for target in existing.values()]).delete()
+    return len(specs)

@@ -1,0 +1,453 @@
+"""The demo: two neighbouring unitary councils, their staff, residents and a year of history.
+
+Telford & Wrekin is the main demo council; Shropshire, its neighbour, is smaller and is there so
+that boundaries, signposting to the other council and organisation scoping have something to
+show. Everything is written in one transaction with bulk inserts, from a seeded random generator,
+so a load takes seconds and gives the same residents and patterns every time; the history ends
+at the moment of loading. Loading again when the demo councils exist does nothing.
+
+Every demo account shares one password, published in the README. Never load the demo into a
+database that real residents' data will go into.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group, Permission, User
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from shapely import prepared
+from shapely.geometry import shape
+
+from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
+from civicdesk.organisations.models import Organisation, OrganisationKind, Role, StaffMember, Team
+
+from . import places
+from .catalogue_spec import SPEC
+from .history import Staffing, Volumes, history_create
+from .residents import Area, NumberPool, residents_create
+
+DEMO_PASSWORD = "civicdesk-demo"  # noqa: S105 - the published demo password, see the README
+SEED = 2025
+BOUNDARIES = Path(__file__).resolve().parent / "data" / "boundaries"
+ADMIN_GROUP = "Council administrators"
+PLATFORM_USERNAME = "platform"
+OUT_OF_HOURS_TEAM = "Out of hours"
+CONTACT_CENTRE = "Customer services"
+ADVISERS_PER_COUNCIL = 6
+
+# Short, memorable team names for usernames such as officer.waste@telford.
+TEAM_HANDLES = {
+    "Waste and recycling": "waste",
+    "Street scene": "streets",
+    "Highways": "highways",
+    "Parking": "parking",
+    "Council tax and benefits": "revenues",
+    "Housing": "housing",
+    "Adult social care": "adult-care",
+    "Children's services": "children",
+    "Education": "education",
+    "Libraries": "libraries",
+    "Registration": "registrars",
+    "Environmental health": "env-health",
+    "Planning": "planning",
+    "Business": "business",
+    CONTACT_CENTRE: "customer-services",
+    OUT_OF_HOURS_TEAM: "on-call",
+}
+
+ADMIN_PERMISSIONS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("organisations", "team"): ("add", "change", "view"),
+    ("organisations", "staffmember"): ("add", "change", "view"),
+    ("catalogue", "servicearea"): ("add", "change", "view"),
+    ("catalogue", "requesttype"): ("add", "change", "view"),
+    ("catalogue", "question"): ("add", "change", "view"),
+    ("catalogue", "chartertarget"): ("add", "change", "view"),
+    ("cases", "case"): ("view",),
+    ("customers", "customer"): ("view",),
+    ("contacts", "contact"): ("view",),
+    ("notifications", "outboxmessage"): ("view",),
+    ("core", "auditevent"): ("view",),
+}
+
+
+@dataclass(frozen=True)
+class CouncilSpec:
+    name: str
+    slug: str
+    code: str
+    handle: str
+    boundary_file: str
+    website: str
+    phone: str
+    emergency_phone: str
+    domain: str
+    towns: tuple[places.Town, ...]
+    business_parks: tuple[str, ...]
+    residents: int
+    contacts: int
+    cases: int
+    signposts: tuple[str, ...]
+
+
+_ELSEWHERE = (
+    "NHS 111",
+    "DVLA",
+    "Police non-emergency (101)",
+    "Severn Trent Water",
+    "National Highways",
+    "Department for Work and Pensions",
+    "HM Revenue and Customs",
+)
+
+COUNCILS = (
+    CouncilSpec(
+        name="Telford & Wrekin Council",
+        slug="telford-wrekin",
+        code="E06000020",
+        handle="telford",
+        boundary_file="E06000020-telford-and-wrekin.geojson",
+        website="https://www.telford.gov.uk",
+        phone="01632 960100",
+        emergency_phone="01632 960199",
+        domain="telford-wrekin.example",
+        towns=places.TELFORD_TOWNS,
+        business_parks=places.TELFORD_BUSINESS_PARKS,
+        residents=3000,
+        contacts=40_000,
+        cases=8_000,
+        signposts=("Shropshire Council", "Citizens Advice Telford & The Wrekin", *_ELSEWHERE),
+    ),
+    CouncilSpec(
+        name="Shropshire Council",
+        slug="shropshire",
+        code="E06000051",
+        handle="shropshire",
+        boundary_file="E06000051-shropshire.geojson",
+        website="https://www.shropshire.gov.uk",
+        phone="01632 960200",
+        emergency_phone="01632 960299",
+        domain="shropshire.example",
+        towns=places.SHROPSHIRE_TOWNS,
+        business_parks=places.SHROPSHIRE_BUSINESS_PARKS,
+        residents=400,
+        contacts=5_000,
+        cases=1_000,
+        signposts=(
+            "Telford & Wrekin Council",
+            "Powys County Council",
+            "Citizens Advice Shropshire",
+            *_ELSEWHERE,
+        ),
+    ),
+)
+FULL_RESIDENTS = COUNCILS[0].residents
+
+
+@dataclass(frozen=True)
+class SignIn:
+    username: str
+    role: str
+    council: str
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    councils: int
+    staff: int
+    customers: int
+    contacts: int
+    cases: int
+    seconds: float
+
+
+def demo_exists() -> bool:
+    return Organisation.objects.filter(slug__in=[council.slug for council in COUNCILS]).exists()
+
+
+def demo_load(
+    *, scale: float = 1.0, now: datetime | None = None, seed: int = SEED
+) -> DemoSummary | None:
+    """Load the demo councils, or return None if they are already there.
+
+    ``scale`` shrinks or grows the number of residents, contacts and cases (0.02 loads a
+    small demo for tests in about a second).
+    """
+    if scale <= 0:
+        raise ValueError("The demo scale must be more than 0.")
+    started = time.perf_counter()
+    now = (now or timezone.now()).astimezone(UTC)
+    with _no_cyclic_gc(), transaction.atomic():
+        if demo_exists():
+            return None
+        password = make_password(DEMO_PASSWORD)
+        group = _admin_group()
+        _platform_user(password)
+        numbers = NumberPool(random.Random(seed))
+        totals = {"staff": 0, "customers": 0, "contacts": 0, "cases": 0}
+        for council in COUNCILS:
+            counts = _council_load(council, scale, now, seed, numbers, password, group)
+            for name, count in counts.items():
+                totals[name] += count
+    return DemoSummary(councils=len(COUNCILS), seconds=time.perf_counter() - started, **totals)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector: it would otherwise walk every one of the many thousands of
+    model instances built here, again and again, and double the time a load takes."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def demo_sign_ins() -> list[SignIn]:
+    """The accounts to try the demo with, if it is loaded: one of every role in each council."""
+    sign_ins: list[SignIn] = []
+    if User.objects.filter(username=PLATFORM_USERNAME, is_superuser=True).exists():
+        sign_ins.append(SignIn(PLATFORM_USERNAME, "Platform administrator", "every council"))
+    wanted = [
+        (f"{prefix}@{council.handle}", council)
+        for council in COUNCILS
+        for prefix in ("adviser", "officer.waste", "lead.waste", "manager", "admin")
+    ]
+    staff = {
+        member.user.username: member
+        for member in StaffMember.objects.select_related("user").filter(
+            user__username__in=[username for username, _ in wanted]
+        )
+    }
+    for username, council in wanted:
+        if username in staff:
+            role = staff[username].get_role_display()
+            sign_ins.append(SignIn(username, role, council.name))
+    return sign_ins
+
+
+def boundary_attribution() -> str:
+    """The notice the boundary data's licence requires, as written in the boundaries README."""
+    text = (BOUNDARIES / "README.md").read_text(encoding="utf-8")
+    return " ".join(line[2:].strip() for line in text.splitlines() if line.startswith("> "))
+
+
+# One council
+
+
+def _council_load(
+    council: CouncilSpec,
+    scale: float,
+    now: datetime,
+    seed: int,
+    numbers: NumberPool,
+    password: str,
+    group: Group,
+) -> dict[str, int]:
+    rng = random.Random(f"{seed}-{council.slug}")
+    geometry = _boundary(council)
+    organisation = Organisation.objects.create(
+        name=council.name,
+        slug=council.slug,
+        kind=OrganisationKind.UNITARY,
+        code=council.code,
+        website=council.website,
+        phone=council.phone,
+        emergency_phone=council.emergency_phone,
+        email_from=f"customer.services@{council.domain}",
+        boundary=geometry,
+        boundary_attribution=boundary_attribution(),
+    )
+    rows = catalogue_rows_read()
+    teams = _teams_create(organisation, council, [row["service_area"] for row in rows])
+    catalogue_import(organisation=organisation, rows=rows, spec=SPEC, teams=teams)
+    on_call = teams[OUT_OF_HOURS_TEAM]
+    staffing, staff_count = _staff_create(organisation, council, teams, password, group, rng)
+    staffing.on_call = on_call
+    area = Area(council.towns, prepared.prep(shape(geometry)))
+    residents = residents_create(
+        organisation=organisation,
+        area=area,
+        business_parks=council.business_parks,
+        count=max(10, round(council.residents * scale)),
+        numbers=numbers,
+        recorders=staffing.advisers,
+        now=now,
+        rng=rng,
+    )
+    history = history_create(
+        organisation=organisation,
+        residents=residents,
+        area=area,
+        staffing=staffing,
+        volumes=Volumes(
+            contacts=round(council.contacts * scale), cases=round(council.cases * scale)
+        ),
+        signposts=council.signposts,
+        now=now,
+        rng=rng,
+    )
+    return {
+        "staff": staff_count,
+        "customers": len(residents.customers),
+        "contacts": history["contacts"],
+        "cases": history["cases"],
+    }
+
+
+def _boundary(council: CouncilSpec) -> dict[str, Any]:
+    collection = json.loads((BOUNDARIES / council.boundary_file).read_text(encoding="utf-8"))
+    geometry: dict[str, Any] = collection["features"][0]["geometry"]
+    return geometry
+
+
+def _teams_create(
+    organisation: Organisation, council: CouncilSpec, area_names: Iterable[str]
+) -> dict[str, Team]:
+    names = [*dict.fromkeys(area_names), OUT_OF_HOURS_TEAM]
+    teams = [
+        Team(
+            organisation=organisation,
+            name=name,
+            slug=slugify(name),
+            email=f"{_handle(name)}@{council.domain}",
+            handles_out_of_hours=name == OUT_OF_HOURS_TEAM,
+        )
+        for name in names
+    ]
+    Team.objects.bulk_create(teams)
+    return {team.name: team for team in teams}
+
+
+@dataclass
+class _Person:
+    user: User
+    role: str
+    teams: list[Team]
+
+
+def _staff_create(
+    organisation: Organisation,
+    council: CouncilSpec,
+    teams: dict[str, Team],
+    password: str,
+    group: Group,
+    rng: random.Random,
+) -> tuple[Staffing, int]:
+    """A lead and two officers in every team, the contact centre's advisers, a manager and an
+    administrator, all with the demo password."""
+    people: list[_Person] = []
+    emails: set[str] = set()
+
+    def add(username: str, role: str, team_list: list[Team], **flags: bool) -> User:
+        first, last = _staff_name(rng)
+        email = f"{first}.{last}".lower().replace("'", "")
+        while f"{email}@{council.domain}" in emails:
+            email += str(rng.randint(1, 9))
+        emails.add(f"{email}@{council.domain}")
+        user = User(
+            username=username,
+            first_name=first,
+            last_name=last,
+            email=f"{email}@{council.domain}",
+            password=password,
+            **flags,
+        )
+        people.append(_Person(user=user, role=role, teams=team_list))
+        return user
+
+    officers: dict[str, list[User]] = {}
+    for name, team in teams.items():
+        handle = _handle(name)
+        officers[name] = [
+            add(f"lead.{handle}@{council.handle}", Role.TEAM_LEAD, [team]),
+            add(f"officer.{handle}@{council.handle}", Role.OFFICER, [team]),
+            add(f"officer2.{handle}@{council.handle}", Role.OFFICER, [team]),
+        ]
+    advisers = [
+        add(
+            f"adviser{number if number > 1 else ''}@{council.handle}",
+            Role.ADVISER,
+            [teams[CONTACT_CENTRE]],
+        )
+        for number in range(1, ADVISERS_PER_COUNCIL + 1)
+    ]
+    add(f"manager@{council.handle}", Role.MANAGER, [])
+    admin = add(f"admin@{council.handle}", Role.ADMIN, [], is_staff=True)
+
+    User.objects.bulk_create([person.user for person in people])
+    members = StaffMember.objects.bulk_create(
+        [
+            StaffMember(user=person.user, organisation=organisation, role=person.role)
+            for person in people
+        ]
+    )
+    StaffMember.teams.through.objects.bulk_create(
+        [
+            StaffMember.teams.through(staffmember_id=member.pk, team_id=team.pk)
+            for member, person in zip(members, people, strict=True)
+            for team in person.teams
+        ]
+    )
+    admin.groups.add(group)
+    staffing = Staffing(
+        advisers=advisers,
+        officers={teams[name].pk: users for name, users in officers.items()},
+        on_call=None,
+    )
+    return staffing, len(people)
+
+
+def _staff_name(rng: random.Random) -> tuple[str, str]:
+    names = places.FEMALE_NAMES if rng.random() < 0.55 else places.MALE_NAMES
+    return rng.choice(names), rng.choice(places.SURNAMES)
+
+
+def _handle(team_name: str) -> str:
+    return TEAM_HANDLES.get(team_name) or slugify(team_name)
+
+
+def _admin_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=ADMIN_GROUP)
+    wanted = [
+        (app_label, f"{action}_{model}")
+        for (app_label, model), actions in ADMIN_PERMISSIONS.items()
+        for action in actions
+    ]
+    permissions = [
+        permission
+        for permission in Permission.objects.select_related("content_type").filter(
+            codename__in=[codename for _, codename in wanted]
+        )
+        if (permission.content_type.app_label, permission.codename) in wanted
+    ]
+    group.permissions.set(permissions)
+    return group
+
+
+def _platform_user(password: str) -> None:
+    if User.objects.filter(username=PLATFORM_USERNAME).exists():
+        return
+    User.objects.create(
+        username=PLATFORM_USERNAME,
+        first_name="Platform",
+        last_name="Administrator",
+        email="platform@civicdesk.example",
+        password=password,
+        is_staff=True,
+        is_superuser=True,
+    )

@@ -1,0 +1,37 @@
+"""Print where to find the running platform and how to sign in to the demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from civicdesk.demo.loader import DEMO_PASSWORD, demo_sign_ins
+
+
+class Command(BaseCommand):
+    help = "Print the addresses of the platform and the demo sign-ins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="The site's address.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        url = options["url"].rstrip("/")
+        lines = [
+            "",
+            "CivicDesk is starting.",
+            f"  Home page:     {url}/",
+            f"  Staff sign-in: {url}/admin/",
+            f"  Health check:  {url}/healthz",
+        ]
+        sign_ins = demo_sign_ins()
+        if sign_ins:
+            width = max(len(sign_in.username) for sign_in in sign_ins)
+            lines += ["", f"Demo sign-ins (password for all: {DEMO_PASSWORD}):"]
+            lines += [
+                f"  {sign_in.username.ljust(width)}  {sign_in.role}, {sign_in.council}"
+                for sign_in in sign_ins
+            ]
+            lines.append("  Every team has lead.<team>@ and officer.<team>@ accounts too.")
+        lines += ["", "Stop with Ctrl+C.", ""]
+        self.stdout.write("\n".join(lines))

@@ -1,0 +1,294 @@
+"""The demo councils: what someone trying CivicDesk sees, and the catalogue importer behind it.
+
+A small demo is loaded once for the module, at a fixed moment, and rolled back at the end.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from civicdesk.cases.models import OPEN_STATUSES, Case, CaseStatus, ClockState
+from civicdesk.cases.services import charter_deadlines
+from civicdesk.catalogue.importing import (
+    QuestionSpec,
+    RequestTypeSpec,
+    TargetSpec,
+    catalogue_import,
+    catalogue_rows_read,
+)
+from civicdesk.catalogue.models import CharterTarget, Question, RequestType, ServiceArea
+from civicdesk.catalogue.selectors import charter_target_for
+from civicdesk.contacts.models import Contact, ContactOutcome, ContactReason
+from civicdesk.core.calendar import LONDON, TimeUnit
+from civicdesk.core.errors import ValidationFailed
+from civicdesk.core.references import reference_normalise
+from civicdesk.customers.models import ContactDetail, Customer
+from civicdesk.customers.selectors import customer_duplicates
+from civicdesk.demo.catalogue_spec import SPEC
+from civicdesk.demo.loader import DEMO_PASSWORD, DemoSummary, demo_load
+from civicdesk.organisations.models import Organisation, Role, StaffMember, Team
+from civicdesk.organisations.selectors import organisations_at
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 4, 11, 0, tzinfo=LONDON)
+SCALE = 0.05
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        summary = demo_load(scale=SCALE, now=NOW)
+        yield summary
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def telford(demo: DemoSummary) -> Organisation:
+    return Organisation.objects.get(slug="telford-wrekin")
+
+
+def _target(organisation: Organisation, key: str, priority: str = "", channel: str = ""):
+    return CharterTarget.objects.get(
+        request_type__organisation=organisation,
+        request_type__key=key,
+        priority=priority,
+        channel=channel,
+    )
+
+
+def test_both_councils_offer_the_whole_catalogue_with_charter_targets(demo):
+    councils = Organisation.objects.filter(slug__in=["telford-wrekin", "shropshire"])
+    assert councils.count() == 2
+    for council in councils:
+        assert RequestType.objects.filter(organisation=council, active=True).count() == 38
+        missed_bin = _target(council, "missed-bin")
+        assert (missed_bin.amount, missed_bin.unit, missed_bin.summary) == (
+            2,
+            TimeUnit.WORKING_DAYS,
+            "collect your bin",
+        )
+        pothole = _target(council, "pothole", priority="emergency")
+        assert (pothole.amount, pothole.unit) == (24, TimeUnit.CALENDAR_HOURS)
+        assert _target(council, "pothole").amount == 10
+        assert _target(council, "blue-badge").amount == 84
+        assert _target(council, "council-tax-move", channel="email").amount == 5
+        assert not CharterTarget.objects.filter(request_type__key="bin-day").exists()
+        sensitive = RequestType.objects.filter(organisation=council, sensitive=True)
+        assert set(sensitive.values_list("key", flat=True)) == {
+            "homelessness",
+            "child-concern",
+            "adult-care",
+        }
+        assert RequestType.objects.get(organisation=council, key="fallen-tree").emergency
+
+
+def test_every_service_asks_questions_and_routes_to_a_team(demo):
+    for request_type in RequestType.objects.select_related("service_area"):
+        assert request_type.questions.exists(), request_type.key
+        assert request_type.service_area.team_id is not None, request_type.key
+
+
+def test_the_boundaries_put_each_town_in_the_right_council(demo):
+    telford = organisations_at(longitude=-2.4454, latitude=52.6766)
+    shrewsbury = organisations_at(longitude=-2.7527, latitude=52.7073)
+    assert [council.slug for council in telford] == ["telford-wrekin"]
+    assert [council.slug for council in shrewsbury] == ["shropshire"]
+    assert "Open Government Licence" in telford[0].boundary_attribution
+
+
+def test_loading_again_changes_nothing(demo):
+    models = (Organisation, Team, User, StaffMember, RequestType, Question, CharterTarget)
+    models += (ServiceArea, Customer, ContactDetail, Case, Contact)
+    before = {model: model.objects.count() for model in models}
+    assert demo_load(scale=SCALE, now=NOW) is None
+    out = StringIO()
+    call_command("load_demo", "--force", stdout=out)
+    assert "already loaded" in out.getvalue()
+    assert {model: model.objects.count() for model in models} == before
+
+
+def test_every_team_has_a_lead_and_every_role_can_sign_in(demo):
+    for team in Team.objects.all():
+        assert team.members.filter(role=Role.TEAM_LEAD).exists(), team.name
+    assert Team.objects.filter(handles_out_of_hours=True).count() == 2
+    for council in ("telford", "shropshire"):
+        roles = set(
+            StaffMember.objects.filter(user__username__endswith=f"@{council}").values_list(
+                "role", flat=True
+            )
+        )
+        assert roles == set(Role.values)
+    admin = User.objects.get(username="admin@telford")
+    assert admin.is_staff and not admin.is_superuser
+    assert admin.check_password(DEMO_PASSWORD)
+    assert admin.has_perm("catalogue.change_chartertarget")
+    assert admin.has_perm("cases.view_case") and not admin.has_perm("cases.change_case")
+    assert User.objects.get(username="platform").is_superuser
+
+
+def test_cases_have_valid_references_and_charter_due_dates(demo, telford):
+    cases = list(Case.objects.filter(organisation=telford).select_related("request_type"))
+    assert len(cases) == demo.cases - Case.objects.filter(organisation__slug="shropshire").count()
+    assert all(reference_normalise(case.reference) == case.reference for case in cases)
+    timed = [case for case in cases if case.target_amount is not None]
+    assert timed
+    for case in timed:
+        target = charter_target_for(
+            request_type=case.request_type, priority=case.priority, channel=case.channel
+        )
+        assert target is not None
+        assert (case.target_amount, case.target_unit) == (target.amount, target.unit)
+        assert (case.due_at, case.due_soon_at) == charter_deadlines(
+            organisation=telford,
+            amount=case.target_amount,
+            unit=TimeUnit(case.target_unit),
+            start=case.clock_started_at,
+        )
+
+
+def test_the_queues_hold_overdue_waiting_and_finished_cases(demo, telford):
+    cases = Case.objects.filter(organisation=telford)
+    overdue = cases.filter(status__in=OPEN_STATUSES, clock_state=ClockState.OVERDUE)
+    assert overdue.exists()
+    assert all(case.due_at < NOW for case in overdue)
+    waiting = cases.filter(status=CaseStatus.WAITING)
+    assert waiting.exists()
+    assert all(case.clock_state == ClockState.PAUSED and case.paused_at for case in waiting)
+    closed = cases.filter(status=CaseStatus.CLOSED)
+    assert closed.count() > cases.count() / 2
+    assert not closed.filter(closed_at=None).exists()
+    assert (
+        not cases.filter(status__in=OPEN_STATUSES, assigned_to=None)
+        .exclude(status=CaseStatus.NEW)
+        .exists()
+    )
+
+
+def test_contacts_peak_on_mondays_and_include_repeats_and_signposting(demo, telford):
+    contacts = Contact.objects.filter(organisation=telford)
+    weekdays = Counter(contact.started_at.astimezone(LONDON).weekday() for contact in contacts)
+    assert weekdays[0] > weekdays[2]
+    chasers = contacts.filter(reason=ContactReason.PROGRESS_CHASING)
+    assert chasers.exists()
+    assert not chasers.filter(case=None).exists()
+    assert not chasers.filter(is_repeat=False).exists()
+    assert contacts.filter(reason=ContactReason.FAILURE_DEMAND).exists()
+    assert contacts.filter(outcome=ContactOutcome.RESOLVED_FIRST_CONTACT).exists()
+    signposted = contacts.filter(outcome=ContactOutcome.SIGNPOSTED)
+    assert signposted.exists() and not signposted.filter(signposted_to="").exists()
+    assert contacts.filter(outcome=ContactOutcome.CASE_CREATED).count() == telford.cases.count()
+    assert not contacts.filter(started_at__gt=NOW).exists()
+
+
+def test_residents_include_likely_duplicates_and_only_reserved_details(demo, telford):
+    residents = Customer.objects.filter(organisation=telford)
+    assert residents.filter(town="Wellington").exists()
+    assert any(customer_duplicates(customer=customer) for customer in residents)
+    for detail in ContactDetail.objects.filter(customer__organisation=telford):
+        if detail.kind == "email":
+            validate_email(detail.value)
+            assert detail.value.split("@")[1].endswith(
+                ("example.com", "example.org", "example.net")
+            )
+        else:
+            assert detail.normalised.startswith("07700900") or "4960" in detail.normalised
+
+
+def test_the_welcome_lists_the_addresses_and_sign_ins(demo):
+    out = StringIO()
+    call_command("demo_welcome", "--url", "http://127.0.0.1:8000", stdout=out)
+    text = out.getvalue()
+    for expected in ("http://127.0.0.1:8000/admin/", "/healthz", "admin@telford", DEMO_PASSWORD):
+        assert expected in text
+
+
+def test_load_demo_refuses_when_debug_is_off():
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("load_demo", "--scale", "0.01")
+
+
+# The importer
+
+
+MISSED_BIN_ROW = {
+    "key": "missed-bin",
+    "name": "Report a missed bin collection",
+    "service_area": "Waste and recycling",
+    "provider_tier": "district",
+    "kind": "report",
+    "charter_target": "2 working days to collect",
+    "emergency": "no",
+    "description": "Your bin was not emptied.",
+}
+
+
+def _spec(unit: str = "working_days", amount: int = 2, questions: int = 2) -> RequestTypeSpec:
+    asked = (
+        QuestionSpec("bin", "Which bin was missed?", "choice", choices=("Recycling", "General")),
+        QuestionSpec("address", "Where was the bin left out?", "location"),
+    )
+    return RequestTypeSpec(
+        questions=asked[:questions], targets=(TargetSpec(amount, unit, "collect your bin"),)
+    )
+
+
+def test_catalogue_import_refuses_an_unknown_unit_and_writes_nothing():
+    council = factories.OrganisationFactory()
+    with pytest.raises(ValidationFailed) as refused:
+        catalogue_import(
+            organisation=council, rows=[MISSED_BIN_ROW], spec={"missed-bin": _spec("fortnights")}
+        )
+    assert "'fortnights' is not a unit of time" in refused.value.message
+    assert not RequestType.objects.filter(organisation=council).exists()
+
+
+def test_catalogue_import_refuses_an_unknown_kind():
+    council = factories.OrganisationFactory()
+    with pytest.raises(ValidationFailed, match="not a kind of request"):
+        catalogue_import(
+            organisation=council,
+            rows=[{**MISSED_BIN_ROW, "kind": "wish"}],
+            spec={"missed-bin": _spec()},
+        )
+
+
+def test_catalogue_import_twice_updates_in_place():
+    council = factories.OrganisationFactory()
+    team = factories.TeamFactory(organisation=council)
+    catalogue_import(
+        organisation=council,
+        rows=[MISSED_BIN_ROW],
+        spec={"missed-bin": _spec()},
+        teams={"Waste and recycling": team},
+    )
+    request_type = RequestType.objects.get(organisation=council, key="missed-bin")
+    target = request_type.charter_targets.get()
+
+    result = catalogue_import(
+        organisation=council,
+        rows=[MISSED_BIN_ROW],
+        spec={"missed-bin": _spec(amount=3, questions=1)},
+    )
+
+    assert (result.request_types_created, result.request_types_updated) == (0, 1)
+    assert RequestType.objects.filter(organisation=council).get().pk == request_type.pk
+    assert ServiceArea.objects.get(organisation=council).team == team
+    assert list(request_type.questions.values_list("key", flat=True)) == ["bin"]
+    assert request_type.charter_targets.get().pk == target.pk
+    assert request_type.charter_targets.get().amount == 3
+
+
+def test_the_demo_spec_covers_every_service_in_the_catalogue():
+    assert {row["key"] for row in catalogue_rows_read()} == set(SPEC)
