@@ -14,7 +14,9 @@ from .conftest import london
 
 # GOV.UK's published bank holidays shipped with the package cover 2012 to 2028.
 moments = st.datetimes(
-    min_value=datetime(2013, 1, 1), max_value=datetime(2028, 6, 30), timezones=st.just(UTC)
+    min_value=datetime(2013, 1, 1),
+    max_value=datetime(2028, 6, 30),
+    timezones=st.sampled_from([UTC, LONDON]),
 )
 nations = st.sampled_from(list(Nation))
 calendars = st.builds(
@@ -121,6 +123,16 @@ def test_working_hours_keep_to_the_wall_clock_across_the_change_to_summer_time()
     assert calendar.add_working_time(london(2026, 3, 27, 16), timedelta(hours=2)) == london(
         2026, 3, 30, 10
     )
+
+
+def test_calendar_hours_are_real_hours_when_given_uk_times_across_the_clock_change():
+    calendar = WorkingCalendar()
+    # Clocks go forward at 01:00 on Sunday 29 March 2026: 24 real hours later reads 13:00.
+    start = london(2026, 3, 28, 12)
+    due = calendar.deadline(start, 24, TimeUnit.CALENDAR_HOURS)
+    assert due == london(2026, 3, 29, 13)
+    assert calendar.elapsed(start, due, TimeUnit.CALENDAR_HOURS) == timedelta(hours=24)
+    assert calendar.advance(start, timedelta(hours=24), TimeUnit.CALENDAR_HOURS) == due
 
 
 def test_calendar_days_keep_the_time_of_day():

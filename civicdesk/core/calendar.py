@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -145,19 +145,19 @@ class WorkingCalendar:
             return self.add_working_time(start, timedelta(hours=amount))
         if unit is TimeUnit.CALENDAR_DAYS:
             return _aware(_local(start) + timedelta(days=amount))
-        return start + timedelta(hours=amount)
+        return _utc(start) + timedelta(hours=amount)
 
     def elapsed(self, start: datetime, end: datetime, unit: TimeUnit) -> timedelta:
         """Time on the charter clock between two moments, in the unit's own kind of time."""
         if unit.counts_working_time:
             return self.working_time_between(start, end)
-        return max(end - start, timedelta(0))
+        return max(_utc(end) - _utc(start), timedelta(0))
 
     def advance(self, start: datetime, duration: timedelta, unit: TimeUnit) -> datetime:
         """Move ``duration`` of the unit's kind of time forward from ``start``."""
         if unit.counts_working_time:
             return self.add_working_time(start, duration)
-        return start + duration
+        return _utc(start) + duration
 
     def _next_open_local(self, local: datetime) -> datetime:
         if self.is_working_day(local.date()):
@@ -172,6 +172,14 @@ def _local(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("Charter arithmetic needs timezone-aware datetimes.")
     return moment.astimezone(LONDON).replace(tzinfo=None)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Real elapsed-time arithmetic: Python adds and subtracts datetimes that share a zone on
+    their wall clock, which would make a day with a clock change 23 or 25 hours long."""
+    if moment.tzinfo is None:
+        raise ValueError("Charter arithmetic needs timezone-aware datetimes.")
+    return moment.astimezone(UTC)
 
 
 def _aware(local: datetime) -> datetime:
