@@ -36,7 +36,11 @@ from civicdesk.core.errors import (
 from civicdesk.core.references import reference_generate
 from civicdesk.core.text import describe_deadline
 from civicdesk.customers.models import Customer
-from civicdesk.notifications.services import notification_queue, notification_queue_to_staff
+from civicdesk.notifications.services import (
+    StaffEmail,
+    notification_queue,
+    notification_queue_to_staff,
+)
 from civicdesk.notifications.templates import STATUS_MESSAGES
 from civicdesk.organisations.models import Organisation, Role, StaffMember, Team
 
@@ -506,7 +510,7 @@ def _alert_team_leads(now: datetime) -> int:
     teams = Team.objects.in_bulk({team for _, team in counts if team is not None})
     recipients = _alert_recipients(organisations.values(), teams.values())
     checked_at = describe_deadline(now)
-    sent = 0
+    messages = []
     for (organisation_id, team_id), by_state in counts.items():
         team = teams.get(team_id) if team_id is not None else None
         parts = []
@@ -514,8 +518,8 @@ def _alert_team_leads(now: datetime) -> int:
             parts.append(f"{by_state[ClockState.OVERDUE]} now overdue")
         if by_state.get(ClockState.DUE_SOON):
             parts.append(f"{by_state[ClockState.DUE_SOON]} due soon")
-        sent += len(
-            notification_queue_to_staff(
+        messages.append(
+            StaffEmail(
                 organisation=organisations[organisation_id],
                 emails=recipients(organisation_id, team_id),
                 template="team_charter_alert",
@@ -527,7 +531,7 @@ def _alert_team_leads(now: datetime) -> int:
                 },
             )
         )
-    return sent
+    return len(notification_queue_to_staff(messages=messages))
 
 
 def _flagged_case_lists(now: datetime) -> dict[tuple[int, int | None], list[str]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -67,25 +69,36 @@ def notification_queue(
     return message
 
 
-def notification_queue_to_staff(
-    *, organisation: Organisation, emails: list[str], template: str, context: dict[str, str]
-) -> list[OutboxMessage]:
-    """The same email to each member of staff in ``emails``, written to the outbox at once."""
-    subject, body, _ = render(template, context)
+@dataclass(frozen=True)
+class StaffEmail:
+    """One email from a template to one or more members of staff."""
+
+    organisation: Organisation
+    emails: list[str]
+    template: str
+    context: dict[str, str]
+
+
+def notification_queue_to_staff(*, messages: Iterable[StaffEmail]) -> list[OutboxMessage]:
+    """Write emails to staff into the outbox, in one statement however many there are."""
     now = timezone.now()
-    return OutboxMessage.objects.bulk_create(
-        OutboxMessage(
-            organisation=organisation,
-            template=template,
-            channel=MessageChannel.EMAIL,
-            recipient=email,
-            subject=subject,
-            body=body,
-            next_attempt_at=now,
-            max_attempts=settings.NOTIFICATION_MAX_ATTEMPTS,
+    rows: list[OutboxMessage] = []
+    for message in messages:
+        subject, body, _ = render(message.template, message.context)
+        rows.extend(
+            OutboxMessage(
+                organisation=message.organisation,
+                template=message.template,
+                channel=MessageChannel.EMAIL,
+                recipient=email,
+                subject=subject,
+                body=body,
+                next_attempt_at=now,
+                max_attempts=settings.NOTIFICATION_MAX_ATTEMPTS,
+            )
+            for email in message.emails
         )
-        for email in emails
-    )
+    return OutboxMessage.objects.bulk_create(rows)
 
 
 def _address(message: OutboxMessage, customer: Customer, channel: str) -> bool:
