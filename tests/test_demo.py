@@ -16,8 +16,8 @@ from django.core.management.base import CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from civicdesk.cases.clock import charter_deadlines
 from civicdesk.cases.models import OPEN_STATUSES, Case, CaseStatus, ClockState
-from civicdesk.cases.services import charter_deadlines
 from civicdesk.catalogue.importing import (
     QuestionSpec,
     RequestTypeSpec,

@@ -14,7 +14,8 @@ from civicdesk.core.references import reference_normalise
 from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
-from .models import Case, CaseNote, ClockState, NoteVisibility
+from .clock import clock_state_at
+from .models import RUNNING_CLOCK_STATES, Case, CaseNote, NoteVisibility
 
 
 def cases_visible_to(staff: StaffMember) -> QuerySet[Case]:
@@ -45,14 +46,9 @@ def access_case(*, staff: StaffMember, reference: str) -> Case:
 
 def clock_state_now(case: Case, now: datetime | None = None) -> str:
     """The clock state as of now, whether or not the sweep has run since it changed."""
-    if case.clock_state not in (ClockState.ON_TRACK, ClockState.DUE_SOON):
+    if case.clock_state not in RUNNING_CLOCK_STATES:
         return case.clock_state
-    now = now or timezone.now()
-    if case.due_at is not None and now >= case.due_at:
-        return ClockState.OVERDUE
-    if case.due_soon_at is not None and now >= case.due_soon_at:
-        return ClockState.DUE_SOON
-    return ClockState.ON_TRACK
+    return clock_state_at(case, now or timezone.now())
 
 
 @dataclass(frozen=True)

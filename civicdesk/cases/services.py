@@ -44,6 +44,7 @@ from civicdesk.notifications.services import (
 from civicdesk.notifications.templates import STATUS_MESSAGES
 from civicdesk.organisations.models import Organisation, Role, StaffMember, Team
 
+from .clock import charter_deadlines, clock_state_at
 from .documents import CheckedDocument, Upload, document_check
 from .models import (
     RUNNING_CLOCK_STATES,
@@ -90,9 +91,6 @@ LIFECYCLE: dict[str, frozenset[str]] = {
         }
     ),
 }
-
-# A case is "due soon" once this share of its charter time has been used.
-DUE_SOON_SHARE = 0.8
 
 
 @dataclass
@@ -613,16 +611,6 @@ def _start_clock(case: Case, target: CharterTarget | None, start: datetime) -> N
     _restart_clock(case, start)
 
 
-def charter_deadlines(
-    *, organisation: Organisation, amount: int, unit: TimeUnit, start: datetime
-) -> tuple[datetime, datetime]:
-    """When a charter clock started at ``start`` falls due, and when it becomes due soon."""
-    calendar = organisation.calendar
-    due_at = calendar.deadline(start, amount, unit)
-    allowed = calendar.elapsed(start, due_at, unit)
-    return due_at, calendar.advance(start, allowed * DUE_SOON_SHARE, unit)
-
-
 def _restart_clock(case: Case, start: datetime) -> None:
     if case.target_amount is None or not case.target_unit:
         case.clock_state = ClockState.NO_TARGET
@@ -679,17 +667,6 @@ def _stop_clock(case: Case) -> None:
     case.paused_at = None
     if case.due_at is not None:
         case.clock_state = ClockState.STOPPED
-
-
-def clock_state_at(case: Case, now: datetime) -> str:
-    """Where a running clock stands at ``now``: on track, due soon or overdue."""
-    if case.due_at is None or case.due_soon_at is None:
-        return ClockState.NO_TARGET
-    if now >= case.due_at:
-        return ClockState.OVERDUE
-    if now >= case.due_soon_at:
-        return ClockState.DUE_SOON
-    return ClockState.ON_TRACK
 
 
 # Helpers

@@ -21,8 +21,8 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
+from civicdesk.cases.clock import charter_deadlines, clock_state_at
 from civicdesk.cases.models import Case, CaseKind, CaseStatus, ClockState
-from civicdesk.cases.services import charter_deadlines, clock_state_at
 from civicdesk.catalogue.models import Question, QuestionKind, RequestKind, RequestType
 from civicdesk.catalogue.selectors import charter_target_for
 from civicdesk.contacts.models import (
