@@ -11,6 +11,7 @@ from civicdesk.core.errors import ValidationFailed
 from .models import Question, QuestionKind, RequestType
 
 MAX_TEXT_LENGTH = 5000
+LOCATION_MESSAGE = "Choose a point on the map or describe the location"
 
 
 def answers_validate(
@@ -55,11 +56,11 @@ def _clean(question: Question, value: Any) -> Any:
         value = value.strip()
     if _is_blank(value):
         if question.required:
-            verb = {
-                QuestionKind.CHOICE: "Select",
-                QuestionKind.FILE: "Upload",
-                QuestionKind.LOCATION: "Tell us",
-            }.get(QuestionKind(question.kind), "Enter")
+            if question.kind == QuestionKind.LOCATION:
+                raise ValueError(LOCATION_MESSAGE)
+            verb = {QuestionKind.CHOICE: "Select", QuestionKind.FILE: "Upload"}.get(
+                QuestionKind(question.kind), "Enter"
+            )
             raise ValueError(f"{verb} {label}")
         return None
     cleaner = _CLEANERS[QuestionKind(question.kind)]
@@ -73,12 +74,21 @@ def _clean_text(question: Question, value: Any, label: str) -> str:
     return text
 
 
+# Numbers on council forms are counts, sizes and amounts; anything longer is not one of those,
+# and refusing it early stops "1e2000000" from costing minutes of arithmetic.
+MAX_NUMBER_CHARACTERS = 20
+MAX_NUMBER_DIGITS = 15
+
+
 def _clean_number(question: Question, value: Any, label: str) -> int | float:
+    text = str(value).replace(",", "").strip()
     try:
-        number = Decimal(str(value).replace(",", ""))
+        if len(text) > MAX_NUMBER_CHARACTERS:
+            raise InvalidOperation
+        number = Decimal(text)
     except InvalidOperation:
         raise ValueError(f"{label.capitalize()} must be a number") from None
-    if not number.is_finite():
+    if not number.is_finite() or number.adjusted() >= MAX_NUMBER_DIGITS:
         raise ValueError(f"{label.capitalize()} must be a number")
     if question.minimum is not None and number < question.minimum:
         raise ValueError(f"{label.capitalize()} must be {question.minimum} or more")
@@ -106,21 +116,21 @@ def _clean_location(question: Question, value: Any, label: str) -> dict[str, Any
     if isinstance(value, str):
         return {"description": _clean_text(question, value, label)}
     if not isinstance(value, dict):
-        raise ValueError(f"Tell us {label}")
+        raise ValueError(LOCATION_MESSAGE)
     location: dict[str, Any] = {}
     if value.get("latitude") is not None or value.get("longitude") is not None:
         try:
             latitude, longitude = float(value["latitude"]), float(value["longitude"])
         except (KeyError, TypeError, ValueError):
-            raise ValueError("Choose a point on the map or describe the location") from None
+            raise ValueError(LOCATION_MESSAGE) from None
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            raise ValueError("Choose a point on the map or describe the location")
+            raise ValueError(LOCATION_MESSAGE)
         location.update(latitude=round(latitude, 6), longitude=round(longitude, 6))
     for field in ("description", "address", "postcode"):
         if value.get(field):
             location[field] = _clean_text(question, value[field], label)
     if not location:
-        raise ValueError(f"Tell us {label}")
+        raise ValueError(LOCATION_MESSAGE)
     return location
 
 
