@@ -317,3 +317,120 @@ def test_raising_the_priority_brings_the_due_date_forward_from_when_it_was_repor
     event = AuditEvent.objects.get(subject_id=case.pk, action="priority_changed")
     assert event.before["priority"] == "standard"
     assert event.after["reason"] == "Caller says a cyclist has already come off"
+
+
+def test_a_priority_change_keeps_the_time_spent_waiting_for_the_customer(
+    council, missed_bin, resident, actor
+):
+    case = open_missed_bin(council, resident, actor)
+    case = case_transition(
+        case=case,
+        to_status=CaseStatus.WAITING,
+        actor=actor,
+        note="Which side of the road?",
+        now=london(2026, 11, 23, 12),
+    )
+    case = case_transition(
+        case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, now=london(2026, 11, 26, 9, 30)
+    )
+    assert case.due_at == london(2026, 11, 30, 17)
+
+    case = case_set_priority(
+        case=case,
+        priority="urgent",
+        actor=actor,
+        reason="Resident is housebound",
+        now=london(2026, 11, 26, 10),
+    )
+
+    assert case.due_at == london(2026, 11, 30, 17)
+    assert case.clock_state == ClockState.ON_TRACK
+
+
+def test_a_case_found_overdue_on_resuming_is_left_for_the_sweep_so_the_lead_is_told(
+    council, missed_bin, resident, actor
+):
+    from civicdesk.cases.selectors import clock_state_now
+    from civicdesk.cases.services import charter_sweep
+
+    factories.StaffFactory(
+        organisation=council, role="team_lead", teams=[missed_bin.service_area.team]
+    )
+    case = open_missed_bin(council, resident, actor)  # due Wednesday 25th at 5pm
+    case = case_transition(
+        case=case,
+        to_status=CaseStatus.WAITING,
+        actor=actor,
+        note="Send us a photo",
+        now=london(2026, 11, 26, 10),
+    )
+    case = case_transition(
+        case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor, now=london(2026, 11, 27, 10)
+    )
+    assert clock_state_now(case, london(2026, 11, 27, 10)) == ClockState.OVERDUE
+    assert case.clock_state == ClockState.ON_TRACK
+
+    result = charter_sweep(london(2026, 11, 27, 10, 5))
+
+    assert (result.overdue, result.alerts) == (1, 1)
+
+
+def test_a_refused_case_leaves_no_document_on_disk(council, missed_bin, resident, actor, settings):
+    from pathlib import Path
+
+    from civicdesk.cases.documents import Upload
+    from civicdesk.contacts.services import ContactDetails, contact_log
+
+    elsewhere = factories.OrganisationFactory()
+    their_call = contact_log(
+        organisation=elsewhere,
+        details=ContactDetails(channel="phone", reason="new_request", outcome="case_created"),
+    )
+    uploads = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    with pytest.raises(DomainError, match="another organisation"):
+        case_open(
+            organisation=council,
+            request=CaseRequest(
+                request_type_key="missed-bin",
+                channel="phone",
+                customer=resident,
+                answers={"bin": "Recycling"},
+                documents=[Upload("bin.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)],
+            ),
+            actor=actor,
+            contact=their_call,
+        )
+    assert not Case.objects.exists()
+    assert not uploads.exists() or not any(path.is_file() for path in uploads.rglob("*"))
+
+
+def test_a_failed_transaction_removes_the_documents_it_stored(
+    council, missed_bin, resident, actor, settings, monkeypatch
+):
+    from pathlib import Path
+
+    from civicdesk.cases import services
+    from civicdesk.cases.documents import Upload
+
+    def broken_audit(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "audit_record", broken_audit)
+    uploads = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
+    with pytest.raises(RuntimeError):
+        open_missed_bin(
+            council,
+            resident,
+            actor,
+            documents=[Upload("bin.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)],
+        )
+    assert not Case.objects.exists()
+    assert uploads.exists()
+    assert not any(path.is_file() for path in uploads.rglob("*"))
+
+
+def test_timeline_wording_uses_status_names_not_codes(council, missed_bin, resident, actor):
+    case = open_missed_bin(council, resident, actor)
+    case = case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor)
+    summaries = [entry.summary for entry in case_timeline(case, include_internal=False)]
+    assert summaries == ["Case opened", "Status changed from new to in progress"]

@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from civicdesk.organisations.admin_scoping import ReadOnlyAdmin
+from civicdesk.core.errors import NotPermitted
+from civicdesk.organisations.admin_scoping import ReadOnlyAdmin, case_visibility_register
 from civicdesk.organisations.selectors import staff_for_user
 
 from .models import Case
 from .selectors import cases_visible_to
+
+case_visibility_register(cases_visible_to)
 
 
 @admin.register(Case)
@@ -21,4 +24,7 @@ class CaseAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         if request.user.is_superuser:
             return super().get_queryset(request)
-        return cases_visible_to(staff_for_user(request.user))
+        try:
+            return cases_visible_to(staff_for_user(request.user))
+        except NotPermitted:
+            return Case.objects.none()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from civicdesk.core.calendar import TimeUnit
+from civicdesk.core.calendar import TimeUnit, local_date
 from civicdesk.organisations.models import Organisation
 
 from .models import Case, ClockState
@@ -35,3 +35,46 @@ def clock_state_at(case: Case, now: datetime) -> str:
     if now >= case.due_soon_at:
         return ClockState.DUE_SOON
     return ClockState.ON_TRACK
+
+
+_SEVERITY: dict[str, int] = {
+    ClockState.ON_TRACK: 0,
+    ClockState.DUE_SOON: 1,
+    ClockState.OVERDUE: 2,
+}
+
+
+def clock_state_settled(case: Case, now: datetime, *, previous: str) -> str:
+    """The stored clock state after a change made outside the charter sweep.
+
+    It never moves to a worse state than ``previous`` here: that move is left to the sweep,
+    which is what tells the team lead. Screens show ``clock_state_now``, which is always right.
+    """
+    computed = clock_state_at(case, now)
+    if computed not in _SEVERITY:
+        return computed
+    ceiling = previous if previous in _SEVERITY else ClockState.ON_TRACK
+    return computed if _SEVERITY[computed] <= _SEVERITY[ceiling] else ceiling
+
+
+def carry_extension(
+    *,
+    organisation: Organisation,
+    unit: TimeUnit,
+    base: datetime,
+    extended: datetime,
+    new_base: datetime,
+) -> datetime:
+    """Move ``new_base`` on by as much as ``extended`` is later than ``base``.
+
+    Used when a case's target changes: the time it already spent waiting for the customer
+    (which pushed its due date from ``base`` to ``extended``) still counts under the new target.
+    """
+    calendar = organisation.calendar
+    if extended <= base:
+        return new_base
+    if unit is TimeUnit.WORKING_DAYS:
+        days = calendar.working_days_after(local_date(base), local_date(extended))
+        return calendar.shift_working_days(new_base, days)
+    extra = calendar.elapsed(base, extended, unit)
+    return calendar.advance(new_base, extra, unit) if extra else new_base

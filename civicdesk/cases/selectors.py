@@ -15,7 +15,7 @@ from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
 from .clock import clock_state_at
-from .models import RUNNING_CLOCK_STATES, Case, CaseNote, NoteVisibility
+from .models import RUNNING_CLOCK_STATES, Case, CaseNote, CaseStatus, NoteVisibility
 
 
 def cases_visible_to(staff: StaffMember) -> QuerySet[Case]:
@@ -80,7 +80,18 @@ def case_timeline(case: Case, *, include_internal: bool) -> list[TimelineEntry]:
 
 def _describe(event: AuditEvent) -> str:
     if event.action == "status_changed":
-        return f"Status changed from {event.before.get('status')} to {event.after.get('status')}"
+        now = _status_label(event.after.get("status"))
+        before = event.before.get("status")
+        if before:
+            return f"Status changed from {_status_label(before)} to {now}"
+        return f"Status changed to {now}"
     if event.action == "opened":
         return "Case opened"
     return event.action.replace("_", " ").capitalize()
+
+
+def _status_label(status: str) -> str:
+    try:
+        return str(CaseStatus(status).label).lower()
+    except ValueError:
+        return str(status)

@@ -7,13 +7,15 @@ notifications it causes, or raises a DomainError and changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
@@ -44,7 +46,7 @@ from civicdesk.notifications.services import (
 from civicdesk.notifications.templates import STATUS_MESSAGES
 from civicdesk.organisations.models import Organisation, Role, StaffMember, Team
 
-from .clock import charter_deadlines, clock_state_at
+from .clock import carry_extension, charter_deadlines, clock_state_settled
 from .documents import CheckedDocument, Upload, document_check
 from .models import (
     RUNNING_CLOCK_STATES,
@@ -149,7 +151,10 @@ def case_open(
         request_type=request_type, priority=priority, channel=request.channel
     )
 
-    with transaction.atomic():
+    if contact is not None and contact.organisation_id != organisation.pk:
+        raise DomainError("That contact belongs to another organisation.")
+
+    with _removing_files_on_failure() as stored, transaction.atomic():
         case = Case(
             organisation=organisation,
             kind=CaseKind.COMPLAINT
@@ -170,7 +175,7 @@ def case_open(
         _start_clock(case, target, now)
         _save_new_case(case)
         for document in documents:
-            _store_document(case, document, actor)
+            _store_document(case, document, actor, stored=stored)
         audit_record(
             organisation=organisation,
             subject_type="case",
@@ -180,8 +185,6 @@ def case_open(
             after={"status": case.status, "team": case.team_id, "due_at": _iso(case.due_at)},
         )
         if contact is not None:
-            if contact.organisation_id != organisation.pk:
-                raise DomainError("That contact belongs to another organisation.")
             Contact.objects.filter(pk=contact.pk).update(
                 case=case, outcome=ContactOutcome.CASE_CREATED, request_type=request_type
             )
@@ -397,13 +400,23 @@ def case_set_priority(
         target = charter_target_for(
             request_type=case.request_type, priority=priority, channel=case.channel
         )
-        paused_at = case.paused_at
-        _start_clock(case, target, case.clock_started_at or case.opened_at)
-        if paused_at is not None and case.due_at is not None:
-            case.paused_at = paused_at
-            case.clock_state = ClockState.PAUSED
-        elif case.due_at is not None:
-            case.clock_state = clock_state_at(case, now)
+        previous: dict[str, Any] = {
+            "state": case.clock_state,
+            "paused_at": case.paused_at,
+            "due_at": case.due_at,
+            "due_soon_at": case.due_soon_at,
+            "amount": case.target_amount,
+            "unit": case.target_unit,
+        }
+        start = case.clock_started_at or case.opened_at
+        _start_clock(case, target, start)
+        _carry_waiting_time(case, start, previous)
+        if case.due_at is not None:
+            if previous["paused_at"] is not None:
+                case.paused_at = previous["paused_at"]
+                case.clock_state = ClockState.PAUSED
+            else:
+                case.clock_state = clock_state_settled(case, now, previous=str(previous["state"]))
         _save(case)
         audit_record(
             organisation=case.organisation,
@@ -417,11 +430,38 @@ def case_set_priority(
     return case
 
 
+def _carry_waiting_time(case: Case, start: datetime, previous: dict[str, Any]) -> None:
+    """Keep the time a case already spent waiting for the customer when its target changes."""
+    if case.due_at is None or case.due_soon_at is None or previous["due_at"] is None:
+        return
+    old_due, old_soon = charter_deadlines(
+        organisation=case.organisation,
+        amount=previous["amount"],
+        unit=TimeUnit(previous["unit"]),
+        start=start,
+    )
+    unit = TimeUnit(case.target_unit)
+    case.due_at = carry_extension(
+        organisation=case.organisation,
+        unit=unit,
+        base=old_due,
+        extended=previous["due_at"],
+        new_base=case.due_at,
+    )
+    case.due_soon_at = carry_extension(
+        organisation=case.organisation,
+        unit=unit,
+        base=old_soon,
+        extended=previous["due_soon_at"],
+        new_base=case.due_soon_at,
+    )
+
+
 def case_attach(*, case: Case, upload: Upload, actor: Actor, public: bool = True) -> Attachment:
     document = document_check(upload)
-    with transaction.atomic():
+    with _removing_files_on_failure() as stored, transaction.atomic():
         case = _lock(case, None)
-        attachment = _store_document(case, document, actor, public=public)
+        attachment = _store_document(case, document, actor, stored=stored, public=public)
         _save(case)
     return attachment
 
@@ -432,32 +472,43 @@ def case_link_duplicate(*, case: Case, original: Case, actor: Actor) -> Case:
         raise DomainError("A case cannot be a duplicate of itself.")
     if case.organisation_id != original.organisation_id:
         raise DomainError("Cases of different organisations cannot be linked.")
-    while original.duplicate_of_id is not None:
-        original = Case.objects.get(pk=original.duplicate_of_id)
-        if original.pk == case.pk:
-            raise DomainError("These cases are already linked the other way round.")
     with transaction.atomic():
-        locked = _lock(case, None)
-        locked.duplicate_of = original
-        _save(locked)
+        # Lock both, lowest id first, so that two links made at once in opposite directions
+        # wait for each other instead of forming a loop.
+        locked = {
+            row.pk: row
+            for row in Case.objects.select_for_update(of=("self",))
+            .select_related("organisation", "request_type", "customer", "team")
+            .filter(pk__in=[case.pk, original.pk])
+            .order_by("pk")
+        }
+        duplicate, root = locked[case.pk], locked[original.pk]
+        seen = {duplicate.pk}
+        while root.duplicate_of_id is not None:
+            if root.duplicate_of_id in seen or len(seen) > MAX_DUPLICATE_CHAIN:
+                raise DomainError("These cases are already linked the other way round.")
+            seen.add(root.pk)
+            root = Case.objects.get(pk=root.duplicate_of_id)
+        if root.pk == duplicate.pk:
+            raise DomainError("These cases are already linked the other way round.")
+        duplicate.duplicate_of = root
+        _save(duplicate)
         audit_record(
-            organisation=locked.organisation,
+            organisation=duplicate.organisation,
             subject_type="case",
-            subject_id=locked.pk,
+            subject_id=duplicate.pk,
             action="linked_duplicate",
             actor=actor,
-            after={"duplicate_of": original.reference},
+            after={"duplicate_of": root.reference},
         )
-        if CaseStatus.CLOSED in LIFECYCLE[locked.status]:
-            locked = case_transition(
-                case=locked,
+        if CaseStatus.CLOSED in LIFECYCLE[duplicate.status]:
+            duplicate = case_transition(
+                case=duplicate,
                 to_status=CaseStatus.CLOSED,
                 actor=actor,
-                note=(
-                    f"This is the same as request {original.reference}, which we are dealing with."
-                ),
+                note=(f"This is the same as request {root.reference}, which we are dealing with."),
             )
-    return locked
+    return duplicate
 
 
 @dataclass(frozen=True)
@@ -488,6 +539,7 @@ def charter_sweep(now: datetime | None = None) -> SweepResult:
 
 
 ALERT_CASE_LIST_LENGTH = 20
+MAX_DUPLICATE_CHAIN = 50
 
 
 def _alert_team_leads(now: datetime) -> int:
@@ -516,10 +568,18 @@ def _alert_team_leads(now: datetime) -> int:
             parts.append(f"{by_state[ClockState.OVERDUE]} now overdue")
         if by_state.get(ClockState.DUE_SOON):
             parts.append(f"{by_state[ClockState.DUE_SOON]} due soon")
+        emails = recipients(organisation_id, team_id)
+        if not emails:
+            logger.warning(
+                "Charter alert for team %s of organisation %s has nobody to go to: "
+                "add a team lead, a team inbox or a manager",
+                team_id,
+                organisation_id,
+            )
         messages.append(
             StaffEmail(
                 organisation=organisations[organisation_id],
-                emails=recipients(organisation_id, team_id),
+                emails=emails,
                 template="team_charter_alert",
                 context={
                     "team": team.name if team else "Unassigned cases",
@@ -623,7 +683,7 @@ def _restart_clock(case: Case, start: datetime) -> None:
         start=start,
     )
     case.paused_at = None
-    case.clock_state = clock_state_at(case, start)
+    case.clock_state = clock_state_settled(case, start, previous=ClockState.ON_TRACK)
 
 
 def _pause_clock(case: Case, now: datetime) -> None:
@@ -660,7 +720,7 @@ def _resume_clock(case: Case, now: datetime) -> None:
             left = calendar.elapsed(paused_at, case.due_soon_at, unit)
             case.due_soon_at = calendar.advance(now, left, unit)
     case.paused_at = None
-    case.clock_state = clock_state_at(case, now)
+    case.clock_state = clock_state_settled(case, now, previous=ClockState.PAUSED)
 
 
 def _stop_clock(case: Case) -> None:
@@ -759,7 +819,12 @@ def _add_note(case: Case, body: str, visibility: str, actor: Actor) -> CaseNote:
 
 
 def _store_document(
-    case: Case, document: CheckedDocument, actor: Actor, *, public: bool = True
+    case: Case,
+    document: CheckedDocument,
+    actor: Actor,
+    *,
+    stored: list[Attachment],
+    public: bool = True,
 ) -> Attachment:
     attachment = Attachment(
         case=case,
@@ -771,6 +836,7 @@ def _store_document(
         public=public,
     )
     attachment.file.save(document.stored_name, ContentFile(document.content), save=False)
+    stored.append(attachment)
     attachment.save()
     audit_record(
         organisation=case.organisation,
@@ -781,6 +847,20 @@ def _store_document(
         after={"attachment_id": attachment.pk, "content_type": document.content_type},
     )
     return attachment
+
+
+@contextmanager
+def _removing_files_on_failure() -> Iterator[list[Attachment]]:
+    """Documents are written to storage inside the transaction; if it rolls back, delete them,
+    so that a refused request leaves nothing behind on disk."""
+    stored: list[Attachment] = []
+    try:
+        yield stored
+    except BaseException:
+        for attachment in stored:
+            if attachment.file.name:
+                default_storage.delete(attachment.file.name)
+        raise
 
 
 def _message_context(case: Case, **extra: str) -> dict[str, str]:

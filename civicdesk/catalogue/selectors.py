@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
 from civicdesk.core.errors import NotFound
 
 from .models import CharterTarget, RequestType
@@ -12,18 +10,13 @@ from .models import CharterTarget, RequestType
 def request_type_get(*, organisation_id: int, key: str) -> RequestType:
     request_type = (
         RequestType.objects.select_related("service_area__team", "organisation")
+        .prefetch_related("questions", "charter_targets")
         .filter(organisation_id=organisation_id, key=key, active=True)
         .first()
     )
     if request_type is None:
         raise NotFound(f"There is no service called '{key}' in this council's catalogue.")
     return request_type
-
-
-def request_types_for(*, organisation_id: int) -> QuerySet[RequestType]:
-    return RequestType.objects.filter(organisation_id=organisation_id, active=True).select_related(
-        "service_area"
-    )
 
 
 def charter_target_for(

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicdesk.core.errors import NotFound, ValidationFailed
+from civicdesk.customers.models import ContactDetail, DetailKind
 
 from .models import MessageChannel, MessageStatus, OutboxMessage
 from .templates import render
@@ -55,8 +56,9 @@ def notification_queue(
         next_attempt_at=timezone.now(),
         max_attempts=settings.NOTIFICATION_MAX_ATTEMPTS,
     )
+    details = list(customer.details.all())
     for channel in CHANNEL_ORDER.get(customer.preferred_channel, CHANNEL_ORDER["email"]):
-        if _address(message, customer, channel):
+        if _address(message, customer, details, channel):
             message.channel = channel
             message.body = sms if channel == MessageChannel.SMS else body
             break
@@ -101,15 +103,14 @@ def notification_queue_to_staff(*, messages: Iterable[StaffEmail]) -> list[Outbo
     return OutboxMessage.objects.bulk_create(rows)
 
 
-def _address(message: OutboxMessage, customer: Customer, channel: str) -> bool:
-    from civicdesk.customers.models import DetailKind
-
+def _address(
+    message: OutboxMessage, customer: Customer, details: list[ContactDetail], channel: str
+) -> bool:
     if channel == MessageChannel.LETTER:
         if customer.address_line_1 and customer.postcode:
             message.address = [customer.display_name, *customer.address_lines]
             return True
         return False
-    details = list(customer.details.all())
     if channel == MessageChannel.EMAIL:
         found = next((d for d in details if d.kind == DetailKind.EMAIL), None)
     else:

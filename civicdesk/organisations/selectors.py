@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
 from shapely import Point, prepared
 from shapely.geometry import shape
 from shapely.prepared import PreparedGeometry
 
 from civicdesk.core.errors import NotPermitted
 
-from .models import Organisation, Role, StaffMember, Team
+from .models import Organisation, StaffMember
 
 
 def staff_for_user(user: AbstractBaseUser | AnonymousUser) -> StaffMember:
@@ -29,10 +28,6 @@ def staff_for_user(user: AbstractBaseUser | AnonymousUser) -> StaffMember:
 
 def team_ids_for(staff: StaffMember) -> set[int]:
     return set(staff.teams.values_list("id", flat=True))
-
-
-def team_leads(team: Team) -> QuerySet[StaffMember]:
-    return team.members.filter(role=Role.TEAM_LEAD, active=True).select_related("user")
 
 
 _prepared_boundaries: dict[int, tuple[str, PreparedGeometry]] = {}
