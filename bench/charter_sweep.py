@@ -707,8 +707,10 @@ leads AS (
     SELECT member.team_id, u.email
     FROM organisations_staffmember_teams AS member
     JOIN organisations_staffmember AS staff ON staff.id = member.staffmember_id
+    JOIN organisations_team AS lead_team ON lead_team.id = member.team_id
     JOIN auth_user AS u ON u.id = staff.user_id
     WHERE staff.role = 'team_lead' AND staff.active AND u.email <> ''
+      AND staff.organisation_id = lead_team.organisation_id
 ),
 managers AS (
     SELECT staff.organisation_id, u.email

@@ -129,3 +129,13 @@ def test_each_team_hears_only_about_its_own_cases_and_managers_cover_teams_witho
     assert theirs.reference not in by_recipient[team_lead.user.email].body
     assert theirs.reference in by_recipient[manager.user.email].body
     assert other_team.name in by_recipient[manager.user.email].subject
+
+
+def test_a_lead_from_another_council_never_hears_about_our_cases(
+    council, resident, actor, team_lead
+):
+    stranger = factories.StaffFactory(role=Role.TEAM_LEAD, user__email="lead@elsewhere.example")
+    stranger.teams.add(team_lead.teams.get())
+    open_at(council, resident, actor, london(2026, 11, 23, 9))
+    charter_sweep(london(2026, 11, 30, 9))
+    assert [alert.recipient for alert in alerts()] == [team_lead.user.email]

@@ -628,6 +628,7 @@ def _alert_recipients(
             team_id__in=team_by_id,
             staffmember__role=Role.TEAM_LEAD,
             staffmember__active=True,
+            staffmember__organisation_id=F("team__organisation_id"),
         )
         .exclude(staffmember__user__email="")
         .order_by("staffmember_id")
