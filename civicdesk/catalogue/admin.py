@@ -24,6 +24,12 @@ class CharterTargetInline(admin.TabularInline):
 @admin.register(RequestType)
 class RequestTypeAdmin(OrganisationScopedAdmin):
     list_display = ["name", "key", "service_area", "kind", "provider_tier", "emergency", "active"]
-    list_filter = ["service_area", "kind", "emergency", "sensitive", "active"]
+    list_filter = [
+        ("service_area", admin.RelatedOnlyFieldListFilter),
+        "kind",
+        "emergency",
+        "sensitive",
+        "active",
+    ]
     search_fields = ["name", "key"]
     inlines = [QuestionInline, CharterTargetInline]

@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from civicdesk.organisations.admin_scoping import ReadOnlyAdmin
+from civicdesk.organisations.admin_scoping import CaseLinkedAdmin
 
 from .models import Contact
 
 
 @admin.register(Contact)
-class ContactAdmin(ReadOnlyAdmin):
+class ContactAdmin(CaseLinkedAdmin):
     list_display = ["started_at", "channel", "reason", "outcome", "is_repeat", "case"]
     list_filter = ["channel", "reason", "outcome", "is_repeat"]
     date_hierarchy = "started_at"

@@ -8,5 +8,4 @@ from .models import Customer
 @admin.register(Customer)
 class CustomerAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "postcode", "preferred_channel", "merged_into"]
-    search_fields = ["search_name", "postcode"]
     exclude = ["date_of_birth"]

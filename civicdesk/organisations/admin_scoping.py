@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import ForeignKey, Model, QuerySet
-from django.forms import ModelChoiceField
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import ForeignKey, ManyToManyField, Model, Q, QuerySet
+from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.http import HttpRequest
 
 from civicdesk.core.errors import NotPermitted
 
-from .models import Organisation
+from .models import Organisation, StaffMember
 from .selectors import staff_for_user
 
 
@@ -23,6 +25,16 @@ def organisation_id_for(request: HttpRequest) -> int | None:
         return staff_for_user(request.user).organisation_id
     except NotPermitted:
         return -1
+
+
+def _scope_choices(
+    queryset: QuerySet[Any], related: type[Model], organisation_id: int
+) -> QuerySet[Any]:
+    if related is Organisation:
+        return queryset.filter(pk=organisation_id)
+    if any(f.name == "organisation" for f in related._meta.fields):
+        return queryset.filter(organisation_id=organisation_id)
+    return queryset
 
 
 class OrganisationScopedAdmin(admin.ModelAdmin):
@@ -43,11 +55,16 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         organisation_id = organisation_id_for(request)
         if field is not None and field.queryset is not None and organisation_id is not None:
-            related: type[Model] = db_field.related_model
-            if related is Organisation:
-                field.queryset = field.queryset.filter(pk=organisation_id)
-            elif any(f.name == "organisation" for f in related._meta.fields):
-                field.queryset = field.queryset.filter(organisation_id=organisation_id)
+            field.queryset = _scope_choices(field.queryset, db_field.related_model, organisation_id)
+        return field
+
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelMultipleChoiceField | None:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        organisation_id = organisation_id_for(request)
+        if field is not None and field.queryset is not None and organisation_id is not None:
+            field.queryset = _scope_choices(field.queryset, db_field.related_model, organisation_id)
         return field
 
 
@@ -62,3 +79,34 @@ class ReadOnlyAdmin(OrganisationScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+VisibleCases = Callable[[StaffMember], QuerySet[Any]]
+
+# Filled in by the cases app's admin: dependencies point one way, so nothing here imports cases.
+_case_visibility: list[VisibleCases] = []
+
+
+def case_visibility_register(cases_visible_to: VisibleCases) -> None:
+    _case_visibility[:] = [cases_visible_to]
+
+
+class CaseLinkedAdmin(ReadOnlyAdmin):
+    """Read-only rows that may belong to a case: rows of a case the user may not see are left out
+    (sensitive services are visible only to the handling team)."""
+
+    def case_visible(self, case_ids: QuerySet[Any]) -> Q:
+        """Rows that belong to no case, or to one of ``case_ids``."""
+        return Q(case__isnull=True) | Q(case_id__in=case_ids)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        if not _case_visibility:
+            raise ImproperlyConfigured("The cases app has not registered case visibility.")
+        try:
+            staff = staff_for_user(request.user)
+        except NotPermitted:
+            return queryset.none()
+        return queryset.filter(self.case_visible(_case_visibility[0](staff).values("pk")))
