@@ -30,8 +30,9 @@ def make(council, actor, **details) -> Customer:
     return customer_create(organisation=council, details=CustomerDetails(**details), actor=actor)
 
 
-def search(council, text: str) -> list[Customer]:
-    return customer_search(organisation_id=council.pk, query=text)
+def search(council, text: str, staff=None) -> list[Customer]:
+    staff = staff or factories.StaffFactory(organisation=council)
+    return customer_search(staff=staff, query=text)
 
 
 def test_a_customer_needs_a_name_and_valid_contact_details(council, actor):
@@ -206,3 +207,20 @@ def test_another_councils_customer_is_not_found(council, resident):
 def test_only_real_uk_mobiles_are_used_for_text_messages(resident, actor, number, mobile):
     detail = customer_add_contact_detail(customer=resident, kind="phone", value=number, actor=actor)
     assert detail.is_mobile is mobile
+
+
+def test_a_sensitive_case_reference_only_finds_its_customer_for_the_handling_team(
+    council, resident, actor
+):
+    homelessness = factories.RequestTypeFactory(
+        organisation=council, key="homelessness", sensitive=True
+    )
+    case = case_open(
+        organisation=council,
+        request=CaseRequest(request_type_key="homelessness", channel="phone", customer=resident),
+        actor=actor,
+    )
+    housing = factories.StaffFactory(organisation=council, teams=[homelessness.service_area.team])
+    adviser = factories.StaffFactory(organisation=council, role="adviser")
+    assert search(council, case.reference, staff=housing) == [resident]
+    assert search(council, case.reference, staff=adviser) == []

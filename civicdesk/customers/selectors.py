@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from civicdesk.cases.selectors import cases_visible_to
 from civicdesk.core.errors import NotFound
 from civicdesk.core.references import reference_normalise
 from civicdesk.organisations.models import StaffMember
@@ -25,16 +26,21 @@ def customers_of(*, organisation_id: int) -> QuerySet[Customer]:
     return Customer.objects.filter(organisation_id=organisation_id, merged_into=None)
 
 
-def customer_search(*, organisation_id: int, query: str, limit: int = 25) -> list[Customer]:
+def customer_search(*, staff: StaffMember, query: str, limit: int = 25) -> list[Customer]:
     """Customers matching what a caller gives: name, phone, email, address, postcode or case
-    reference. Exact identifiers are tried first; a name matches every word in any order."""
+    reference. Exact identifiers are tried first; a name matches every word in any order.
+
+    A case reference finds its customer only if the staff member may see the case, so that a
+    reference cannot reveal who has a sensitive case.
+    """
     text = query.strip()
     if not text:
         return []
-    base = customers_of(organisation_id=organisation_id)
+    base = customers_of(organisation_id=staff.organisation_id)
     reference = reference_normalise(text)
     if reference is not None:
-        return list(base.filter(cases__reference=reference).distinct()[:limit])
+        visible = cases_visible_to(staff).filter(reference=reference)
+        return list(base.filter(cases__in=visible).distinct()[:limit])
     if "@" in text:
         return list(
             base.filter(

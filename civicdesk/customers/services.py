@@ -114,7 +114,8 @@ def customer_add_contact_detail(
 def customer_set_preferred_channel(*, customer: Customer, channel: str, actor: Actor) -> Customer:
     if channel not in PreferredChannel.values:
         raise ValidationFailed(
-            "Choose how the customer wants to hear from us.", fields={"preferred_channel": channel}
+            "Choose how the customer wants to hear from us.",
+            fields={"preferred_channel": "Choose email, text message, letter or phone"},
         )
     with transaction.atomic():
         before = customer.preferred_channel
@@ -142,7 +143,10 @@ def customer_record_support_need(
             fields={"consent_given": "Confirm the customer has agreed"},
         )
     if kind not in SupportNeedKind.values:
-        raise ValidationFailed("Select the kind of support needed.", fields={"kind": kind})
+        raise ValidationFailed(
+            "Select the kind of support needed.",
+            fields={"kind": "Select the kind of support needed"},
+        )
     with transaction.atomic():
         need = SupportNeed.objects.create(
             customer=customer,
@@ -175,7 +179,10 @@ def customer_add_representative(
     if customer.organisation_id != representative.organisation_id:
         raise DomainError("The representative must be a customer of the same organisation.")
     if relationship not in Relationship.values:
-        raise ValidationFailed("Select the relationship.", fields={"relationship": relationship})
+        raise ValidationFailed(
+            "Select the relationship.",
+            fields={"relationship": "Select how they are related to the customer"},
+        )
     with transaction.atomic():
         link = Representative.objects.create(
             customer=customer,

@@ -138,7 +138,8 @@ def notification_record_receipt(
     status = RECEIPT_STATUSES.get(provider_status)
     if status is None:
         raise ValidationFailed(
-            f"'{provider_status}' is not a final delivery status.", fields={"status": "unknown"}
+            f"'{provider_status}' is not a final delivery status.",
+            fields={"status": "Expected delivered or a failure status"},
         )
     prefix = "civicdesk-outbox-"
     if not reference.startswith(prefix) or not reference[len(prefix) :].isdigit():
