@@ -1,11 +1,12 @@
 """Case references: random, checked, and easy to read out on the phone.
 
 A reference looks like ``K7RM-4XQD``: seven random characters and a check character drawn from
-an alphabet with the letters and digits people confuse when speaking or writing removed
-(0/O, 1/I/L, 2/Z, 5/S, 8/B, U/V). 24 symbols to the power of 7 gives 4.6 billion references,
-so guessing one that exists is impractical and nothing reveals how many cases a council has.
-The last character is a Luhn mod N check, which catches every single mistyped character and
-every swap of two neighbouring characters, so a mis-heard reference is rejected instead of
+an alphabet that never holds two characters people confuse when speaking or writing
+(of 0/O, 1/I/L, 2/Z, 5/S, 8/B and U/V at most one is kept). 24 symbols to the power of 7 gives
+4.6 billion references, so guessing one that exists is impractical and nothing reveals how many
+cases a council has. The last character is a Luhn mod N check, which catches every single
+mistyped character and every swap of two neighbouring characters but one (the alphabet's first
+and last symbols, 3 and Y), so a mis-heard reference is almost always rejected instead of
 finding someone else's case. See docs/adr/0003-case-references.md.
 """
 
