@@ -43,4 +43,4 @@ lock:
 	$(BIN)/pip-compile --quiet --strip-extras --extra dev --output-file requirements.lock pyproject.toml
 
 clean:
-	rm -rf var/test.sqlite3 var/test-uploads .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var/test-*.sqlite3* var/test-uploads .pytest_cache .mypy_cache .ruff_cache

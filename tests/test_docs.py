@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_environment_setting_is_documented_in_the_readme():
-    settings_source = (ROOT / "config" / "settings" / "base.py").read_text()
+    settings_source = "\n".join(
+        path.read_text() for path in (ROOT / "config" / "settings").glob("*.py")
+    )
     read = set(
         re.findall(r"""(?:environ\.get|env_bool|env_list)\(\s*["']([A-Z_]+)["']""", settings_source)
     )
@@ -26,3 +28,12 @@ def test_adrs_are_numbered_without_gaps():
     assert numbers == list(range(1, len(adrs) + 1)), "ADRs are numbered 0001, 0002... without gaps"
     for path in adrs:
         assert path.read_text().startswith(f"# {int(path.name[:4])}. "), path.name
+
+
+def test_the_application_code_never_reads_the_environment_itself():
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "civicdesk").rglob("*.py")
+        if "os.environ" in path.read_text() or "getenv(" in path.read_text()
+    ]
+    assert offenders == []

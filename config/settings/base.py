@@ -1,7 +1,8 @@
 """Settings shared by every environment.
 
-The environment is read here, once. Every other settings module starts from this one and
-only overrides; nothing else in the code base reads ``os.environ``.
+The environment is read here, once (``prod`` also reads SECURE_SSL_REDIRECT). Every other
+settings module starts from this one and overrides; nothing in ``civicdesk/`` reads
+``os.environ``.
 """
 
 from __future__ import annotations
