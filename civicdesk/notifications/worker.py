@@ -16,15 +16,15 @@ then records when and how the message was sent but keeps the status the receipt 
 from __future__ import annotations
 
 import logging
-import traceback
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.utils import timezone
+
+from civicdesk.core.errors_logging import error_summary
 
 from .gateways import Gateway, PermanentFailure, TemporaryFailure
 from .models import MessageStatus, OutboxMessage
@@ -100,14 +100,11 @@ def outbox_deliver(message: OutboxMessage, gateway: Gateway) -> bool:
     except Exception as problem:
         # A fault of ours, not the provider's: one bad message must not stop the worker. Only
         # the kind and place of the error are logged; its text could quote the message.
-        where = traceback.extract_tb(problem.__traceback__)[-1]
         logger.error(
-            "Outbox message %s attempt %s raised %s at %s:%s",
+            "Outbox message %s attempt %s raised %s",
             message.pk,
             message.attempts,
-            type(problem).__name__,
-            Path(where.filename).name,
-            where.lineno,
+            error_summary(problem),
         )
         _record_temporary_failure(message, f"Unexpected error ({type(problem).__name__}).")
     else:

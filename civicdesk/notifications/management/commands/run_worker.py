@@ -15,9 +15,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils.module_loading import import_string
 
+from civicdesk.core.errors_logging import error_summary
 from civicdesk.notifications.gateways import GATEWAYS, gateway_for_settings
 from civicdesk.notifications.worker import outbox_run_once
 
@@ -46,20 +47,33 @@ class Command(BaseCommand):
         jobs = [(import_string(path), seconds) for path, seconds in settings.PERIODIC_JOBS]
         next_run = [0.0 for _ in jobs]
         logger.info("Worker started (gateway %s)", gateway_name)
+        failures = 0
         while not self.stopping:
             close_old_connections()
             for index, (job, seconds) in enumerate(jobs):
                 if time.monotonic() >= next_run[index]:
                     try:
                         job()
-                    except Exception:
-                        logger.exception("Periodic job %s failed", job.__name__)
+                    except Exception as problem:
+                        logger.error(
+                            "Periodic job %s failed (%s)", job.__name__, error_summary(problem)
+                        )
                     next_run[index] = time.monotonic() + seconds
-            sent = outbox_run_once(gateway, limit=options["batch"])
-            if options["once"]:
-                while sent:
-                    sent = outbox_run_once(gateway, limit=options["batch"])
-                break
+            try:
+                sent = outbox_run_once(gateway, limit=options["batch"])
+                if options["once"]:
+                    while sent:
+                        sent = outbox_run_once(gateway, limit=options["batch"])
+                    break
+                failures = 0
+            except DatabaseError as problem:
+                # The database restarting or a long lock must not stop deliveries for good:
+                # nothing is lost (the outbox is the queue), so wait and go round again.
+                failures += 1
+                logger.warning("Outbox pass failed (%s); retrying", error_summary(problem))
+                close_old_connections()
+                time.sleep(min(options["poll"] * 2**failures, 60))
+                continue
             if not sent:
                 time.sleep(options["poll"])
         logger.info("Worker stopped")
