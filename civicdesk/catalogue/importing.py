@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import KW_ONLY, asdict, dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.text import slugify
 
 from civicdesk.core.audit import SYSTEM, Actor, audit_record
@@ -34,6 +36,8 @@ from .models import (
     RequestType,
     ServiceArea,
 )
+
+_Row = TypeVar("_Row", bound=models.Model)
 
 CATALOGUE_CSV = Path(__file__).resolve().parent / "data" / "service-catalogue.csv"
 REQUIRED_COLUMNS = ("key", "name", "service_area", "kind")
@@ -313,30 +317,27 @@ def _questions_sync(
     request_type: RequestType, specs: tuple[QuestionSpec, ...], is_new: bool
 ) -> int:
     existing = {} if is_new else {q.key: q for q in request_type.questions.all()}
-    fields = ["label", "hint", "kind", "required", "choices", "minimum", "maximum", "position"]
-    new: list[Question] = []
-    changed: list[Question] = []
-    for position, spec in enumerate(specs, start=1):
-        question = existing.pop(spec.key, None) or Question(request_type=request_type, key=spec.key)
-        values = {
-            "label": spec.label,
-            "hint": spec.hint,
-            "kind": spec.kind,
-            "required": spec.required,
-            "choices": list(spec.choices),
-            "minimum": spec.minimum,
-            "maximum": spec.maximum,
-            "position": position,
-        }
-        if question.pk is None:
-            new.append(question)
-        elif any(getattr(question, name) != value for name, value in values.items()):
-            changed.append(question)
-        for name, value in values.items():
-            setattr(question, name, value)
-    Question.objects.bulk_create(new)
-    Question.objects.bulk_update(changed, fields)
-    Question.objects.filter(pk__in=[question.pk for question in existing.values()]).delete()
+    _rows_sync(
+        Question,
+        existing,
+        [
+            (
+                spec.key,
+                partial(Question, request_type=request_type, key=spec.key),
+                {
+                    "label": spec.label,
+                    "hint": spec.hint,
+                    "kind": spec.kind,
+                    "required": spec.required,
+                    "choices": list(spec.choices),
+                    "minimum": spec.minimum,
+                    "maximum": spec.maximum,
+                    "position": position,
+                },
+            )
+            for position, spec in enumerate(specs, start=1)
+        ],
+    )
     return len(specs)
 
 
@@ -344,20 +345,44 @@ def _targets_sync(request_type: RequestType, specs: tuple[TargetSpec, ...], is_n
     existing = (
         {} if is_new else {(t.priority, t.channel): t for t in request_type.charter_targets.all()}
     )
-    new: list[CharterTarget] = []
-    changed: list[CharterTarget] = []
-    for spec in specs:
-        target = existing.pop((spec.priority, spec.channel), None) or CharterTarget(
-            request_type=request_type, priority=spec.priority, channel=spec.channel
-        )
-        values = {"amount": spec.amount, "unit": str(spec.unit), "summary": spec.summary}
-        if target.pk is None:
-            new.append(target)
-        elif any(getattr(target, name) != value for name, value in values.items()):
-            changed.append(target)
-        for name, value in values.items():
-            setattr(target, name, value)
-    CharterTarget.objects.bulk_create(new)
-    CharterTarget.objects.bulk_update(changed, ["amount", "unit", "summary"])
-    CharterTarget.objects.filter(pk__in=[target.pk for target in existing.values()]).delete()
+    _rows_sync(
+        CharterTarget,
+        existing,
+        [
+            (
+                (spec.priority, spec.channel),
+                partial(
+                    CharterTarget,
+                    request_type=request_type,
+                    priority=spec.priority,
+                    channel=spec.channel,
+                ),
+                {"amount": spec.amount, "unit": str(spec.unit), "summary": spec.summary},
+            )
+            for spec in specs
+        ],
+    )
     return len(specs)
+
+
+def _rows_sync(
+    model: type[_Row],
+    existing: dict[Any, _Row],
+    wanted: list[tuple[Any, Callable[[], _Row], dict[str, Any]]],
+) -> None:
+    """Make a request type's child rows exactly ``wanted``: add the missing, update what
+    differs, delete the rest, in three statements."""
+    new: list[_Row] = []
+    changed: list[_Row] = []
+    for key, make, values in wanted:
+        row = existing.pop(key, None) or make()
+        if row.pk is None:
+            new.append(row)
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            changed.append(row)
+        for name, value in values.items():
+            setattr(row, name, value)
+    model._default_manager.bulk_create(new)
+    if changed:
+        model._default_manager.bulk_update(changed, list(wanted[0][2]))
+    model._default_manager.filter(pk__in=[row.pk for row in existing.values()]).delete()
