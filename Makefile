@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: run test lint bench lock clean install
+.PHONY: run test lint bench lock clean install frontend
 
 install: $(STAMP)
 
@@ -25,6 +25,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	mkdir -p var
+	./scripts/ensure-browser
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -37,6 +38,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	mkdir -p bench/results
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python bench/charter_sweep.py $(BENCH_ARGS)
+
+# Rebuild the stylesheet and browser code from frontend/ (needs Node.js; the output is committed).
+frontend:
+	cd frontend && npm ci --no-audit --no-fund && npm run build
 
 # Re-pin every dependency after changing pyproject.toml.
 lock:

@@ -1,15 +1,17 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
-from civicdesk.core.views import health, home
+from civicdesk.core.views import health
 from civicdesk.notifications.views import notify_receipt
+from civicdesk.portal.views import index
 
 admin.site.site_header = "CivicDesk administration"
 admin.site.site_title = "CivicDesk"
 
 urlpatterns = [
-    path("", home, name="home"),
+    path("", index, name="home"),
     path("healthz", health, name="health"),
     path("notifications/notify/receipts", notify_receipt, name="notify-receipt"),
     path("admin/", admin.site.urls),
+    path("", include("civicdesk.portal.urls")),
 ]

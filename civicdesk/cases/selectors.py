@@ -11,6 +11,7 @@ from django.utils import timezone
 from civicdesk.core.errors import NotFound
 from civicdesk.core.models import AuditEvent
 from civicdesk.core.references import reference_normalise
+from civicdesk.customers.normalise import normalise_email, normalise_phone
 from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
@@ -95,3 +96,23 @@ def _status_label(status: str) -> str:
         return str(CaseStatus(status).label).lower()
     except ValueError:
         return str(status)
+
+
+def case_for_tracking(*, organisation_id: int, reference: str, email_or_phone: str) -> Case | None:
+    """A case a resident may follow without an account: the reference must match, and so must
+    an email address or phone number we hold for the customer. Anything else finds nothing,
+    and the answer does not say which part was wrong."""
+    canonical = reference_normalise(reference)
+    detail = email_or_phone.strip()
+    if canonical is None or not detail:
+        return None
+    normalised = normalise_email(detail) if "@" in detail else normalise_phone(detail)
+    return (
+        Case.objects.select_related("request_type", "organisation")
+        .filter(
+            organisation_id=organisation_id,
+            reference=canonical,
+            customer__details__normalised=normalised,
+        )
+        .first()
+    )

@@ -1,14 +1,9 @@
-"""The front page of a CivicDesk installation and its health check."""
+"""The health check a load balancer polls."""
 
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html")
+from django.http import HttpRequest, JsonResponse
 
 
 def health(request: HttpRequest) -> JsonResponse:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 from shapely import Point, prepared
 from shapely.geometry import shape
 from shapely.prepared import PreparedGeometry
 
-from civicdesk.core.errors import NotPermitted
+from civicdesk.core.errors import NotFound, NotPermitted
 
-from .models import Organisation, StaffMember
+from .models import Organisation, OrganisationKind, StaffMember
 
 
 def staff_for_user(user: AbstractBaseUser | AnonymousUser) -> StaffMember:
@@ -24,6 +25,18 @@ def staff_for_user(user: AbstractBaseUser | AnonymousUser) -> StaffMember:
     if staff is None:
         raise NotPermitted("This account is not an active member of staff.")
     return staff
+
+
+def councils_listed() -> QuerySet[Organisation]:
+    """The councils on this installation that residents can use (partners have no portal)."""
+    return Organisation.objects.exclude(kind=OrganisationKind.PARTNER).order_by("name")
+
+
+def organisation_by_slug(slug: str) -> Organisation:
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise NotFound("There is no council at this address.")
+    return organisation
 
 
 def team_ids_for(staff: StaffMember) -> set[int]:

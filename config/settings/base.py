@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "civicdesk.contacts",
     "civicdesk.cases",
     "civicdesk.notifications",
+    "civicdesk.feedback",
+    "civicdesk.portal",
     "civicdesk.demo",
 ]
 
@@ -84,6 +86,16 @@ ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "civicdesk.portal.jinja2.environment",
+            "autoescape": True,
+            "context_processors": ["django.template.context_processors.request"],
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],

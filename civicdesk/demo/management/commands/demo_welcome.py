@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from civicdesk.demo.loader import DEMO_PASSWORD, demo_sign_ins
+from civicdesk.organisations.selectors import councils_listed
 
 
 class Command(BaseCommand):
@@ -21,6 +22,10 @@ class Command(BaseCommand):
             "",
             "CivicDesk is starting.",
             f"  Home page:     {url}/",
+            *(
+                f"  Residents:     {url}/{council.slug}/  ({council.name})"
+                for council in councils_listed()
+            ),
             f"  Staff sign-in: {url}/admin/",
             f"  Health check:  {url}/healthz",
         ]
