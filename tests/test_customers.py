@@ -224,3 +224,38 @@ def test_a_sensitive_case_reference_only_finds_its_customer_for_the_handling_tea
     adviser = factories.StaffFactory(organisation=council, role="adviser")
     assert search(council, case.reference, staff=housing) == [resident]
     assert search(council, case.reference, staff=adviser) == []
+
+
+def test_merging_keeps_the_residents_online_account_and_drops_repeated_follows(
+    council, missed_bin, resident, actor
+):
+    from civicdesk.cases.models import CaseFollower
+
+    account = factories.UserFactory()
+    duplicate = make(council, actor, first_name="Ann", last_name="Smith")
+    duplicate.user = account
+    duplicate.save()
+    case = case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key="missed-bin", channel="web", answers={"bin": "Recycling"}
+        ),
+        actor=actor,
+    )
+    CaseFollower.objects.create(case=case, customer=resident)
+    CaseFollower.objects.create(case=case, customer=duplicate)
+
+    survivor = customer_merge(duplicate=duplicate, into=resident, actor=actor)
+
+    assert survivor.user == account
+    assert list(CaseFollower.objects.values_list("customer_id", flat=True)) == [survivor.pk]
+
+
+def test_two_online_accounts_are_not_merged_silently(council, resident, actor):
+    resident.user = factories.UserFactory()
+    resident.save()
+    other = make(council, actor, first_name="Ann", last_name="Smith")
+    other.user = factories.UserFactory()
+    other.save()
+    with pytest.raises(DomainError, match="Both records have an online account"):
+        customer_merge(duplicate=other, into=resident, actor=actor)

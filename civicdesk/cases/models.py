@@ -174,3 +174,21 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class CaseFollower(models.Model):
+    """A resident who asked to hear about someone else's report instead of making a duplicate."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="followed_cases"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "customer"], name="case_follower_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} follows {self.case_id}"

@@ -48,6 +48,22 @@ class Customer(TimeStampedModel):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
     )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
+        help_text="The resident's own online account, if they have one.",
+    )
+    account_created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The member of staff who set up the account with the resident, if any.",
+    )
     merged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -152,3 +168,22 @@ class Representative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.representative} for {self.customer}"
+
+
+class SignInMethod(models.TextChoices):
+    EMAIL_LINK = "email_link", "Link sent by email"
+    PASSWORD = "password", "Password"
+
+
+class AccountSignIn(models.Model):
+    """One sign-in to a resident's account, kept so the council can count active accounts."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="sign_ins")
+    method = models.CharField(max_length=20, choices=SignInMethod.choices)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -7,7 +7,8 @@ from datetime import date
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from civicdesk.core.audit import Actor, audit_record
@@ -217,6 +218,11 @@ def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Cust
         into = Customer.objects.select_for_update().get(pk=into.pk)
         if duplicate.merged_into_id is not None or into.merged_into_id is not None:
             raise DomainError("One of these customers has already been merged into another.")
+        if duplicate.user_id is not None and into.user_id is not None:
+            raise DomainError(
+                "Both records have an online account. Ask the resident which account to keep, "
+                "and close the other before merging."
+            )
         existing = set(into.details.values_list("kind", "normalised"))
         moved: dict[str, int] = {}
         for detail in duplicate.details.all():
@@ -229,9 +235,7 @@ def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Cust
         for relation in Customer._meta.related_objects:
             if relation.related_model in (ContactDetail, Customer) or not relation.one_to_many:
                 continue
-            count = relation.related_model._default_manager.filter(
-                **{relation.field.name: duplicate}
-            ).update(**{relation.field.name: into})
+            count = _move_related(relation.related_model, relation.field.name, duplicate, into)
             if count:
                 moved[relation.related_model._meta.label_lower] = (
                     moved.get(relation.related_model._meta.label_lower, 0) + count
@@ -245,6 +249,14 @@ def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Cust
             into.postcode = duplicate.postcode
         if into.date_of_birth is None:
             into.date_of_birth = duplicate.date_of_birth
+        if into.user_id is None and duplicate.user_id is not None:
+            # The resident keeps signing in to the same account, now on the surviving record.
+            into.user_id, into.account_created_by_id = (
+                duplicate.user_id,
+                duplicate.account_created_by_id,
+            )
+            duplicate.user = None
+            duplicate.save(update_fields=["user", "updated_at"])
         into.search_name = customer_search_name(into)
         into.save()
         duplicate.merged_into = into
@@ -261,6 +273,25 @@ def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Cust
                 after={"customer_id": into.pk, "moved": moved},
             )
     return into
+
+
+def _move_related(model: type[Model], field_name: str, duplicate: Customer, into: Customer) -> int:
+    """Point ``model`` rows at the survivor. A row that would repeat one the survivor already
+    has (a uniqueness rule says so, such as following the same case twice) is dropped."""
+    rows = model._default_manager.filter(**{field_name: duplicate})
+    try:
+        with transaction.atomic():
+            return rows.update(**{field_name: into})
+    except IntegrityError:
+        moved = 0
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    model._default_manager.filter(pk=row.pk).update(**{field_name: into})
+                    moved += 1
+            except IntegrityError:
+                row.delete()
+        return moved
 
 
 def _add_detail(

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("<slug:council>/contact/", views.contact, name="contact"),
     path("<slug:council>/track/", views.track, name="track"),
     path("<slug:council>/feedback/page", views.page_feedback, name="page-feedback"),
+    path("<slug:council>/", include("civicdesk.portal.report_urls")),
+    path("<slug:council>/", include("civicdesk.portal.account_urls")),
 ]

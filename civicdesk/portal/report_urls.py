@@ -1,0 +1,5 @@
+"""Resident pages: report (see the views module)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
