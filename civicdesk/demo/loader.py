@@ -32,6 +32,7 @@ from shapely import prepared
 from shapely.geometry import shape
 
 from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
+from civicdesk.geo.services import STREETS_DATA, street_rows_read, streets_import
 from civicdesk.organisations.models import Organisation, OrganisationKind, Role, StaffMember, Team
 
 from . import places
@@ -75,6 +76,7 @@ ADMIN_PERMISSIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("catalogue", "requesttype"): ("add", "change", "view"),
     ("catalogue", "question"): ("add", "change", "view"),
     ("catalogue", "chartertarget"): ("add", "change", "view"),
+    ("geo", "street"): ("view",),
     ("cases", "case"): ("view",),
     ("customers", "customer"): ("view",),
     ("contacts", "contact"): ("view",),
@@ -100,6 +102,7 @@ class CouncilSpec:
     contacts: int
     cases: int
     signposts: tuple[str, ...]
+    streets_file: str = ""  # a synthetic street list in civicdesk/geo/data/, if any
 
 
 _ELSEWHERE = (
@@ -129,6 +132,7 @@ COUNCILS = (
         contacts=40_000,
         cases=8_000,
         signposts=("Shropshire Council", "Citizens Advice Telford & The Wrekin", *_ELSEWHERE),
+        streets_file="demo-streets-telford.csv",
     ),
     CouncilSpec(
         name="Shropshire Council",
@@ -171,6 +175,7 @@ class DemoSummary:
     contacts: int
     cases: int
     seconds: float
+    streets: int = 0
 
 
 def demo_exists() -> bool:
@@ -196,7 +201,7 @@ def demo_load(
         group = _admin_group()
         _platform_user(password)
         numbers = NumberPool(random.Random(seed))
-        totals = {"staff": 0, "customers": 0, "contacts": 0, "cases": 0}
+        totals = {"staff": 0, "customers": 0, "contacts": 0, "cases": 0, "streets": 0}
         for council in COUNCILS:
             counts = _council_load(council, scale, now, seed, numbers, password, group)
             for name, count in counts.items():
@@ -275,6 +280,13 @@ def _council_load(
     rows = catalogue_rows_read()
     teams = _teams_create(organisation, council, [row["service_area"] for row in rows])
     catalogue_import(organisation=organisation, rows=rows, spec=SPEC, teams=teams)
+    streets = (
+        streets_import(
+            organisation=organisation, rows=street_rows_read(STREETS_DATA / council.streets_file)
+        ).created
+        if council.streets_file
+        else 0
+    )
     on_call = teams[OUT_OF_HOURS_TEAM]
     staffing, staff_count = _staff_create(organisation, council, teams, password, group, rng)
     staffing.on_call = on_call
@@ -306,6 +318,7 @@ def _council_load(
         "customers": len(residents.customers),
         "contacts": history["contacts"],
         "cases": history["cases"],
+        "streets": streets,
     }
 
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "civicdesk.contacts",
     "civicdesk.cases",
     "civicdesk.notifications",
+    "civicdesk.geo",
     "civicdesk.feedback",
     "civicdesk.portal",
     "civicdesk.demo",

@@ -57,3 +57,8 @@ class Command(BaseCommand):
             f"{summary.customers:,} customers, {summary.contacts:,} contacts and "
             f"{summary.cases:,} cases in {summary.seconds:.1f} seconds."
         )
+        if summary.streets:
+            self.stdout.write(
+                f"Loaded {summary.streets} streets for the location checks on street reports "
+                "(synthetic: invented for the demo, see civicdesk/geo/data/README.md)."
+            )

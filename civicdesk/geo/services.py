@@ -1,0 +1,188 @@
+"""Importing a council's published list of streets.
+
+Each row names a street by its USRN (Unique Street Reference Number), with its name, locality,
+who maintains it and its line. Importing is idempotent: streets are matched by USRN, so running
+it again updates them in place; streets missing from the rows are left alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from civicdesk.core.audit import SYSTEM, Actor, audit_record
+from civicdesk.core.errors import ValidationFailed
+from civicdesk.organisations.models import Organisation
+
+from .geometry import GeometryError, line_geojson, line_parse
+from .models import Adoption, Street
+
+STREETS_DATA = Path(__file__).resolve().parent / "data"
+COLUMNS = ("usrn", "name", "locality", "adoption", "maintainer", "geometry")
+REQUIRED_COLUMNS = ("usrn", "name", "adoption", "geometry")
+_USRN = re.compile(r"^\d{1,12}$")
+_FIELDS = (
+    "name",
+    "locality",
+    "adoption",
+    "maintainer",
+    "geometry",
+    "min_latitude",
+    "max_latitude",
+    "min_longitude",
+    "max_longitude",
+)
+
+
+@dataclass(frozen=True)
+class StreetImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def street_rows_read(path: Path) -> list[dict[str, str]]:
+    """The rows of a streets CSV, as column name -> text."""
+    with path.open(encoding="utf-8-sig", newline="") as source:
+        return [dict(row) for row in csv.DictReader(source)]
+
+
+def streets_import(
+    *,
+    organisation: Organisation,
+    rows: Iterable[Mapping[str, str | None]],
+    actor: Actor = SYSTEM,
+) -> StreetImportResult:
+    """Create or update an organisation's streets from rows of the published list.
+
+    Rows are numbered from 1, the first row after the headings. Raises ValidationFailed, and
+    changes nothing, if any row is not valid; ``fields`` holds every problem by row and column.
+    """
+    values, problems = _rows_check(rows)
+    if problems:
+        count = len(problems)
+        first_field, first = next(iter(problems.items()))
+        raise ValidationFailed(
+            f"The streets cannot be imported: {count} problem{'s' if count > 1 else ''}, "
+            f"the first in {first_field}: {first}.",
+            fields=problems,
+        )
+    with transaction.atomic():
+        result = _streets_sync(organisation, values)
+        audit_record(
+            organisation=organisation,
+            subject_type="organisation",
+            subject_id=organisation.pk,
+            action="streets_imported",
+            actor=actor,
+            after=asdict(result),
+        )
+    return result
+
+
+# Validation
+
+
+def adoption_parse(text: str) -> str | None:
+    """An adoption status from its value or label-like spelling ("National Highways")."""
+    value = re.sub(r"[\s-]+", "_", text.strip().lower())
+    return value if value in Adoption.values else None
+
+
+def _rows_check(
+    rows: Iterable[Mapping[str, str | None]],
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    values: dict[str, dict[str, Any]] = {}
+    problems: dict[str, str] = {}
+    for number, row in enumerate(rows, start=1):
+        text = {column: (row.get(column) or "").strip() for column in COLUMNS}
+        row_problems, row_values = _row_check(text)
+        for column, message in row_problems.items():
+            problems[f"row {number}.{column}"] = message
+        usrn = text["usrn"]
+        if usrn in values:
+            problems[f"row {number}.usrn"] = f"USRN {usrn} appears more than once"
+        if not row_problems and usrn not in values:
+            values[usrn] = row_values
+    if not values and not problems:
+        problems["rows"] = "there are no streets to import"
+    return values, problems
+
+
+def _row_check(text: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
+    problems: dict[str, str] = {}
+    for column in REQUIRED_COLUMNS:
+        if not text[column]:
+            problems[column] = f"the {column} is missing"
+    if text["usrn"] and not _USRN.match(text["usrn"]):
+        problems["usrn"] = "a USRN is a number of up to 12 digits"
+    adoption = adoption_parse(text["adoption"])
+    if text["adoption"] and adoption is None:
+        problems["adoption"] = (
+            f"'{text['adoption']}' is not an adoption status (use {', '.join(Adoption.values)})"
+        )
+    for column, limit in (("name", 200), ("locality", 120), ("maintainer", 200)):
+        if len(text[column]) > limit:
+            problems[column] = f"the {column} is longer than {limit} characters"
+    coordinates: list[tuple[float, float]] = []
+    if text["geometry"]:
+        try:
+            coordinates = line_parse(text["geometry"])
+        except GeometryError as error:
+            problems["geometry"] = str(error)
+    if problems:
+        return problems, {}
+    longitudes = [lon for lon, _ in coordinates]
+    latitudes = [lat for _, lat in coordinates]
+    geometry = line_geojson(coordinates)
+    return {}, {
+        "name": text["name"],
+        "locality": text["locality"],
+        "adoption": adoption,
+        "maintainer": text["maintainer"],
+        "geometry": geometry,
+        "min_latitude": min(latitudes),
+        "max_latitude": max(latitudes),
+        "min_longitude": min(longitudes),
+        "max_longitude": max(longitudes),
+    }
+
+
+# Writing
+
+
+def _streets_sync(
+    organisation: Organisation, values: dict[str, dict[str, Any]]
+) -> StreetImportResult:
+    existing = {
+        street.usrn: street
+        for street in Street.objects.filter(organisation=organisation, usrn__in=list(values))
+    }
+    new: list[Street] = []
+    changed: list[Street] = []
+    now = timezone.now()
+    for usrn, wanted in values.items():
+        street = existing.get(usrn)
+        if street is None:
+            new.append(Street(organisation=organisation, usrn=usrn, **wanted))
+            continue
+        if any(getattr(street, name) != value for name, value in wanted.items()):
+            for name, value in wanted.items():
+                setattr(street, name, value)
+            street.updated_at = now
+            changed.append(street)
+    Street.objects.bulk_create(new, batch_size=500)
+    if changed:
+        Street.objects.bulk_update(changed, [*_FIELDS, "updated_at"], batch_size=500)
+    return StreetImportResult(
+        created=len(new),
+        updated=len(changed),
+        unchanged=len(values) - len(new) - len(changed),
+    )
