@@ -17,6 +17,7 @@ from shapely.geometry import shape
 from civicdesk.cases.models import Case, CaseStatus
 from civicdesk.catalogue.models import RequestType
 from civicdesk.core.errors import ValidationFailed
+from civicdesk.core.readability import readability
 from civicdesk.geo.geometry import LocalPlane
 from civicdesk.geo.models import Adoption, Street
 from civicdesk.geo.selectors import (
@@ -604,3 +605,31 @@ def test_nearby_cases_at_the_provider_are_matched_by_service_key(county, distric
     )
 
     assert found == [report]
+
+
+def test_every_verdict_reads_at_age_nine(telford, shropshire, pothole, streets, county, district):
+    places = [
+        TELFORD_POINT,
+        SHREWSBURY_POINT,
+        BIRMINGHAM_POINT,
+        *(offset(TELFORD_POINT, north=metres) for metres in (100, 200, 300)),
+    ]
+    verdicts = [check(telford, pothole, place) for place in places]
+    Street.objects.filter(name="Private Mews").update(maintainer="")
+    verdicts.append(check(telford, pothole, offset(TELFORD_POINT, north=200)))
+    verdicts.append(
+        check(district, service(district, "pothole", "Highways", "county"), SQUARE_CENTRE)
+    )
+    verdicts.append(
+        check(county, service(county, "missed-bin", "Waste", "district"), SQUARE_CENTRE)
+    )
+    assert verdicts[-2].provider == county
+
+    assert {verdict.outcome for verdict in verdicts} == {
+        "accepted",
+        "other_council",
+        "outside",
+        "not_maintained",
+    }
+    for verdict in verdicts:
+        assert readability(verdict.message).reading_age <= 9, verdict.message

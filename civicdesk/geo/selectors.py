@@ -154,7 +154,7 @@ def _not_maintained(street: Street) -> LocationVerdict:
     why = (
         "It is a private road."
         if street.adoption == Adoption.PRIVATE
-        else "It has not been adopted by the council."
+        else "The council has not taken it over."
     )
     who = (
         f"{street.maintainer} looks after it, so please tell them."
@@ -164,9 +164,9 @@ def _not_maintained(street: Street) -> LocationVerdict:
     return LocationVerdict(
         Outcome.NOT_MAINTAINED,
         f"We do not look after {street.name}. {why} {who} "
-        "If something there is dangerous, please still tell us. We can act on dangerous "
-        "walls and buildings, and our environmental health team can act on risks to health, "
-        "even on private land.",
+        "If something there is dangerous, still tell us. We can act on walls and buildings "
+        "that may fall. Our environmental health team can act on risks to health, even on "
+        "private land.",
         None,
         street.maintainer or ROAD_OWNER,
         "",
