@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -28,7 +29,7 @@ from civicdesk.geo.selectors import (
     places_find,
 )
 from civicdesk.geo.services import STREETS_DATA, street_rows_read, streets_import
-from civicdesk.organisations.models import Organisation
+from civicdesk.organisations.models import Organisation, Role
 
 from . import factories
 
@@ -479,6 +480,27 @@ def test_the_demo_street_list_is_synthetic_and_inside_telford(telford):
     kinds = {street.adoption for street in streets}
     assert kinds == set(Adoption.values)
     assert [s.name for s in streets if s.adoption == Adoption.NATIONAL_HIGHWAYS] == ["M54"]
+
+
+def test_council_admins_read_only_their_own_streets_in_the_admin(client, telford, shropshire):
+    streets_import(organisation=telford, rows=[street_row("1", "Our Road", across(TELFORD_POINT))])
+    streets_import(
+        organisation=shropshire, rows=[street_row("2", "Their Road", across(SHREWSBURY_POINT))]
+    )
+    staff = factories.StaffFactory(organisation=telford, role=Role.ADMIN)
+    staff.user.is_staff = True
+    staff.user.save()
+    staff.user.user_permissions.set(Permission.objects.filter(codename="view_street"))
+    client.force_login(staff.user)
+
+    page = client.get("/admin/geo/street/")
+    theirs = Street.objects.get(usrn="2")
+
+    assert page.status_code == 200
+    assert [street.name for street in page.context["cl"].result_list] == ["Our Road"]
+    assert client.get(f"/admin/geo/street/{theirs.pk}/change/").status_code == 302
+    ours = Street.objects.get(usrn="1")
+    assert client.post(f"/admin/geo/street/{ours.pk}/change/", {"name": "X"}).status_code == 403
 
 
 # Finding a place without the map
