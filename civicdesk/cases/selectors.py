@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicdesk.core.errors import NotFound
 from civicdesk.core.models import AuditEvent
 from civicdesk.core.references import reference_normalise
+from civicdesk.customers.models import Customer
 from civicdesk.customers.normalise import normalise_email, normalise_phone
 from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
 from .clock import clock_state_at
-from .models import RUNNING_CLOCK_STATES, Case, CaseNote, CaseStatus, NoteVisibility
+from .models import RUNNING_CLOCK_STATES, Attachment, Case, CaseNote, CaseStatus, NoteVisibility
 
 
 def cases_visible_to(staff: StaffMember) -> QuerySet[Case]:
@@ -116,3 +118,41 @@ def case_for_tracking(*, organisation_id: int, reference: str, email_or_phone: s
         )
         .first()
     )
+
+
+def cases_of_customer(customer: Customer) -> QuerySet[Case]:
+    """A resident's own cases, newest first (cases of records merged into theirs have moved)."""
+    return (
+        Case.objects.filter(customer_id=customer.pk, organisation_id=customer.organisation_id)
+        .select_related("request_type", "organisation")
+        .order_by("-opened_at", "-id")
+    )
+
+
+def access_resident_case(*, customer: Customer, reference: str) -> Case:
+    """One of the resident's own cases. Anyone else's is reported exactly like no case at all."""
+    canonical = reference_normalise(reference)
+    case = cases_of_customer(customer).filter(reference=canonical).first() if canonical else None
+    if case is None:
+        raise NotFound("There is no case with that reference.")
+    return case
+
+
+def public_documents(case: Case) -> QuerySet[Attachment]:
+    return case.attachments.filter(public=True).order_by("created_at", "id")
+
+
+def access_resident_document(*, customer: Customer, reference: str, document_id: int) -> Attachment:
+    """A document the resident may download: public, on one of their own cases."""
+    case = access_resident_case(customer=customer, reference=reference)
+    document = public_documents(case).filter(pk=document_id).first()
+    if document is None:
+        raise NotFound("There is no such document.")
+    return document
+
+
+def reopen_deadline(case: Case) -> datetime | None:
+    """Until when the resident can say a resolved case is not fixed and have it reopened."""
+    if case.status != CaseStatus.RESOLVED or case.resolved_at is None:
+        return None
+    return case.resolved_at + timedelta(days=settings.REOPEN_WINDOW_DAYS)

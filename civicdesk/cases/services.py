@@ -10,9 +10,10 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -32,6 +33,7 @@ from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.errors import (
     DomainError,
     EditConflict,
+    NotFound,
     TransitionNotAllowed,
     ValidationFailed,
 )
@@ -888,3 +890,105 @@ def _check_choice(name: str, value: str, allowed: list[str], message: str) -> No
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+# What residents do from their account
+
+
+def case_add_information(
+    *, case: Case, customer: Customer, text: str, upload: Upload | None, actor: Actor
+) -> CaseNote:
+    """The resident adds information (and perhaps a document) to their own open case.
+
+    It becomes a public update on the case and an inbound web contact. A case that was waiting
+    for the resident goes back to in progress, so the charter clock runs again.
+    """
+    if case.customer_id != customer.pk:
+        raise NotFound("There is no case with that reference.")
+    text = text.strip()
+    if not text:
+        raise ValidationFailed(
+            "Enter the information you want to add.",
+            fields={"information": "Enter the information you want to add"},
+        )
+    document = document_check(upload) if upload is not None else None
+    with _removing_files_on_failure() as stored, transaction.atomic():
+        case = _lock(case, None)
+        if not case.is_open:
+            raise TransitionNotAllowed(
+                "This request has been dealt with, so information can no longer be added to it."
+            )
+        if case.status == CaseStatus.WAITING:
+            case = case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor)
+            case = _lock(case, None)
+        note = _add_note(case, text, NoteVisibility.PUBLIC, actor)
+        if document is not None:
+            _store_document(case, document, actor, stored=stored, public=True)
+        _save(case)
+        contact_log(
+            organisation=case.organisation,
+            customer=customer,
+            case=case,
+            details=ContactDetails(
+                channel=Channel.WEB,
+                reason=ContactReason.OTHER,
+                outcome=ContactOutcome.LINKED_TO_CASE,
+                summary="The resident added information to the case from their account.",
+            ),
+        )
+    return note
+
+
+def case_resident_confirm(
+    *, case: Case, customer: Customer, fixed: bool, actor: Actor, now: datetime | None = None
+) -> Case:
+    """The resident answers "is it fixed?" on a resolved case: yes closes it; no reopens it,
+    but only within REOPEN_WINDOW_DAYS of it being resolved. After that they report it again."""
+    if case.customer_id != customer.pk:
+        raise NotFound("There is no case with that reference.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case, None)
+        if case.status != CaseStatus.RESOLVED:
+            raise TransitionNotAllowed("This request is not waiting for you to confirm a fix.")
+        window = timedelta(days=settings.REOPEN_WINDOW_DAYS)
+        resolved_at = case.resolved_at or now
+        if not fixed and now > resolved_at + window:
+            raise TransitionNotAllowed(
+                f"It is more than {settings.REOPEN_WINDOW_DAYS} days since we dealt with this "
+                "request, so it cannot be reopened. Report the problem again and we will look "
+                "at it as a new request."
+            )
+        if fixed:
+            case = case_transition(
+                case=case,
+                to_status=CaseStatus.CLOSED,
+                actor=actor,
+                note="You told us the problem is fixed.",
+                now=now,
+            )
+        else:
+            case = case_transition(
+                case=case,
+                to_status=CaseStatus.REOPENED,
+                actor=actor,
+                note="You told us the problem is not fixed, so we have reopened your request.",
+                now=now,
+            )
+        contact_log(
+            organisation=case.organisation,
+            customer=customer,
+            case=case,
+            details=ContactDetails(
+                channel=Channel.WEB,
+                reason=ContactReason.FEEDBACK if fixed else ContactReason.FAILURE_DEMAND,
+                outcome=ContactOutcome.LINKED_TO_CASE,
+                started_at=now,
+                summary=(
+                    "The resident confirmed the problem is fixed."
+                    if fixed
+                    else "The resident said the problem is not fixed; the case was reopened."
+                ),
+            ),
+        )
+    return case

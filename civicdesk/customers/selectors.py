@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from civicdesk.cases.selectors import cases_visible_to
 from civicdesk.core.errors import NotFound
 from civicdesk.core.references import reference_normalise
 from civicdesk.organisations.models import StaffMember
 
-from .models import Customer, DetailKind
+from .models import AccountSignIn, Customer, DetailKind
 from .normalise import (
     looks_like_partial_postcode,
     looks_like_phone,
@@ -100,3 +105,38 @@ def access_customer(*, staff: StaffMember, customer_id: int) -> Customer:
     while customer.merged_into_id is not None:
         customer = Customer.objects.get(pk=customer.merged_into_id)
     return customer
+
+
+def resident_account(
+    *, user: AbstractBaseUser | AnonymousUser, organisation_id: int
+) -> Customer | None:
+    """The customer record a signed-in resident's account belongs to on this council's pages.
+
+    Staff accounts are never residents here, so signing in to the admin site cannot open
+    anybody's account pages.
+    """
+    if not user.is_authenticated or getattr(user, "is_staff", True):
+        return None
+    if getattr(user, "is_superuser", True) or StaffMember.objects.filter(user_id=user.pk).exists():
+        return None
+    return (
+        Customer.objects.select_related("organisation", "user")
+        .filter(user_id=user.pk, organisation_id=organisation_id, merged_into=None)
+        .first()
+    )
+
+
+def accounts_total(*, organisation_id: int) -> int:
+    """Live customer records with an online account."""
+    return customers_of(organisation_id=organisation_id).filter(user__isnull=False).count()
+
+
+def active_accounts(*, organisation_id: int, days: int, now: datetime | None = None) -> int:
+    """Accounts actually used: distinct customers who signed in within the last ``days`` days."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    return (
+        AccountSignIn.objects.filter(customer__organisation_id=organisation_id, at__gte=since)
+        .values("customer_id")
+        .distinct()
+        .count()
+    )

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
+from civicdesk.contacts.models import ContactOutcome, ContactReason
+from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.audit import Actor, audit_record
-from civicdesk.core.errors import DomainError, ValidationFailed
-from civicdesk.organisations.models import Organisation
+from civicdesk.core.choices import Channel
+from civicdesk.core.errors import DomainError, NotPermitted, ValidationFailed
+from civicdesk.notifications.services import notification_queue_email
+from civicdesk.organisations.models import Organisation, StaffMember
 
 from .models import (
     UK_MOBILE,
+    AccountSignIn,
     ContactDetail,
     Customer,
     CustomerKind,
@@ -24,6 +37,7 @@ from .models import (
     PreferredChannel,
     Relationship,
     Representative,
+    SignInMethod,
     SupportNeed,
     SupportNeedKind,
 )
@@ -344,3 +358,340 @@ def _details_errors(details: CustomerDetails) -> dict[str, str]:
         if problem:
             errors["phones"] = problem
     return errors
+
+
+# Residents' online accounts
+
+ACCOUNT_LINK_MINUTES = 30
+RESIDENT = Actor(label="resident")
+_LINK_SALT = "civicdesk.customers.account-link"
+PASSWORD_FAILURE_WINDOW_SECONDS = 15 * 60
+PASSWORD_FAILURES_PER_ACCOUNT = 5
+PASSWORD_FAILURES_PER_ADDRESS = 20
+
+
+@dataclass(frozen=True)
+class AccountRequest:
+    """The account an email address now has, and whether it was made just now. The resident
+    is never told which: an existing account simply gets a sign-in link."""
+
+    customer: Customer
+    created: bool
+
+
+def account_for_email(*, organisation: Organisation, email: str) -> Customer | None:
+    """The live customer whose online account signs in with this email address, if any."""
+    return (
+        Customer.objects.select_related("user", "organisation")
+        .filter(
+            organisation=organisation,
+            merged_into=None,
+            user__email=normalise_email(email),
+            user__is_staff=False,
+            user__is_superuser=False,
+        )
+        .first()
+    )
+
+
+def account_email_error(email: str) -> str | None:
+    if not email.strip():
+        return "Enter your email address"
+    return _detail_error(DetailKind.EMAIL, email)
+
+
+def account_register(
+    *,
+    organisation: Organisation,
+    email: str,
+    first_name: str,
+    last_name: str,
+    actor: Actor,
+    created_by: User | None = None,
+) -> AccountRequest:
+    """Set up an online account for an email address, or find the one it already has.
+
+    An existing account is left exactly as it is. Otherwise the account is tied to the
+    customer record with this email address when there is exactly one, or to a new record.
+    Nothing is changed on an existing customer record beyond linking the account.
+    """
+    errors: dict[str, str] = {}
+    if not (first_name.strip() or last_name.strip()):
+        errors["first_name"] = "Enter your name"
+    problem = account_email_error(email)
+    if problem:
+        errors["email"] = problem
+    if errors:
+        raise ValidationFailed("There is a problem with your details.", fields=errors)
+    normalised = normalise_email(email)
+    with transaction.atomic():
+        existing = account_for_email(organisation=organisation, email=normalised)
+        if existing is not None:
+            return AccountRequest(customer=existing, created=False)
+        matches = list(
+            Customer.objects.select_for_update()
+            .filter(
+                organisation=organisation,
+                merged_into=None,
+                details__kind=DetailKind.EMAIL,
+                details__normalised=normalised,
+            )
+            .distinct()[:2]
+        )
+        if len(matches) == 1 and matches[0].user_id is None:
+            customer = matches[0]
+        else:
+            customer = customer_create(
+                organisation=organisation,
+                details=CustomerDetails(
+                    first_name=first_name, last_name=last_name, emails=[email.strip()]
+                ),
+                actor=actor,
+            )
+        user = User.objects.create_user(
+            username=f"resident-{uuid.uuid4().hex}",
+            email=normalised,
+            first_name=first_name.strip()[:150],
+            last_name=last_name.strip()[:150],
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        customer.user = user
+        customer.account_created_by = created_by
+        customer.save(update_fields=["user", "account_created_by", "updated_at"])
+        audit_record(
+            organisation=organisation,
+            subject_type="customer",
+            subject_id=customer.pk,
+            action="account_created",
+            actor=actor,
+            after={"assisted": created_by is not None},
+        )
+    return AccountRequest(customer=customer, created=True)
+
+
+def account_link_token(customer: Customer) -> str:
+    """An opaque, signed value for a one-time sign-in link. It names the account by number
+    only, and stops working once the account signs in again (its last sign-in changes)."""
+    if customer.user is None:
+        raise DomainError("This customer has no online account.")
+    return signing.dumps(
+        {"u": customer.user.pk, "o": customer.organisation_id, "s": _link_state(customer.user)},
+        salt=_LINK_SALT,
+    )
+
+
+def account_from_link(
+    *, organisation: Organisation, token: str, now: datetime | None = None
+) -> Customer:
+    """The account a sign-in link is for, if the link is genuine, unused and not expired."""
+    expired = ValidationFailed(
+        "This link has expired or has already been used.",
+        fields={"token": "The link has expired or has already been used"},
+    )
+    try:
+        value = signing.loads(token, salt=_LINK_SALT, max_age=ACCOUNT_LINK_MINUTES * 60)
+    except signing.BadSignature:
+        raise expired from None
+    if not isinstance(value, dict) or value.get("o") != organisation.pk:
+        raise expired
+    user_id = value.get("u")
+    if not isinstance(user_id, int):
+        raise expired
+    customer = (
+        Customer.objects.select_related("user", "organisation")
+        .filter(organisation=organisation, merged_into=None, user_id=user_id)
+        .first()
+    )
+    if customer is None or customer.user is None or not customer.user.is_active:
+        raise expired
+    if customer.user.is_staff or customer.user.is_superuser:
+        raise expired
+    if not constant_time_compare(str(value.get("s", "")), _link_state(customer.user)):
+        raise expired
+    return customer
+
+
+def account_send_link(*, customer: Customer, link: str) -> None:
+    """Email a sign-in link to the account's own email address, through the outbox."""
+    if customer.user is None or not customer.user.email:
+        raise DomainError("This customer has no online account.")
+    notification_queue_email(
+        organisation=customer.organisation,
+        customer=customer,
+        email=customer.user.email,
+        template="account_sign_in_link",
+        context={
+            "council": customer.organisation.name,
+            "link": link,
+            "minutes": str(ACCOUNT_LINK_MINUTES),
+        },
+    )
+
+
+def account_record_sign_in(
+    *, customer: Customer, method: str, now: datetime | None = None
+) -> AccountSignIn:
+    if method not in SignInMethod.values:
+        raise DomainError("Unknown way of signing in.")
+    return AccountSignIn.objects.create(customer=customer, method=method, at=now or timezone.now())
+
+
+def account_check_password(
+    *, organisation: Organisation, email: str, password: str, address: str
+) -> Customer:
+    """The account these details sign in to. Failed attempts are counted for the account and
+    for the network address; past the limit, sign-in with a password is refused for a while."""
+    account_key = _failure_key("account", f"{organisation.pk}:{normalise_email(email)}")
+    address_key = _failure_key("address", address)
+    locked = NotPermitted(
+        "You have tried to sign in too many times. Wait 15 minutes and try again, or sign in "
+        "with a link sent to your email address.",
+        fields={"email": "Too many attempts to sign in. Wait 15 minutes, or use a link"},
+    )
+    if (
+        cache.get(account_key, 0) >= PASSWORD_FAILURES_PER_ACCOUNT
+        or cache.get(address_key, 0) >= PASSWORD_FAILURES_PER_ADDRESS
+    ):
+        raise locked
+    customer = account_for_email(organisation=organisation, email=email) if email else None
+    user = customer.user if customer is not None else None
+    if (
+        user is None
+        or customer is None
+        or not user.is_active
+        or not password
+        or not user.check_password(password)
+    ):
+        for key in (account_key, address_key):
+            cache.add(key, 0, PASSWORD_FAILURE_WINDOW_SECONDS)
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, PASSWORD_FAILURE_WINDOW_SECONDS)
+        raise ValidationFailed(
+            "The email address or password is not right.",
+            fields={"email": "Enter the email address and password of your account"},
+        )
+    cache.delete(account_key)
+    return customer
+
+
+def account_set_password(*, customer: Customer, password: str, confirm: str) -> None:
+    """Let a signed-in resident sign in with a password as well as with links."""
+    user = customer.user
+    if user is None:
+        raise DomainError("This customer has no online account.")
+    if not password:
+        raise ValidationFailed("Enter a password.", fields={"password": "Enter a password"})
+    if password != confirm:
+        raise ValidationFailed(
+            "The passwords do not match.", fields={"confirm": "Enter the same password again"}
+        )
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as problem:
+        text = " ".join(str(message).rstrip(".") + "." for message in problem.messages)
+        raise ValidationFailed(text, fields={"password": text}) from None
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(
+            organisation=customer.organisation,
+            subject_type="customer",
+            subject_id=customer.pk,
+            action="account_password_set",
+            actor=Actor.for_user(user),
+        )
+
+
+def _link_state(user: User) -> str:
+    last = user.last_login.isoformat() if user.last_login else "never"
+    return salted_hmac(_LINK_SALT, f"{user.pk}:{last}:{user.password}").hexdigest()[:24]
+
+
+def _failure_key(kind: str, value: str) -> str:
+    digest = hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:32]
+    return f"civicdesk:sign-in-failures:{kind}:{digest}"
+
+
+def account_request_link(
+    *, organisation: Organisation, email: str, link_for: Callable[[str], str]
+) -> Customer | None:
+    """Send a sign-in link if the email address belongs to an account; otherwise do nothing.
+    The caller says the same thing either way."""
+    problem = account_email_error(email)
+    if problem:
+        raise ValidationFailed(problem, fields={"email": problem})
+    customer = account_for_email(organisation=organisation, email=email)
+    if customer is not None:
+        with transaction.atomic():
+            account_send_link(customer=customer, link=link_for(account_link_token(customer)))
+    return customer
+
+
+def account_sign_up(
+    *,
+    organisation: Organisation,
+    email: str,
+    first_name: str,
+    last_name: str,
+    link_for: Callable[[str], str],
+    created_by: User | None = None,
+) -> AccountRequest:
+    """Set up an account (or find the one this email address has) and send it a sign-in link."""
+    actor = Actor.for_user(created_by) if created_by is not None else RESIDENT
+    with transaction.atomic():
+        result = account_register(
+            organisation=organisation,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            actor=actor,
+            created_by=created_by,
+        )
+        account_send_link(
+            customer=result.customer, link=link_for(account_link_token(result.customer))
+        )
+    return result
+
+
+def account_sign_up_assisted(
+    *,
+    staff: StaffMember,
+    email: str,
+    first_name: str,
+    last_name: str,
+    link_for: Callable[[str], str],
+) -> AccountRequest:
+    """A member of staff sets up an account with a resident who is with them at reception.
+
+    The account records who set it up, the visit is logged as an assisted face-to-face
+    contact, and the resident is sent a sign-in link to use when they are ready.
+    """
+    with transaction.atomic():
+        result = account_sign_up(
+            organisation=staff.organisation,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            link_for=link_for,
+            created_by=staff.user,
+        )
+        contact_log(
+            organisation=staff.organisation,
+            customer=result.customer,
+            handled_by=staff.user,
+            details=ContactDetails(
+                channel=Channel.FACE_TO_FACE,
+                reason=ContactReason.OTHER,
+                outcome=ContactOutcome.RESOLVED_FIRST_CONTACT,
+                assisted=True,
+                summary=(
+                    "Helped the resident set up their online account."
+                    if result.created
+                    else "The resident already had an online account; sent a sign-in link."
+                ),
+            ),
+        )
+    return result

@@ -161,3 +161,27 @@ def notification_record_receipt(
             message.last_error = f"Provider reported {provider_status}."
         message.save(update_fields=["status", "delivered_at", "failed_at", "last_error"])
     return message
+
+
+def notification_queue_email(
+    *,
+    organisation: Organisation,
+    customer: Customer,
+    email: str,
+    template: str,
+    context: dict[str, str],
+) -> OutboxMessage:
+    """Write an email to one address of the customer's into the outbox, whatever channel they
+    prefer: for messages that must go where they were asked for, such as a sign-in link."""
+    subject, body, _ = render(template, context)
+    return OutboxMessage.objects.create(
+        organisation=organisation,
+        customer=customer,
+        template=template,
+        channel=MessageChannel.EMAIL,
+        recipient=email,
+        subject=subject,
+        body=body,
+        next_attempt_at=timezone.now(),
+        max_attempts=settings.NOTIFICATION_MAX_ATTEMPTS,
+    )

@@ -46,6 +46,25 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         sms="{council}: update on ref {reference}: {note}",
     ),
+    "account_sign_in_link": MessageTemplate(
+        subject="Sign in to your {council} account",
+        body=(
+            "Use this link to sign in to your {council} account:\n\n{link}\n\n"
+            "The link works once and stops working after {minutes} minutes.\n\n"
+            "If you did not ask to sign in, you do not need to do anything."
+        ),
+        sms="{council}: sign in to your account with {link} (works once, for {minutes} minutes)",
+    ),
+    "case_followed": MessageTemplate(
+        subject="You are following {reference}",
+        body=(
+            "Thank you for contacting {council}.\n\n"
+            "Someone has already reported this: {service}.\n"
+            "We will tell you about it as well. The reference is {reference}.\n\n"
+            "{expectation}"
+        ),
+        sms="{council}: you are following ref {reference} ({service}). {expectation}",
+    ),
     "team_charter_alert": MessageTemplate(
         subject="{team}: {summary}",
         body=(

@@ -169,6 +169,9 @@ NOTIFICATION_LEASE_SECONDS = int(os.environ.get("NOTIFICATION_LEASE_SECONDS", "6
 # How often the worker sweeps open cases for due-soon and overdue flags.
 CHARTER_SWEEP_SECONDS = int(os.environ.get("CHARTER_SWEEP_SECONDS", "300"))
 
+# How long after a case is resolved the resident can say it is not fixed and have it reopened.
+REOPEN_WINDOW_DAYS = int(os.environ.get("REOPEN_WINDOW_DAYS", "28"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

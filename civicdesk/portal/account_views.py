@@ -1,0 +1,571 @@
+"""Residents' own accounts: signing up and in, their cases, documents and preferences, and
+staff setting up an account with a resident at reception.
+
+Views only read the request, call the customers and cases services and selectors, and render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
+from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.cases.selectors import (
+    access_resident_case,
+    access_resident_document,
+    case_timeline,
+    cases_of_customer,
+    public_documents,
+    reopen_deadline,
+)
+from civicdesk.cases.services import case_add_information, case_resident_confirm
+from civicdesk.core.audit import Actor
+from civicdesk.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
+from civicdesk.core.text import describe_deadline
+from civicdesk.customers.models import Customer, DetailKind, PreferredChannel, SignInMethod
+from civicdesk.customers.selectors import resident_account
+from civicdesk.customers.services import (
+    ACCOUNT_LINK_MINUTES,
+    account_check_password,
+    account_from_link,
+    account_record_sign_in,
+    account_request_link,
+    account_set_password,
+    account_sign_up,
+    account_sign_up_assisted,
+    customer_add_contact_detail,
+    customer_set_preferred_channel,
+)
+from civicdesk.organisations.models import Organisation, StaffMember
+from civicdesk.organisations.selectors import staff_for_user
+
+from .pages import FEEDBACK_THANKS, render_page
+from .views import council_for
+
+SENT_TO = "account_link_sent_to"
+AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+ResidentView = Callable[..., HttpResponseBase]
+
+
+def resident_required(view: ResidentView) -> Callable[..., HttpResponseBase]:
+    """Pages for a signed-in resident of this council; anyone else is asked to sign in."""
+
+    @wraps(view)
+    @never_cache
+    def wrapped(request: HttpRequest, council: str, **kwargs: Any) -> HttpResponseBase:
+        organisation = council_for(council)
+        customer = resident_account(user=request.user, organisation_id=organisation.pk)
+        if customer is None:
+            return redirect("portal:account-sign-in", organisation.slug)
+        return view(request, organisation, customer, **kwargs)
+
+    return wrapped
+
+
+# Signing up, in and out
+
+
+def sign_in(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    email = request.POST.get("email", "").strip()[:254]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            account_request_link(
+                organisation=organisation, email=email, link_for=_link_for(request, organisation)
+            )
+        except ValidationFailed as problem:
+            errors = problem.fields
+        else:
+            return _to_check_email(request, organisation, email)
+    return render_page(
+        request,
+        "portal/account/sign_in.html",
+        council=organisation,
+        title="Sign in to your account",
+        errors=errors,
+        email=email,
+        status=400 if errors else 200,
+    )
+
+
+def create_account(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    form = _fields(request, "first_name", "last_name", "email")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            account_sign_up(
+                organisation=organisation,
+                email=form["email"],
+                first_name=form["first_name"],
+                last_name=form["last_name"],
+                link_for=_link_for(request, organisation),
+            )
+        except ValidationFailed as problem:
+            errors = problem.fields
+        else:
+            return _to_check_email(request, organisation, form["email"])
+    return render_page(
+        request,
+        "portal/account/create.html",
+        council=organisation,
+        title="Create an account",
+        errors=errors,
+        form=form,
+        status=400 if errors else 200,
+    )
+
+
+def check_email(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    email = request.session.get(SENT_TO)
+    if not email:
+        return redirect("portal:account-sign-in", organisation.slug)
+    return render_page(
+        request,
+        "portal/account/check_email.html",
+        council=organisation,
+        title="Check your email",
+        email=email,
+        minutes=ACCOUNT_LINK_MINUTES,
+    )
+
+
+@never_cache
+def link(request: HttpRequest, council: str, token: str) -> HttpResponse:
+    """A sign-in link. Opening it only shows a button, so that email scanners that follow
+    links cannot use it up; pressing the button signs in and uses the link."""
+    organisation = council_for(council)
+    if _is_staff(request):
+        return render_page(
+            request,
+            "portal/account/staff_signed_in.html",
+            council=organisation,
+            title="You are signed in as staff",
+            status=403,
+        )
+    try:
+        customer = account_from_link(organisation=organisation, token=token)
+    except ValidationFailed:
+        return render_page(
+            request,
+            "portal/account/link_expired.html",
+            council=organisation,
+            title="The link has expired or has already been used",
+            minutes=ACCOUNT_LINK_MINUTES,
+            status=400,
+        )
+    if request.method == "POST":
+        return _sign_in(request, organisation, customer, SignInMethod.EMAIL_LINK)
+    return render_page(
+        request, "portal/account/link.html", council=organisation, title="Sign in to your account"
+    )
+
+
+def sign_in_password(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    email = request.POST.get("email", "").strip()[:254]
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            customer = account_check_password(
+                organisation=organisation,
+                email=email,
+                password=request.POST.get("password", ""),
+                address=request.META.get("REMOTE_ADDR", ""),
+            )
+        except NotPermitted as problem:
+            errors, status = problem.fields, 429
+        except ValidationFailed as problem:
+            errors, status = problem.fields, 400
+        else:
+            if _is_staff(request):
+                logout(request)
+            return _sign_in(request, organisation, customer, SignInMethod.PASSWORD)
+    return render_page(
+        request,
+        "portal/account/sign_in_password.html",
+        council=organisation,
+        title="Sign in with a password",
+        errors=errors,
+        email=email,
+        status=status,
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    if resident_account(user=request.user, organisation_id=organisation.pk) is not None:
+        logout(request)
+    return redirect("portal:account-signed-out", organisation.slug)
+
+
+def signed_out(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    return render_page(
+        request, "portal/account/signed_out.html", council=organisation, title="You have signed out"
+    )
+
+
+# The account
+
+
+@resident_required
+def account_home(
+    request: HttpRequest, organisation: Organisation, customer: Customer
+) -> HttpResponse:
+    cases = list(cases_of_customer(customer))
+    return render_page(
+        request,
+        "portal/account/home.html",
+        council=organisation,
+        title="Your account",
+        customer=customer,
+        notices=_notices(request),
+        rows=[_case_row(case) for case in cases],
+    )
+
+
+@resident_required
+def case_detail(
+    request: HttpRequest, organisation: Organisation, customer: Customer, reference: str
+) -> HttpResponse:
+    case = _resident_case(customer, reference)
+    deadline = reopen_deadline(case)
+    return render_page(
+        request,
+        "portal/account/case.html",
+        council=organisation,
+        title=f"Your request {case.reference}",
+        case=case,
+        notices=_notices(request),
+        status_label=CaseStatus(case.status).label,
+        due=describe_deadline(case.due_at) if case.due_at and case.is_open else "",
+        timeline=case_timeline(case, include_internal=False),
+        documents=list(public_documents(case)),
+        can_confirm=case.status == CaseStatus.RESOLVED,
+        reopen_until=deadline,
+    )
+
+
+@resident_required
+def document(
+    request: HttpRequest,
+    organisation: Organisation,
+    customer: Customer,
+    reference: str,
+    document_id: int,
+) -> FileResponse:
+    try:
+        attachment = access_resident_document(
+            customer=customer, reference=reference, document_id=document_id
+        )
+    except NotFound:
+        raise Http404("No such document") from None
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@resident_required
+def add_information(
+    request: HttpRequest, organisation: Organisation, customer: Customer, reference: str
+) -> HttpResponse:
+    case = _resident_case(customer, reference)
+    text = request.POST.get("information", "")[:5000]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            case_add_information(
+                case=case,
+                customer=customer,
+                text=text,
+                upload=_upload(request.FILES.get("document")),
+                actor=_actor(customer),
+            )
+        except DomainError as problem:
+            errors = _field_errors(problem, default="information")
+            errors = {"document" if key == "file" else key: value for key, value in errors.items()}
+        else:
+            messages.success(request, "Thank you. We have added your information to the request.")
+            return redirect("portal:account-case", organisation.slug, case.reference)
+    return render_page(
+        request,
+        "portal/account/add_information.html",
+        council=organisation,
+        title=f"Add information to request {case.reference}",
+        errors=errors,
+        case=case,
+        information=text,
+        status=400 if errors else 200,
+    )
+
+
+@resident_required
+def confirm_fixed(
+    request: HttpRequest, organisation: Organisation, customer: Customer, reference: str
+) -> HttpResponse:
+    case = _resident_case(customer, reference)
+    answer = request.POST.get("fixed", "")
+    errors: dict[str, str] = {}
+    too_late = False
+    if request.method == "POST":
+        if answer not in ("yes", "no"):
+            errors["fixed"] = "Select yes if the problem is fixed"
+        else:
+            try:
+                case_resident_confirm(
+                    case=case, customer=customer, fixed=answer == "yes", actor=_actor(customer)
+                )
+            except DomainError as problem:
+                too_late = case.status == CaseStatus.RESOLVED
+                errors = {"fixed": problem.message}
+            else:
+                messages.success(
+                    request,
+                    "Thank you for telling us. We have closed your request."
+                    if answer == "yes"
+                    else "We have reopened your request and will look at it again.",
+                )
+                return redirect("portal:account-case", organisation.slug, case.reference)
+    return render_page(
+        request,
+        "portal/account/confirm_fixed.html",
+        council=organisation,
+        title=f"Is the problem fixed? Request {case.reference}",
+        errors=errors,
+        case=case,
+        answer=answer,
+        too_late=too_late,
+        status=400 if errors else 200,
+    )
+
+
+@resident_required
+def preferences(
+    request: HttpRequest, organisation: Organisation, customer: Customer
+) -> HttpResponse:
+    form = _fields(request, "preferred_channel", "email", "phone")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            _save_preferences(customer, form)
+        except DomainError as problem:
+            errors = _field_errors(problem, default="preferred_channel")
+        else:
+            messages.success(request, "Your contact preferences have been saved.")
+            return redirect("portal:account", organisation.slug)
+    return render_page(
+        request,
+        "portal/account/preferences.html",
+        council=organisation,
+        title="Your contact preferences",
+        errors=errors,
+        form=form,
+        current=form["preferred_channel"] or customer.preferred_channel,
+        channels=PreferredChannel.choices,
+        details=list(customer.details.all()),
+        status=400 if errors else 200,
+    )
+
+
+@resident_required
+def set_password(
+    request: HttpRequest, organisation: Organisation, customer: Customer
+) -> HttpResponse:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            account_set_password(
+                customer=customer,
+                password=request.POST.get("password", ""),
+                confirm=request.POST.get("confirm", ""),
+            )
+        except ValidationFailed as problem:
+            errors = problem.fields
+        else:
+            assert customer.user is not None  # resident_account found the user
+            login(request, customer.user, backend=AUTH_BACKEND)
+            messages.success(request, "You can now sign in with your password.")
+            return redirect("portal:account", organisation.slug)
+    return render_page(
+        request,
+        "portal/account/password.html",
+        council=organisation,
+        title="Set a password",
+        errors=errors,
+        status=400 if errors else 200,
+    )
+
+
+# Setting up an account with a resident at reception
+
+
+@never_cache
+def assisted(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('admin:login')}?next={request.path}")
+    staff = _staff_of(request, organisation)
+    if staff is None:
+        return render_page(
+            request,
+            "portal/account/assisted_refused.html",
+            council=organisation,
+            title="You cannot use this page",
+            status=403,
+        )
+    form = _fields(request, "first_name", "last_name", "email")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            result = account_sign_up_assisted(
+                staff=staff,
+                email=form["email"],
+                first_name=form["first_name"],
+                last_name=form["last_name"],
+                link_for=_link_for(request, organisation),
+            )
+        except ValidationFailed as problem:
+            errors = problem.fields
+        else:
+            return render_page(
+                request,
+                "portal/account/assisted_done.html",
+                council=organisation,
+                title="Account set up",
+                created=result.created,
+                email=form["email"],
+                minutes=ACCOUNT_LINK_MINUTES,
+            )
+    return render_page(
+        request,
+        "portal/account/assisted.html",
+        council=organisation,
+        title="Set up an account with a resident",
+        errors=errors,
+        form=form,
+        status=400 if errors else 200,
+    )
+
+
+# Helpers
+
+
+def _link_for(request: HttpRequest, organisation: Organisation) -> Callable[[str], str]:
+    def build(token: str) -> str:
+        return request.build_absolute_uri(
+            reverse("portal:account-link", args=[organisation.slug, token])
+        )
+
+    return build
+
+
+def _to_check_email(request: HttpRequest, organisation: Organisation, email: str) -> HttpResponse:
+    request.session[SENT_TO] = email
+    return redirect("portal:account-check-email", organisation.slug)
+
+
+def _sign_in(
+    request: HttpRequest, organisation: Organisation, customer: Customer, method: str
+) -> HttpResponse:
+    assert customer.user is not None  # only accounts with a user reach here
+    with transaction.atomic():
+        login(request, customer.user, backend=AUTH_BACKEND)
+        account_record_sign_in(customer=customer, method=method)
+    return redirect("portal:account", organisation.slug)
+
+
+def _is_staff(request: HttpRequest) -> bool:
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    return bool(
+        getattr(user, "is_staff", False)
+        or getattr(user, "is_superuser", False)
+        or StaffMember.objects.filter(user_id=user.pk).exists()
+    )
+
+
+def _staff_of(request: HttpRequest, organisation: Organisation) -> StaffMember | None:
+    try:
+        staff = staff_for_user(request.user)
+    except NotPermitted:
+        return None
+    return staff if staff.organisation_id == organisation.pk else None
+
+
+def _resident_case(customer: Customer, reference: str) -> Case:
+    try:
+        return access_resident_case(customer=customer, reference=reference)
+    except NotFound:
+        raise Http404("No such request") from None
+
+
+def _case_row(case: Case) -> dict[str, Any]:
+    return {
+        "case": case,
+        "status": CaseStatus(case.status).label,
+        "due": case.due_at if case.due_at and case.is_open else None,
+    }
+
+
+def _actor(customer: Customer) -> Actor:
+    if customer.user is None:
+        return Actor(label=customer.display_name or "resident")
+    return Actor(label=customer.display_name or "resident", user=customer.user)
+
+
+def _fields(request: HttpRequest, *names: str) -> dict[str, str]:
+    return {name: request.POST.get(name, "").strip()[:254] for name in names}
+
+
+def _field_errors(problem: DomainError, *, default: str) -> dict[str, str]:
+    return problem.fields or {default: problem.message}
+
+
+def _upload(file: UploadedFile | None) -> Upload | None:
+    if file is None:
+        return None
+    return Upload(name=file.name or "document", content=file.read(MAX_DOCUMENT_BYTES + 1))
+
+
+def _notices(request: HttpRequest) -> list[str]:
+    return [
+        str(message.message)
+        for message in messages.get_messages(request)
+        if message.message != FEEDBACK_THANKS
+    ]
+
+
+def _save_preferences(customer: Customer, form: dict[str, str]) -> None:
+    actor = _actor(customer)
+    with transaction.atomic():
+        customer_set_preferred_channel(
+            customer=customer, channel=form["preferred_channel"], actor=actor
+        )
+        for kind in (DetailKind.EMAIL, DetailKind.PHONE):
+            value = form[kind]
+            if value and not customer.details.filter(kind=kind, value=value).exists():
+                customer_add_contact_detail(customer=customer, kind=kind, value=value, actor=actor)

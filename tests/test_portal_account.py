@@ -1,0 +1,566 @@
+"""Residents' accounts through Django's test client: signing up and in, their own cases only,
+adding information, confirming a fix, preferences, and staff setting up accounts at reception."""
+
+from __future__ import annotations
+
+import base64
+import re
+import time
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from civicdesk.cases.documents import Upload
+from civicdesk.cases.models import Case, CaseNote, CaseStatus
+from civicdesk.cases.services import (
+    CaseRequest,
+    case_attach,
+    case_open,
+    case_resident_confirm,
+    case_transition,
+)
+from civicdesk.contacts.models import Contact
+from civicdesk.core.audit import Actor
+from civicdesk.core.errors import NotFound, TransitionNotAllowed
+from civicdesk.customers.models import AccountSignIn, Customer, DetailKind
+from civicdesk.customers.selectors import accounts_total, active_accounts
+from civicdesk.customers.services import (
+    RESIDENT,
+    CustomerDetails,
+    account_register,
+    customer_create,
+)
+from civicdesk.notifications.models import OutboxMessage
+from civicdesk.organisations.models import Role
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4 a small test document"
+LINK = re.compile(r"http://testserver(/wrekin/account/link/[^/\s]+/)")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def last_link(email: str) -> str:
+    message = OutboxMessage.objects.filter(template="account_sign_in_link", recipient=email).latest(
+        "id"
+    )
+    found = LINK.search(message.body)
+    assert found, message.body
+    return found.group(1)
+
+
+def with_account(customer: Customer) -> Customer:
+    email = customer.details.get(kind=DetailKind.EMAIL, is_primary=True).value
+    return account_register(
+        organisation=customer.organisation,
+        email=email,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        actor=RESIDENT,
+    ).customer
+
+
+def signed_in(customer: Customer) -> Client:
+    client = Client()
+    assert customer.user is not None
+    client.force_login(customer.user)
+    return client
+
+
+def open_case(customer: Customer, actor: Actor) -> Case:
+    return case_open(
+        organisation=customer.organisation,
+        request=CaseRequest(
+            request_type_key="missed-bin",
+            channel="web",
+            answers={"bin": "Recycling"},
+            customer=customer,
+        ),
+        actor=actor,
+    )
+
+
+@pytest.fixture
+def neighbour(council, actor) -> Customer:
+    return customer_create(
+        organisation=council,
+        details=CustomerDetails(first_name="Bob", last_name="Jones", emails=["bob@example.com"]),
+        actor=actor,
+    )
+
+
+# Signing up and in
+
+
+def test_signing_up_links_the_customer_record_with_that_email_and_sends_a_link(
+    client, council, resident
+):
+    response = client.post(
+        "/wrekin/account/create/",
+        {"first_name": "Ann", "last_name": "Smith", "email": "Ann.Smith@example.com"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/wrekin/account/check-your-email/"
+    page = client.get(response["Location"]).content.decode()
+    assert "We have sent a sign-in link to <strong>Ann.Smith@example.com</strong> if" in page
+    resident.refresh_from_db()
+    assert resident.user is not None
+    assert not resident.user.is_staff and not resident.user.has_usable_password()
+    assert Customer.objects.count() == 1
+    path = last_link("ann.smith@example.com")
+    token = path.rsplit("/", 2)[1]
+    padded = token.split(":")[0] + "=="
+    assert "ann" not in path.lower()
+    assert b"ann" not in base64.urlsafe_b64decode(padded.encode()).lower()
+
+
+def test_signing_up_with_a_new_email_creates_a_customer(client, council, resident):
+    client.post(
+        "/wrekin/account/create/",
+        {"first_name": "Cara", "last_name": "New", "email": "cara@example.com"},
+    )
+    customer = Customer.objects.get(user__email="cara@example.com")
+    assert customer.display_name == "Cara New"
+    assert customer.organisation == council
+    assert customer.details.get().value == "cara@example.com"
+
+
+def test_an_email_shared_by_two_customers_gets_a_record_of_its_own(
+    client, council, resident, actor
+):
+    customer_create(
+        organisation=council,
+        details=CustomerDetails(
+            first_name="A", last_name="Smith", emails=["ann.smith@example.com"]
+        ),
+        actor=actor,
+    )
+    client.post(
+        "/wrekin/account/create/",
+        {"first_name": "Ann", "last_name": "Smith", "email": "ann.smith@example.com"},
+    )
+    assert Customer.objects.count() == 3
+    assert Customer.objects.filter(user__isnull=False).count() == 1
+
+
+def test_nobody_can_tell_whether_an_email_has_an_account(client, council, resident):
+    with_account(resident)
+    answers = []
+    for email in ("ann.smith@example.com", "stranger@example.com"):
+        response = client.post("/wrekin/account/sign-in/", {"email": email})
+        page = client.get(response["Location"]).content.decode()
+        page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page.replace(email, "X"))
+        answers.append((response.status_code, response["Location"], page))
+    assert answers[0] == answers[1]
+    assert OutboxMessage.objects.filter(template="account_sign_in_link").count() == 1
+    users = User.objects.count()
+    response = client.post(
+        "/wrekin/account/create/",
+        {"first_name": "Someone", "last_name": "Else", "email": "ann.smith@example.com"},
+    )
+    assert response["Location"] == "/wrekin/account/check-your-email/"
+    assert User.objects.count() == users
+    resident.refresh_from_db()
+    assert resident.user is not None and resident.user.first_name == "Ann"
+
+
+def test_sign_up_and_sign_in_errors_say_what_to_do(client, council):
+    response = client.post("/wrekin/account/create/", {"email": "not-an-email"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'href="#first_name">Enter your name' in page
+    assert "Enter an email address in the correct format" in page
+    response = client.post("/wrekin/account/sign-in/", {"email": ""})
+    assert response.status_code == 400
+    assert "Enter your email address" in response.content.decode()
+
+
+def test_a_sign_in_link_works_once(client, council, resident):
+    client.post("/wrekin/account/sign-in/", {"email": "x@example.com"})
+    with_account(resident)
+    client.post("/wrekin/account/sign-in/", {"email": "ann.smith@example.com"})
+    path = last_link("ann.smith@example.com")
+    opened = client.get(path)
+    assert opened.status_code == 200
+    assert "Continue to your account" in opened.content.decode()
+    assert not AccountSignIn.objects.exists()
+    response = client.post(path)
+    assert response["Location"] == "/wrekin/account/"
+    assert client.get("/wrekin/account/").status_code == 200
+    sign_in = AccountSignIn.objects.get()
+    assert (sign_in.customer, sign_in.method) == (resident, "email_link")
+    client.post("/wrekin/account/sign-out/")
+    assert client.get("/wrekin/account/")["Location"] == "/wrekin/account/sign-in/"
+    again = client.post(path)
+    assert again.status_code == 400
+    assert "expired or has already been used" in again.content.decode()
+    assert AccountSignIn.objects.count() == 1
+
+
+def test_a_sign_in_link_expires_after_30_minutes(client, council, resident):
+    with_account(resident)
+    client.post("/wrekin/account/sign-in/", {"email": "ann.smith@example.com"})
+    path = last_link("ann.smith@example.com")
+    later = time.time() + 31 * 60
+    with mock.patch("django.core.signing.time.time", return_value=later):
+        response = client.post(path)
+    assert response.status_code == 400
+    assert not AccountSignIn.objects.exists()
+
+
+def test_a_link_is_only_good_on_its_own_councils_pages(client, council, resident):
+    factories.OrganisationFactory(slug="severn")
+    with_account(resident)
+    client.post("/wrekin/account/sign-in/", {"email": "ann.smith@example.com"})
+    path = last_link("ann.smith@example.com").replace("/wrekin/", "/severn/")
+    assert client.post(path).status_code == 400
+    assert client.post("/wrekin/account/link/not-a-token/").status_code == 400
+
+
+def test_password_sign_in_and_lock_out(client, council, resident):
+    customer = with_account(resident)
+    resident_client = signed_in(customer)
+    weak = resident_client.post(
+        "/wrekin/account/password/", {"password": "12345678", "confirm": "12345678"}
+    )
+    assert weak.status_code == 400
+    assert "This password is too common" in weak.content.decode()
+    saved = resident_client.post(
+        "/wrekin/account/password/",
+        {"password": "bin day on tuesday", "confirm": "bin day on tuesday"},
+    )
+    assert saved["Location"] == "/wrekin/account/"
+
+    good = {"email": "ann.smith@example.com", "password": "bin day on tuesday"}
+    response = client.post("/wrekin/account/sign-in/password/", good)
+    assert response["Location"] == "/wrekin/account/"
+    assert AccountSignIn.objects.get().method == "password"
+    client.post("/wrekin/account/sign-out/")
+
+    for _ in range(5):
+        wrong = client.post("/wrekin/account/sign-in/password/", {**good, "password": "wrong"})
+        assert wrong.status_code == 400
+        assert "Enter the email address and password of your account" in wrong.content.decode()
+    locked = client.post("/wrekin/account/sign-in/password/", good)
+    assert locked.status_code == 429
+    assert "Too many attempts to sign in. Wait 15 minutes" in locked.content.decode()
+    assert AccountSignIn.objects.count() == 1
+
+
+def test_password_failures_from_one_address_are_limited_across_accounts(client, council):
+    for number in range(20):
+        client.post(
+            "/wrekin/account/sign-in/password/",
+            {"email": f"guess{number}@example.com", "password": "guess"},
+        )
+    response = client.post(
+        "/wrekin/account/sign-in/password/", {"email": "other@example.com", "password": "x"}
+    )
+    assert response.status_code == 429
+    other = Client(REMOTE_ADDR="192.0.2.9")
+    response = other.post(
+        "/wrekin/account/sign-in/password/", {"email": "other@example.com", "password": "x"}
+    )
+    assert response.status_code == 400
+
+
+def test_an_account_without_a_password_cannot_sign_in_with_one(client, council, resident):
+    with_account(resident)
+    response = client.post(
+        "/wrekin/account/sign-in/password/",
+        {"email": "ann.smith@example.com", "password": ""},
+    )
+    assert response.status_code == 400
+
+
+def test_active_accounts_count_sign_ins_in_the_last_n_days(council, resident, neighbour, actor):
+    third = customer_create(
+        organisation=council,
+        details=CustomerDetails(first_name="Cy", emails=["cy@example.com"]),
+        actor=actor,
+    )
+    for customer in (resident, neighbour, third):
+        with_account(customer)
+    now = timezone.now()
+    for customer, days_ago in ((resident, 3), (resident, 10), (neighbour, 60), (third, 120)):
+        AccountSignIn.objects.create(
+            customer=customer, method="email_link", at=now - timedelta(days=days_ago)
+        )
+    other = factories.CustomerFactory()
+    AccountSignIn.objects.create(customer=other, method="password", at=now)
+    assert active_accounts(organisation_id=council.pk, days=30) == 1
+    assert active_accounts(organisation_id=council.pk, days=90) == 2
+    assert accounts_total(organisation_id=council.pk) == 3
+
+
+def test_staff_are_never_residents(council, resident, officer):
+    customer = with_account(resident)
+    staff_client = Client()
+    staff_client.force_login(officer.user)
+    assert staff_client.get("/wrekin/account/")["Location"] == "/wrekin/account/sign-in/"
+    Client().post("/wrekin/account/sign-in/", {"email": "ann.smith@example.com"})
+    response = staff_client.post(last_link("ann.smith@example.com"))
+    assert response.status_code == 403
+    assert not AccountSignIn.objects.exists()
+    assert customer.user is not None and not customer.user.is_staff
+
+
+# Their own cases only
+
+
+def test_residents_see_only_their_own_cases_and_documents(council, resident, neighbour, actor):
+    ann, bob = with_account(resident), with_account(neighbour)
+    ann_case, bob_case = open_case(ann, actor), open_case(bob, actor)
+    ann_document = case_attach(case=ann_case, upload=Upload("letter.pdf", PDF), actor=actor)
+    internal = case_attach(
+        case=ann_case, upload=Upload("notes.pdf", PDF), actor=actor, public=False
+    )
+    bob_document = case_attach(case=bob_case, upload=Upload("bob.pdf", PDF), actor=actor)
+    client = signed_in(ann)
+
+    home = client.get("/wrekin/account/").content.decode()
+    assert ann_case.reference in home and bob_case.reference not in home
+    page = client.get(f"/wrekin/account/requests/{ann_case.reference}/").content.decode()
+    assert "letter.pdf" in page and "notes.pdf" not in page
+
+    download = client.get(
+        f"/wrekin/account/requests/{ann_case.reference}/documents/{ann_document.pk}/"
+    )
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    assert download["Content-Disposition"].startswith("attachment")
+    assert "no-store" in download["Cache-Control"]
+
+    for path in (
+        f"/wrekin/account/requests/{bob_case.reference}/",
+        "/wrekin/account/requests/ZZZZ-ZZZZ/",
+        f"/wrekin/account/requests/{bob_case.reference}/documents/{bob_document.pk}/",
+        f"/wrekin/account/requests/{ann_case.reference}/documents/{bob_document.pk}/",
+        f"/wrekin/account/requests/{ann_case.reference}/documents/{internal.pk}/",
+        f"/wrekin/account/requests/{bob_case.reference}/add/",
+        f"/wrekin/account/requests/{bob_case.reference}/fixed/",
+    ):
+        assert client.get(path).status_code == 404, path
+    response = client.post(
+        f"/wrekin/account/requests/{bob_case.reference}/add/", {"information": "hello"}
+    )
+    assert response.status_code == 404
+    assert not CaseNote.objects.filter(case=bob_case).exists()
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, council, resident, actor):
+    case = open_case(with_account(resident), actor)
+    for path in (
+        "/wrekin/account/",
+        f"/wrekin/account/requests/{case.reference}/",
+        "/wrekin/account/preferences/",
+    ):
+        assert client.get(path)["Location"] == "/wrekin/account/sign-in/"
+
+
+def test_an_account_is_only_for_its_own_council(council, resident):
+    factories.OrganisationFactory(slug="severn")
+    client = signed_in(with_account(resident))
+    assert client.get("/severn/account/")["Location"] == "/severn/account/sign-in/"
+
+
+# Adding information and confirming a fix
+
+
+def test_adding_information_restarts_a_case_waiting_for_the_resident(council, resident, actor):
+    customer = with_account(resident)
+    case = open_case(customer, actor)
+    case = case_transition(
+        case=case, to_status=CaseStatus.WAITING, actor=actor, note="Which bin was it?"
+    )
+    client = signed_in(customer)
+    path = f"/wrekin/account/requests/{case.reference}/add/"
+    empty = client.post(path, {"information": " "})
+    assert empty.status_code == 400
+    assert 'href="#information"' in empty.content.decode()
+    bad = client.post(
+        path,
+        {"information": "x", "document": SimpleUploadedFile("a.pdf", b"not really a pdf")},
+    )
+    assert bad.status_code == 400
+    assert "must be a PDF, JPG or PNG" in bad.content.decode()
+    response = client.post(
+        path,
+        {"information": "The green one", "document": SimpleUploadedFile("photo.pdf", PDF)},
+    )
+    assert response["Location"] == f"/wrekin/account/requests/{case.reference}/"
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS
+    assert case.paused_at is None
+    assert case.notes.filter(visibility="public", body="The green one").exists()
+    assert case.attachments.get().original_name == "photo.pdf"
+    contact = Contact.objects.filter(case=case, channel="web").latest("id")
+    assert (contact.customer, contact.direction) == (customer, "inbound")
+    page = client.get(response["Location"]).content.decode()
+    assert "We have added your information" in page
+    assert "The green one" in page
+
+
+def test_information_cannot_be_added_to_a_closed_case(council, resident, actor):
+    customer = with_account(resident)
+    case = case_transition(case=open_case(customer, actor), to_status="closed", actor=actor)
+    response = signed_in(customer).post(
+        f"/wrekin/account/requests/{case.reference}/add/", {"information": "More"}
+    )
+    assert response.status_code == 400
+    assert "can no longer be added" in response.content.decode()
+
+
+def resolved(customer: Customer, actor: Actor, days_ago: int) -> Case:
+    return case_transition(
+        case=open_case(customer, actor),
+        to_status=CaseStatus.RESOLVED,
+        actor=actor,
+        now=timezone.now() - timedelta(days=days_ago),
+    )
+
+
+def test_confirming_a_fix_closes_the_case(council, resident, actor):
+    customer = with_account(resident)
+    case = resolved(customer, actor, days_ago=1)
+    client = signed_in(customer)
+    path = f"/wrekin/account/requests/{case.reference}/fixed/"
+    assert "Tell us whether it is fixed" in client.get(path[: -len("fixed/")]).content.decode()
+    missing = client.post(path, {})
+    assert missing.status_code == 400
+    assert "Select yes if the problem is fixed" in missing.content.decode()
+    assert client.post(path, {"fixed": "yes"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
+
+
+def test_saying_it_is_not_fixed_reopens_the_case_within_the_window(council, resident, actor):
+    customer = with_account(resident)
+    case = resolved(customer, actor, days_ago=27)
+    response = signed_in(customer).post(
+        f"/wrekin/account/requests/{case.reference}/fixed/", {"fixed": "no"}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REOPENED
+    assert Contact.objects.filter(case=case, reason="failure_demand").exists()
+
+
+def test_after_the_window_the_resident_is_told_to_report_it_again(
+    council, resident, actor, settings
+):
+    settings.REOPEN_WINDOW_DAYS = 10
+    customer = with_account(resident)
+    case = resolved(customer, actor, days_ago=11)
+    response = signed_in(customer).post(
+        f"/wrekin/account/requests/{case.reference}/fixed/", {"fixed": "no"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Report the problem again" in page
+    assert "more than 10 days" in page
+    assert 'href="/wrekin/services/missed-bin/"' in page
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
+
+
+def test_confirm_service_checks_the_case_is_the_residents(council, resident, neighbour, actor):
+    case = resolved(with_account(resident), actor, days_ago=1)
+    with pytest.raises(NotFound):
+        case_resident_confirm(case=case, customer=neighbour, fixed=True, actor=actor)
+    other = open_case(resident, actor)
+    with pytest.raises(TransitionNotAllowed):
+        case_resident_confirm(case=other, customer=resident, fixed=False, actor=actor)
+
+
+# Preferences
+
+
+def test_residents_change_how_we_contact_them(council, resident):
+    customer = with_account(resident)
+    client = signed_in(customer)
+    bad = client.post(
+        "/wrekin/account/preferences/",
+        {"preferred_channel": "sms", "email": "nope", "phone": ""},
+    )
+    assert bad.status_code == 400
+    assert 'href="#email"' in bad.content.decode()
+    customer.refresh_from_db()
+    assert customer.preferred_channel == "email"
+    response = client.post(
+        "/wrekin/account/preferences/",
+        {"preferred_channel": "sms", "email": "ann.work@example.com", "phone": "07700 900456"},
+    )
+    assert response["Location"] == "/wrekin/account/"
+    customer.refresh_from_db()
+    assert customer.preferred_channel == "sms"
+    assert set(customer.details.values_list("value", flat=True)) >= {
+        "ann.work@example.com",
+        "07700 900456",
+    }
+
+
+def test_every_form_needs_its_csrf_token(council, resident):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post("/wrekin/account/sign-in/", {"email": "a@example.com"}).status_code == 403
+    page = client.get("/wrekin/account/sign-in/").content.decode()
+    assert 'name="csrfmiddlewaretoken"' in page
+
+
+# Staff-assisted registration
+
+
+def test_only_this_councils_staff_can_set_up_accounts_for_residents(
+    client, council, resident, officer
+):
+    assert client.get("/wrekin/account/assisted/")["Location"].startswith("/admin/login/")
+    resident_client = signed_in(with_account(resident))
+    assert resident_client.get("/wrekin/account/assisted/").status_code == 403
+    elsewhere = factories.StaffFactory(role=Role.ADVISER)
+    other_client = Client()
+    other_client.force_login(elsewhere.user)
+    assert other_client.get("/wrekin/account/assisted/").status_code == 403
+    response = other_client.post(
+        "/wrekin/account/assisted/",
+        {"first_name": "Dee", "last_name": "Visitor", "email": "dee@example.com"},
+    )
+    assert response.status_code == 403
+    assert not Customer.objects.filter(user__email="dee@example.com").exists()
+
+
+def test_staff_set_up_an_account_with_a_resident_at_reception(client, council, officer):
+    client.force_login(officer.user)
+    response = client.post(
+        "/wrekin/account/assisted/",
+        {"first_name": "Dee", "last_name": "Visitor", "email": "dee@example.com"},
+    )
+    assert response.status_code == 200
+    assert "Account set up" in response.content.decode()
+    customer = Customer.objects.get(user__email="dee@example.com")
+    assert customer.account_created_by == officer.user
+    contact = Contact.objects.get(customer=customer)
+    assert (contact.channel, contact.assisted, contact.handled_by) == (
+        "face_to_face",
+        True,
+        officer.user,
+    )
+    path = last_link("dee@example.com")
+    resident_client = Client()
+    assert resident_client.post(path)["Location"] == "/wrekin/account/"
+    assert AccountSignIn.objects.get().customer == customer
+    # The member of staff is still signed in as themselves, not as the resident.
+    assert client.get("/wrekin/account/")["Location"] == "/wrekin/account/sign-in/"
