@@ -54,6 +54,7 @@ from .models import (
     RUNNING_CLOCK_STATES,
     Attachment,
     Case,
+    CaseFollower,
     CaseKind,
     CaseNote,
     CaseStatus,
@@ -992,3 +993,29 @@ def case_resident_confirm(
             ),
         )
     return case
+
+
+def case_follow(*, case: Case, customer: Customer, actor: Actor) -> CaseFollower:
+    """Record that a resident wants to hear about an open case instead of reporting it again,
+    and tell them so. Following the same case twice changes nothing and sends nothing."""
+    if customer.organisation_id != case.organisation_id:
+        raise DomainError("The customer belongs to another organisation.")
+    with transaction.atomic():
+        follower, created = CaseFollower.objects.get_or_create(case=case, customer=customer)
+        if created:
+            audit_record(
+                organisation=case.organisation,
+                subject_type="case",
+                subject_id=case.pk,
+                action="follower_added",
+                actor=actor,
+                after={"customer": customer.pk},
+            )
+            notification_queue(
+                organisation=case.organisation,
+                customer=customer,
+                case=case,
+                template="case_followed",
+                context=_message_context(case, expectation=_expectation(case)),
+            )
+    return follower

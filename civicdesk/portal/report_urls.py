@@ -1,5 +1,25 @@
-"""Resident pages: report (see the views module)."""
+"""Resident pages: report a problem or apply for a service (see report_views)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import report_views as views
+
+urlpatterns: list[URLPattern] = [
+    path("report/<slug:key>/", views.report_start, name="report-start"),
+    path(
+        "report/<slug:key>/question/<slug:question>/",
+        views.report_question,
+        name="report-question",
+    ),
+    path("report/<slug:key>/street/<slug:question>/", views.report_place, name="report-place"),
+    path(
+        "report/<slug:key>/reported-already/<slug:question>/",
+        views.report_nearby,
+        name="report-nearby",
+    ),
+    path("report/<slug:key>/not-ours/", views.report_elsewhere, name="report-elsewhere"),
+    path("report/<slug:key>/your-details/", views.report_details, name="report-details"),
+    path("report/<slug:key>/check/", views.report_check, name="report-check"),
+    path("report/<slug:key>/sent/", views.report_done, name="report-done"),
+    path("report/<slug:key>/following/", views.report_followed, name="report-followed"),
+]

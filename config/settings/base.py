@@ -172,6 +172,11 @@ CHARTER_SWEEP_SECONDS = int(os.environ.get("CHARTER_SWEEP_SECONDS", "300"))
 # How long after a case is resolved the resident can say it is not fixed and have it reopened.
 REOPEN_WINDOW_DAYS = int(os.environ.get("REOPEN_WINDOW_DAYS", "28"))
 
+# Map tiles for the resident report map, e.g. https://tiles.example/{z}/{x}/{y}.png. Unset, the
+# map shows the council boundary only and needs no tile server.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

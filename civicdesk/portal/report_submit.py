@@ -1,0 +1,206 @@
+"""Making the request at the end of the journey: the customer, the case, or following a case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from civicdesk.cases.models import Case
+from civicdesk.cases.services import CaseRequest, case_follow, case_open
+from civicdesk.catalogue.models import RequestType
+from civicdesk.core.audit import Actor
+from civicdesk.core.choices import Channel
+from civicdesk.core.errors import DomainError
+from civicdesk.customers.models import ContactDetail, Customer, DetailKind
+from civicdesk.customers.normalise import normalise_email, normalise_phone
+from civicdesk.customers.services import CustomerDetails, customer_create
+from civicdesk.organisations.models import Organisation
+
+from .report_journey import Journey, done_case_id, done_record, pending_read
+
+RESIDENT = Actor(label="resident (online)")
+
+
+@dataclass(frozen=True)
+class DetailsForm:
+    """What the resident typed on "your details", checked."""
+
+    full_name: str
+    email: str
+    phone: str
+    preferred_channel: str
+    address_line_1: str
+    town: str
+    postcode: str
+
+
+CHANNELS = {
+    "email": "Email",
+    "sms": "Text message",
+    "letter": "Letter",
+    "phone": "Phone call",
+}
+
+
+def details_check(values: dict[str, str]) -> tuple[DetailsForm, dict[str, str]]:
+    """The details with one plain message per field that needs fixing."""
+    form = DetailsForm(
+        full_name=values.get("full_name", "").strip()[:200],
+        email=values.get("email", "").strip()[:254],
+        phone=values.get("phone", "").strip()[:40],
+        preferred_channel=values.get("preferred_channel", "").strip(),
+        address_line_1=values.get("address_line_1", "").strip()[:200],
+        town=values.get("town", "").strip()[:120],
+        postcode=values.get("postcode", "").strip()[:12],
+    )
+    errors: dict[str, str] = {}
+    if not form.full_name:
+        errors["full_name"] = "Enter your full name"
+    if form.preferred_channel not in CHANNELS:
+        errors["preferred_channel"] = "Select how you would like to hear from us"
+    elif form.preferred_channel == "email" and not form.email:
+        errors["email"] = "Enter your email address, or choose another way to hear from us"
+    elif form.preferred_channel in ("sms", "phone") and not form.phone:
+        errors["phone"] = "Enter your phone number, or choose another way to hear from us"
+    elif form.preferred_channel == "letter":
+        if not form.address_line_1:
+            errors["address_line_1"] = "Enter the first line of your address for letters"
+        if not form.postcode:
+            errors["postcode"] = "Enter your postcode for letters"
+    for name, message in _customer_errors(form).items():
+        errors.setdefault(name, message)
+    return form, errors
+
+
+def _customer_errors(form: DetailsForm) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if form.email:
+        try:
+            validate_email(form.email)
+        except DjangoValidationError:
+            errors["email"] = "Enter an email address in the correct format, like name@example.com"
+    if form.phone:
+        digits = normalise_phone(form.phone).lstrip("+")
+        if not digits.isdigit() or not 10 <= len(digits) <= 15:
+            errors["phone"] = "Enter a telephone number, like 01632 960 001 or 07700 900 982"
+    return errors
+
+
+def _customer_details(form: DetailsForm) -> CustomerDetails:
+    first, _, last = form.full_name.rpartition(" ")
+    return CustomerDetails(
+        first_name=first,
+        last_name=last or form.full_name,
+        address_line_1=form.address_line_1,
+        town=form.town,
+        postcode=form.postcode,
+        emails=[form.email] if form.email else [],
+        phones=[form.phone] if form.phone else [],
+        preferred_channel=form.preferred_channel,
+    )
+
+
+def customer_for(*, organisation: Organisation, form: DetailsForm) -> Customer:
+    """The customer with exactly this email address in the organisation, or a new one.
+
+    The resident is told the same thing either way, so the page never reveals whether an email
+    address is already known.
+    """
+    if form.email:
+        existing = (
+            ContactDetail.objects.filter(
+                kind=DetailKind.EMAIL,
+                normalised=normalise_email(form.email),
+                customer__organisation=organisation,
+                customer__merged_into__isnull=True,
+            )
+            .select_related("customer")
+            .order_by("customer_id")
+            .first()
+        )
+        if existing is not None:
+            return existing.customer
+    return customer_create(
+        organisation=organisation, details=_customer_details(form), actor=RESIDENT
+    )
+
+
+@dataclass(frozen=True)
+class Submission:
+    request_type: RequestType
+    provider: Organisation
+    journey: Journey
+
+
+def report_submit(*, session: SessionBase, submission: Submission) -> Case:
+    """Open the case once for this journey's token: a second submission finds the first case.
+
+    The session row is locked while the case is opened, so two submissions of the same form
+    at the same moment still make one case.
+    """
+    journey = submission.journey
+    with transaction.atomic():
+        _lock_session(session)
+        earlier = done_case_id(session, journey.token)
+        if earlier is not None:
+            return Case.objects.select_related("organisation").get(pk=earlier)
+        customer = None
+        if journey.details and not journey.anonymous:
+            form = DetailsForm(**journey.details)
+            customer = customer_for(organisation=submission.provider, form=form)
+        case = case_open(
+            organisation=submission.provider,
+            request=_case_request(submission, customer),
+            actor=RESIDENT,
+        )
+        done_record(session, journey.token, case.pk)
+        session.save()
+    return case
+
+
+def _case_request(submission: Submission, customer: Customer | None) -> CaseRequest:
+    journey = submission.journey
+    answers: dict[str, Any] = {
+        key: value for key, value in journey.answers.items() if value not in (None, "", {})
+    }
+    documents = [pending_read(item) for items in journey.files.values() for item in items]
+    return CaseRequest(
+        request_type_key=submission.request_type.key,
+        channel=Channel.WEB,
+        answers=answers,
+        customer=customer,
+        documents=documents,
+    )
+
+
+def report_follow(*, organisation: Organisation, case: Case, form: DetailsForm) -> Case:
+    """Follow an open case instead of reporting the same problem again."""
+    with transaction.atomic():
+        customer = customer_for(organisation=case.organisation, form=form)
+        case_follow(case=case, customer=customer, actor=RESIDENT)
+    return case
+
+
+def _lock_session(session: SessionBase) -> None:
+    key = session.session_key
+    if key is None:
+        session.save()
+        return
+    row = Session.objects.select_for_update().filter(session_key=key).first()
+    if row is None:
+        return
+    stored = session.decode(row.session_data)
+    if isinstance(stored.get("report_done"), dict):
+        for token, case_id in stored["report_done"].items():
+            done_record(session, token, case_id)
+
+
+def check_problem(problem: DomainError) -> str:
+    """One sentence for a refusal at the last step."""
+    return next(iter(problem.fields.values()), problem.message)

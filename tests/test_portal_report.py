@@ -1,0 +1,352 @@
+"""Report a problem or apply: one question a page, your details, check your answers, send."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from civicdesk.cases.models import Case, CaseFollower
+from civicdesk.cases.services import CaseRequest, case_open
+from civicdesk.core.audit import SYSTEM
+from civicdesk.core.text import describe_deadline
+from civicdesk.customers.models import Customer
+from civicdesk.customers.services import CustomerDetails, customer_create
+from civicdesk.notifications.models import OutboxMessage
+from civicdesk.portal.report_journey import PENDING_FOLDER
+
+from .report_setup import IN_SHROPSHIRE, PNG, PRIVATE_LANE, STATION_ROAD, Councils, councils
+
+pytestmark = pytest.mark.django_db
+
+BIN = "/wrekin/report/missed-bin"
+POTHOLE = "/wrekin/report/pothole"
+DETAILS = {
+    "full_name": "Sam Patel",
+    "email": "sam@example.com",
+    "phone": "",
+    "preferred_channel": "email",
+}
+
+
+@pytest.fixture
+def places() -> Councils:
+    return councils()
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def go(client: Client, path: str, data: dict | None = None, **kwargs):
+    if data is None:
+        return client.get(path, follow=True, **kwargs)
+    return client.post(path, data, follow=True, **kwargs)
+
+
+def finish_missed_bin(client: Client, details: dict | None = None):
+    go(client, f"{BIN}/")
+    go(client, f"{BIN}/question/bin/", {"bin": "Recycling"})
+    go(client, f"{BIN}/question/details/", {"details": "Left at the gate"})
+    go(client, f"{BIN}/your-details/", details or DETAILS)
+    page = go(client, f"{BIN}/check/")
+    token = re.search(r'name="token" value="([^"]+)"', page.content.decode()).group(1)
+    return token, client.post(f"{BIN}/check/", {"token": token})
+
+
+def test_service_pages_start_the_journey_only_for_services_that_open_cases(client, places):
+    page = text(client.get("/wrekin/services/missed-bin/"))
+    assert 'href="/wrekin/report/missed-bin/"' in page
+    assert "Start now" in page
+    information = places.wrekin.request_types.create(
+        service_area=places.missed_bin.service_area,
+        key="bin-days",
+        name="Find your bin day",
+        kind="information",
+    )
+    assert "Start now" not in text(client.get(f"/wrekin/services/{information.key}/"))
+    assert client.get("/wrekin/report/bin-days/").status_code == 404
+
+
+def test_missed_bin_journey_opens_one_case_and_confirms_it(client, places):
+    start = client.get(f"{BIN}/")
+    assert start.status_code == 302 and start["Location"] == f"{BIN}/question/bin/"
+    page = go(client, f"{BIN}/question/bin/")
+    assert "Which bin was missed?" in text(page)
+    assert go(client, f"{BIN}/question/bin/", {"bin": "Recycling"}).redirect_chain[-1][0] == (
+        f"{BIN}/question/details/"
+    )
+    go(client, f"{BIN}/question/details/", {"details": "Left at the gate"})
+    check = go(client, f"{BIN}/your-details/", DETAILS)
+    assert check.redirect_chain[-1][0] == f"{BIN}/check/"
+    summary = text(check)
+    for shown in ("Recycling", "Left at the gate", "Sam Patel", "sam@example.com", "Email"):
+        assert shown in summary
+    token = re.search(r'name="token" value="([^"]+)"', check.content.decode()).group(1)
+    sent = client.post(f"{BIN}/check/", {"token": token}, follow=True)
+    case = Case.objects.get()
+    assert case.answers == {"bin": "Recycling", "details": "Left at the gate"}
+    assert case.channel == "web" and case.customer.display_name == "Sam Patel"
+    confirmation = text(sent)
+    assert "govuk-panel" in confirmation and case.reference in confirmation
+    assert f"We aim to collect your bin by {describe_deadline(case.due_at)}" in confirmation
+    assert OutboxMessage.objects.filter(case=case, template="case_acknowledgement").count() == 1
+    # The journey is over: starting again begins with empty answers.
+    again = go(client, f"{BIN}/")
+    assert "checked" not in again.content.decode().split("Which bin was missed?")[1][:2000]
+
+
+def test_a_double_submitted_form_makes_one_case(client, places):
+    token, first = finish_missed_bin(client)
+    second = client.post(f"{BIN}/check/", {"token": token}, follow=True)
+    assert Case.objects.count() == 1
+    reference = Case.objects.get().reference
+    assert reference in text(second)
+    assert first["Location"] == f"{BIN}/sent/"
+
+
+def test_an_existing_customer_is_found_by_exact_email_without_saying_so(client, places):
+    known = customer_create(
+        organisation=places.wrekin,
+        details=CustomerDetails(last_name="Patel", emails=["SAM@example.com"]),
+        actor=SYSTEM,
+    )
+    finish_missed_bin(client)
+    assert Case.objects.get().customer == known
+    assert Customer.objects.count() == 1
+    other = Client()
+    finish_missed_bin(other, {**DETAILS, "email": "someone@example.com"})
+    assert Customer.objects.count() == 2
+    # The pages read the same either way.
+    assert "We have sent you a message with your reference." in text(go(client, f"{BIN}/sent/"))
+    assert "We have sent you a message with your reference." in text(go(other, f"{BIN}/sent/"))
+
+
+def test_errors_are_specific_to_the_field_and_keep_what_was_typed(client, places):
+    go(client, f"{BIN}/")
+    missing = client.post(f"{BIN}/question/bin/", {})
+    assert missing.status_code == 400
+    assert 'href="#bin">Select which bin was missed' in text(missing)
+    go(client, f"{BIN}/question/bin/", {"bin": "Recycling"})
+    go(client, f"{BIN}/question/details/", {"details": ""})
+    wrong = client.post(
+        f"{BIN}/your-details/",
+        {"full_name": "Sam Patel", "email": "sam.example.com", "preferred_channel": "email"},
+    )
+    assert wrong.status_code == 400
+    page = text(wrong)
+    assert "Enter an email address in the correct format, like name@example.com" in page
+    assert 'value="Sam Patel"' in page and 'value="sam.example.com"' in page
+    no_way = text(client.post(f"{BIN}/your-details/", {"preferred_channel": "sms"}))
+    assert "Enter your full name" in no_way
+    assert "Enter your phone number, or choose another way to hear from us" in no_way
+    letter = text(
+        client.post(f"{BIN}/your-details/", {"full_name": "A B", "preferred_channel": "letter"})
+    )
+    assert "Enter the first line of your address for letters" in letter
+
+
+def test_numbers_and_dates_get_govuk_style_messages(client, places):
+    go(client, f"{POTHOLE}/")
+    go(client, f"{POTHOLE}/question/where/", {"where-description": "Outside number 4, Hill Rise"})
+    number = client.post(f"{POTHOLE}/question/depth/", {"depth": "deep"})
+    assert number.status_code == 400
+    assert "How deep is it, in centimetres must be a number" in text(number)
+    assert 'value="deep"' in text(number) and 'inputmode="numeric"' in text(number)
+    too_deep = text(client.post(f"{POTHOLE}/question/depth/", {"depth": "500"}))
+    assert "must be 100 or less" in too_deep
+    go(client, f"{POTHOLE}/question/depth/", {"depth": "8"})
+    month = client.post(
+        f"{POTHOLE}/question/noticed/", {"noticed-day": "12", "noticed-year": "2026"}
+    )
+    page = text(month)
+    assert month.status_code == 400
+    assert 'href="#noticed-month">When did you first notice it must include a month' in page
+    assert 'value="12"' in page and 'value="2026"' in page
+    unreal = text(
+        client.post(
+            f"{POTHOLE}/question/noticed/",
+            {"noticed-day": "31", "noticed-month": "2", "noticed-year": "2026"},
+        )
+    )
+    assert "When did you first notice it must be a real date" in unreal
+    empty = text(client.post(f"{POTHOLE}/question/noticed/", {}))
+    assert "Enter when did you first notice it" in empty
+    ok = go(
+        client,
+        f"{POTHOLE}/question/noticed/",
+        {"noticed-day": "3", "noticed-month": "11", "noticed-year": "2026"},
+    )
+    assert ok.redirect_chain[-1][0] == f"{POTHOLE}/question/photo/"
+
+
+def test_uploads_must_be_pdf_jpg_or_png_and_wait_privately_until_sent(client, places):
+    go(client, f"{POTHOLE}/")
+    go(client, f"{POTHOLE}/question/where/", {"where-description": "Outside number 4, Hill Rise"})
+    go(client, f"{POTHOLE}/question/depth/", {"depth": "8"})
+    go(
+        client,
+        f"{POTHOLE}/question/noticed/",
+        {"noticed-day": "3", "noticed-month": "11", "noticed-year": "2026"},
+    )
+    fake = SimpleUploadedFile("photo.png", b"MZ not really a picture", "image/png")
+    refused = client.post(f"{POTHOLE}/question/photo/", {"photo": fake})
+    assert refused.status_code == 400
+    assert 'href="#photo">The selected file must be a PDF, JPG or PNG' in text(refused)
+    photo = SimpleUploadedFile("hole.png", PNG, "image/png")
+    accepted = go(client, f"{POTHOLE}/question/photo/", {"photo": photo})
+    assert accepted.redirect_chain[-1][0] == f"{POTHOLE}/your-details/"
+    _, pending = default_storage.listdir(PENDING_FOLDER)
+    assert len(pending) == 1 and "hole" not in pending[0]
+    check = go(client, f"{POTHOLE}/your-details/", {"anonymous": "1"})
+    assert "hole.png" in text(check) and "We will not be able to send you updates" in text(check)
+    token = re.search(r'name="token" value="([^"]+)"', check.content.decode()).group(1)
+    client.post(f"{POTHOLE}/check/", {"token": token})
+    case = Case.objects.get()
+    assert case.customer is None
+    assert [a.original_name for a in case.attachments.all()] == ["hole.png"]
+    assert case.answers["depth"] == 8 and case.answers["noticed"] == "2026-11-03"
+    assert default_storage.listdir(PENDING_FOLDER)[1] == []
+
+
+def test_another_session_cannot_load_a_journey_or_its_files(client, places):
+    go(client, f"{POTHOLE}/")
+    go(client, f"{POTHOLE}/question/where/", {"where-description": "Outside number 4, Hill Rise"})
+    go(client, f"{POTHOLE}/question/depth/", {"depth": "8"})
+    go(
+        client,
+        f"{POTHOLE}/question/noticed/",
+        {"noticed-day": "3", "noticed-month": "11", "noticed-year": "2026"},
+    )
+    go(client, f"{POTHOLE}/question/photo/", {"photo": SimpleUploadedFile("hole.png", PNG)})
+    check = go(client, f"{POTHOLE}/your-details/", DETAILS)
+    token = re.search(r'name="token" value="([^"]+)"', check.content.decode()).group(1)
+    stranger = Client()
+    for path in ("check/", "your-details/", "question/depth/", "question/photo/", "sent/"):
+        page = go(stranger, f"{POTHOLE}/{path}")
+        assert "Hill Rise" not in text(page) and "hole.png" not in text(page)
+        assert "Sam Patel" not in text(page)
+    assert go(stranger, f"{POTHOLE}/check/", {"token": token}).redirect_chain
+    _, pending = default_storage.listdir(PENDING_FOLDER)
+    assert stranger.get(f"/media/{PENDING_FOLDER}/{pending[0]}").status_code == 404
+    assert stranger.get(f"/wrekin/report/pothole/files/{pending[0]}").status_code == 404
+    assert Case.objects.count() == 0
+
+
+def test_a_place_in_another_council_explains_who_to_tell_and_makes_no_case(client, places):
+    go(client, f"{POTHOLE}/")
+    latitude, longitude = IN_SHROPSHIRE
+    page = go(
+        client,
+        f"{POTHOLE}/question/where/",
+        {"where-latitude": latitude, "where-longitude": longitude},
+    )
+    assert page.redirect_chain[-1][0] == f"{POTHOLE}/not-ours/"
+    assert "Shropshire Council" in text(page)
+    assert 'href="https://shropshire.example/"' in text(page)
+    assert Case.objects.count() == 0
+
+
+def test_a_road_the_council_does_not_maintain_says_who_does(client, places):
+    go(client, f"{POTHOLE}/")
+    latitude, longitude = PRIVATE_LANE
+    page = go(
+        client,
+        f"{POTHOLE}/question/where/",
+        {"where-latitude": latitude, "where-longitude": longitude},
+    )
+    assert "We do not look after Private Lane" in text(page)
+    assert "Lane Residents Ltd" in text(page)
+    assert Case.objects.count() == 0
+
+
+def test_coordinates_must_be_complete_and_on_earth(client, places):
+    go(client, f"{POTHOLE}/")
+    half = client.post(f"{POTHOLE}/question/where/", {"where-latitude": "52.7"})
+    assert half.status_code == 400
+    assert 'href="#where-longitude">Enter the longitude as well' in text(half)
+    assert 'value="52.7"' in text(half)
+    nothing = client.post(f"{POTHOLE}/question/where/", {})
+    assert "Choose a point on the map or describe the location" in text(nothing)
+
+
+def test_a_typed_street_offers_matching_streets_then_nearby_reports(client, places):
+    latitude, longitude = STATION_ROAD
+    existing = case_open(
+        organisation=places.wrekin,
+        request=CaseRequest(
+            request_type_key="pothole",
+            channel="phone",
+            answers={
+                "where": {"latitude": latitude, "longitude": longitude + 0.0005},
+                "depth": 5,
+                "noticed": "2026-11-01",
+            },
+        ),
+        actor=SYSTEM,
+    )
+    go(client, f"{POTHOLE}/")
+    streets = go(client, f"{POTHOLE}/question/where/", {"where-description": "station"})
+    assert streets.redirect_chain[-1][0] == f"{POTHOLE}/street/where/"
+    assert "Station Road, Wellington" in text(streets) and "Station Close, Hadley" in text(streets)
+    assert "Select the street" in text(client.post(f"{POTHOLE}/street/where/", {}))
+    nearby = go(client, f"{POTHOLE}/street/where/", {"place": "1"})  # Station Road
+    assert nearby.redirect_chain[-1][0] == f"{POTHOLE}/reported-already/where/"
+    assert existing.reference in text(nearby)
+    details = go(client, f"{POTHOLE}/reported-already/where/", {"nearby": "0"})
+    assert f"You chose to follow report {existing.reference}" in text(details)
+    followed = go(client, f"{POTHOLE}/your-details/", DETAILS)
+    assert "You are following this report" in text(followed)
+    assert Case.objects.count() == 1
+    follower = CaseFollower.objects.get()
+    assert follower.case == existing and follower.customer.display_name == "Sam Patel"
+    assert OutboxMessage.objects.filter(case=existing, template="case_followed").count() == 1
+
+
+def test_a_new_problem_next_to_an_open_report_carries_on(client, places):
+    go(client, f"{POTHOLE}/")
+    latitude, longitude = STATION_ROAD
+    page = go(
+        client,
+        f"{POTHOLE}/question/where/",
+        {"where-latitude": latitude, "where-longitude": longitude},
+    )
+    assert page.redirect_chain[-1][0] == f"{POTHOLE}/question/depth/"
+    go(client, f"{POTHOLE}/question/depth/", {"depth": "3"})
+    go(
+        client,
+        f"{POTHOLE}/question/noticed/",
+        {"noticed-day": "3", "noticed-month": "11", "noticed-year": "2026"},
+    )
+    go(client, f"{POTHOLE}/question/photo/", {})
+    check = go(client, f"{POTHOLE}/your-details/", DETAILS)
+    assert "Station Road, Wellington" in text(check)
+    # Change the depth from check answers and come straight back.
+    change = go(client, f"{POTHOLE}/question/depth/?change=1")
+    assert 'name="return_to" value="check"' in text(change)
+    back = go(client, f"{POTHOLE}/question/depth/", {"depth": "7", "return_to": "check"})
+    assert back.redirect_chain[-1][0] == f"{POTHOLE}/check/"
+    token = re.search(r'name="token" value="([^"]+)"', back.content.decode()).group(1)
+    client.post(f"{POTHOLE}/check/", {"token": token})
+    case = Case.objects.get()
+    assert case.answers["depth"] == 7
+    assert (case.latitude, case.longitude) == STATION_ROAD
+    assert case.location_text == "Station Road, Wellington"
+
+
+def test_emergencies_say_to_phone_on_every_page(client, places):
+    first = go(client, "/wrekin/report/fallen-tree/")
+    assert "phone our 24-hour line on 01632 960199" in text(first)
+    details = go(
+        client, "/wrekin/report/fallen-tree/question/where/", {"where-description": "Park Lane"}
+    )
+    assert "phone our 24-hour line on 01632 960199" in text(details)
+    check = go(client, "/wrekin/report/fallen-tree/your-details/", DETAILS)
+    assert "phone our 24-hour line on 01632 960199" in text(check)
+    token = re.search(r'name="token" value="([^"]+)"', check.content.decode()).group(1)
+    done = client.post("/wrekin/report/fallen-tree/check/", {"token": token}, follow=True)
+    assert "phone our 24-hour line on 01632 960199" in text(done)
+    assert Case.objects.get().priority == "emergency"
