@@ -18,7 +18,16 @@ from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.portal.report_journey import PENDING_FOLDER
 
-from .report_setup import IN_SHROPSHIRE, PNG, PRIVATE_LANE, STATION_ROAD, Councils, councils
+from . import factories
+from .report_setup import (
+    IN_SHROPSHIRE,
+    PNG,
+    PRIVATE_LANE,
+    STATION_ROAD,
+    Councils,
+    councils,
+    square,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -350,3 +359,35 @@ def test_emergencies_say_to_phone_on_every_page(client, places):
     done = client.post("/wrekin/report/fallen-tree/check/", {"token": token}, follow=True)
     assert "phone our 24-hour line on 01632 960199" in text(done)
     assert Case.objects.get().priority == "emergency"
+
+
+def test_in_a_two_tier_area_the_case_goes_to_the_council_that_does_the_job(client, places):
+    county = factories.OrganisationFactory(
+        name="Salop County Council", slug="salop", kind="county", boundary=square(-3, 52, -2, 53)
+    )
+    district = factories.OrganisationFactory(
+        name="Oakengates District Council",
+        slug="oakengates",
+        kind="district",
+        boundary=square(-2.3, 52.6, -2.2, 52.8),
+    )
+    for council in (county, district):
+        pothole = factories.RequestTypeFactory(
+            organisation=council, key="potholes", name="Report a pothole", provider_tier="county"
+        )
+        factories.QuestionFactory(
+            request_type=pothole, key="where", label="Where is it?", kind="location"
+        )
+    go(client, "/oakengates/report/potholes/")
+    passed = go(
+        client,
+        "/oakengates/report/potholes/question/where/",
+        {"where-latitude": "52.7", "where-longitude": "-2.25"},
+    )
+    assert passed.redirect_chain[-1][0] == "/oakengates/report/potholes/your-details/"
+    check = go(client, "/oakengates/report/potholes/your-details/", DETAILS)
+    token = re.search(r'name="token" value="([^"]+)"', check.content.decode()).group(1)
+    done = client.post("/oakengates/report/potholes/check/", {"token": token}, follow=True)
+    case = Case.objects.get()
+    assert case.organisation == county and case.customer.organisation == county
+    assert "Salop County Council looks after this at the place you chose" in text(done)
