@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from django.core.files.storage import default_storage
@@ -11,10 +12,12 @@ from django.test import Client
 
 from civicdesk.cases.models import Case, CaseFollower
 from civicdesk.cases.services import CaseRequest, case_open
+from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
 from civicdesk.core.audit import SYSTEM
 from civicdesk.core.text import describe_deadline
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
+from civicdesk.demo.catalogue_spec import SPEC
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.portal.report_journey import PENDING_FOLDER
 
@@ -391,3 +394,17 @@ def test_in_a_two_tier_area_the_case_goes_to_the_council_that_does_the_job(clien
     case = Case.objects.get()
     assert case.organisation == county and case.customer.organisation == county
     assert "Salop County Council looks after this at the place you chose" in text(done)
+
+
+def test_every_question_in_the_catalogue_has_a_page(client):
+    council = factories.OrganisationFactory(slug="wrekin", emergency_phone="01632 960199")
+    catalogue_import(organisation=council, rows=catalogue_rows_read(), spec=SPEC)
+    for request_type in council.request_types.filter(active=True):
+        if not request_type.opens_cases:
+            continue
+        start = client.get(f"/wrekin/report/{request_type.key}/")
+        assert start.status_code == 302, request_type.key
+        for question in request_type.questions.all():
+            page = client.get(f"/wrekin/report/{request_type.key}/question/{question.key}/")
+            assert page.status_code == 200, (request_type.key, question.key)
+            assert question.label in unescape(page.content.decode())

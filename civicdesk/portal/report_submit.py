@@ -75,7 +75,9 @@ def details_check(values: dict[str, str]) -> tuple[DetailsForm, dict[str, str]]:
             errors["postcode"] = "Enter your postcode for letters"
     for name, message in _customer_errors(form).items():
         errors.setdefault(name, message)
-    return form, errors
+    # In the order the page asks, so that the error summary reads top to bottom.
+    order = ("full_name", "email", "phone", "preferred_channel", "address_line_1", "postcode")
+    return form, {name: errors[name] for name in order if name in errors}
 
 
 def _customer_errors(form: DetailsForm) -> dict[str, str]:
