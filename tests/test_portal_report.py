@@ -6,6 +6,7 @@ import re
 from html import unescape
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -19,7 +20,8 @@ from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.demo.catalogue_spec import SPEC
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.portal.report_journey import PENDING_FOLDER
+from civicdesk.portal.report_journey import PENDING_FOLDER, journey_load
+from civicdesk.portal.report_submit import Submission, report_submit
 
 from . import factories
 from .report_setup import (
@@ -408,3 +410,26 @@ def test_every_question_in_the_catalogue_has_a_page(client):
             page = client.get(f"/wrekin/report/{request_type.key}/question/{question.key}/")
             assert page.status_code == 200, (request_type.key, question.key)
             assert question.label in unescape(page.content.decode())
+
+
+def test_two_submissions_at_the_same_moment_make_one_case(client, places):
+    """The second request loaded the session before the first one finished: the locked session
+    row still tells it that the journey was sent."""
+    go(client, f"{BIN}/")
+    go(client, f"{BIN}/question/bin/", {"bin": "Recycling"})
+    go(client, f"{BIN}/question/details/", {"details": ""})
+    go(client, f"{BIN}/your-details/", DETAILS)
+    key = client.session.session_key
+    first, second = SessionStore(session_key=key), SessionStore(session_key=key)
+    journeys = [journey_load(store, "wrekin", "missed-bin") for store in (first, second)]
+    cases = [
+        report_submit(
+            session=store,
+            submission=Submission(
+                request_type=places.missed_bin, provider=places.wrekin, journey=journey
+            ),
+        )
+        for store, journey in zip((first, second), journeys, strict=True)
+    ]
+    assert cases[0] == cases[1]
+    assert Case.objects.count() == 1
