@@ -428,17 +428,22 @@ def account_register(
         existing = account_for_email(organisation=organisation, email=normalised)
         if existing is not None:
             return AccountRequest(customer=existing, created=False)
-        matches = list(
-            Customer.objects.select_for_update()
-            .filter(
+        same_email = (
+            Customer.objects.filter(
                 organisation=organisation,
                 merged_into=None,
                 details__kind=DetailKind.EMAIL,
                 details__normalised=normalised,
             )
+            .values_list("pk", flat=True)
             .distinct()[:2]
         )
-        if len(matches) == 1 and matches[0].user_id is None:
+        matches = list(Customer.objects.select_for_update().filter(pk__in=list(same_email)))
+        if len(matches) == 1 and matches[0].user_id is not None:
+            # Set up a moment ago by a request running alongside this one.
+            matches[0].refresh_from_db()
+            return AccountRequest(customer=matches[0], created=False)
+        if len(matches) == 1:
             customer = matches[0]
         else:
             customer = customer_create(
