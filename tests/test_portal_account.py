@@ -388,6 +388,8 @@ def test_adding_information_restarts_a_case_waiting_for_the_resident(council, re
         case=case, to_status=CaseStatus.WAITING, actor=actor, note="Which bin was it?"
     )
     client = signed_in(customer)
+    page = client.get(f"/wrekin/account/requests/{case.reference}/").content.decode()
+    assert "We need more from you" in page and "Which bin was it?" in page
     path = f"/wrekin/account/requests/{case.reference}/add/"
     empty = client.post(path, {"information": " "})
     assert empty.status_code == 400

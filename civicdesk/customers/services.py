@@ -561,6 +561,10 @@ def account_check_password(
         raise locked
     customer = account_for_email(organisation=organisation, email=email) if email else None
     user = customer.user if customer is not None else None
+    if user is None:
+        # Take as long as checking a real password, so the time taken does not tell anyone
+        # whether the email address has an account.
+        User().set_password(password)
     if (
         user is None
         or customer is None
