@@ -211,6 +211,14 @@ def test_a_sign_in_link_works_once(client, council, resident):
     assert AccountSignIn.objects.count() == 1
 
 
+def test_no_more_than_five_links_an_hour_go_to_one_account(client, council, resident):
+    with_account(resident)
+    for _ in range(7):
+        response = client.post("/wrekin/account/sign-in/", {"email": "ann.smith@example.com"})
+        assert response["Location"] == "/wrekin/account/check-your-email/"
+    assert OutboxMessage.objects.filter(template="account_sign_in_link").count() == 5
+
+
 def test_a_sign_in_link_expires_after_30_minutes(client, council, resident):
     with_account(resident)
     client.post("/wrekin/account/sign-in/", {"email": "ann.smith@example.com"})

@@ -368,6 +368,8 @@ _LINK_SALT = "civicdesk.customers.account-link"
 PASSWORD_FAILURE_WINDOW_SECONDS = 15 * 60
 PASSWORD_FAILURES_PER_ACCOUNT = 5
 PASSWORD_FAILURES_PER_ADDRESS = 20
+LINK_WINDOW_SECONDS = 60 * 60
+LINKS_PER_ACCOUNT = 5
 
 
 @dataclass(frozen=True)
@@ -517,10 +519,23 @@ def account_from_link(
     return customer
 
 
-def account_send_link(*, customer: Customer, link: str) -> None:
-    """Email a sign-in link to the account's own email address, through the outbox."""
+def account_send_link(*, customer: Customer, link: str) -> bool:
+    """Email a sign-in link to the account's own email address, through the outbox.
+
+    At most LINKS_PER_ACCOUNT links go to one account in LINK_WINDOW_SECONDS, so nobody can
+    flood a resident's inbox; beyond that nothing is sent, and the resident is told the same.
+    """
     if customer.user is None or not customer.user.email:
         raise DomainError("This customer has no online account.")
+    key = _failure_key("links", str(customer.user.pk))
+    cache.add(key, 0, LINK_WINDOW_SECONDS)
+    try:
+        sent = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, LINK_WINDOW_SECONDS)
+        sent = 1
+    if sent > LINKS_PER_ACCOUNT:
+        return False
     notification_queue_email(
         organisation=customer.organisation,
         customer=customer,
@@ -532,6 +547,7 @@ def account_send_link(*, customer: Customer, link: str) -> None:
             "minutes": str(ACCOUNT_LINK_MINUTES),
         },
     )
+    return True
 
 
 def account_record_sign_in(
@@ -620,8 +636,9 @@ def _link_state(user: User) -> str:
 
 
 def _failure_key(kind: str, value: str) -> str:
+    """A cache key for a counter, with no email or network address in it."""
     digest = hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:32]
-    return f"civicdesk:sign-in-failures:{kind}:{digest}"
+    return f"civicdesk:sign-in-counts:{kind}:{digest}"
 
 
 def account_request_link(

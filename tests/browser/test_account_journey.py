@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -31,6 +32,14 @@ from .conftest import axe_violations
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LINK = re.compile(r"https?://[^/\s]+(/wrekin/account/link/[^/\s]+/)")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Sign-in counters live in the cache; each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
