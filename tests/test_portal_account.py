@@ -252,6 +252,7 @@ def test_password_sign_in_and_lock_out(client, council, resident):
         {"password": "bin day on tuesday", "confirm": "bin day on tuesday"},
     )
     assert saved["Location"] == "/wrekin/account/"
+    assert resident_client.get("/wrekin/account/").status_code == 200
 
     good = {"email": "ann.smith@example.com", "password": "bin day on tuesday"}
     response = client.post("/wrekin/account/sign-in/password/", good)

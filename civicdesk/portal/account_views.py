@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -406,7 +406,7 @@ def set_password(
             errors = problem.fields
         else:
             assert customer.user is not None  # resident_account found the user
-            login(request, customer.user, backend=AUTH_BACKEND)
+            update_session_auth_hash(request, customer.user)
             messages.success(request, "You can now sign in with your password.")
             return redirect("portal:account", organisation.slug)
     return render_page(
