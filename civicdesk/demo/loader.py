@@ -274,6 +274,7 @@ def _council_load(
         phone=council.phone,
         emergency_phone=council.emergency_phone,
         email_from=f"customer.services@{council.domain}",
+        logo=f"portal/logos/{council.slug}.svg",
         boundary=geometry,
         boundary_attribution=boundary_attribution(),
     )

@@ -38,6 +38,11 @@ class Organisation(TimeStampedModel):
         max_length=40, blank=True, help_text="The 24-hour number for emergencies."
     )
     email_from = models.EmailField(blank=True, help_text="Address notifications are sent from.")
+    logo = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The council's logo: a path among the static files or an https address.",
+    )
     boundary = models.JSONField(
         null=True, blank=True, help_text="GeoJSON Polygon or MultiPolygon, WGS84 lon/lat."
     )

@@ -18,7 +18,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def council():
     council = factories.OrganisationFactory(
-        name="Wrekin Council", slug="wrekin", phone="01632 960100", emergency_phone="01632 960199"
+        name="Wrekin Council",
+        slug="wrekin",
+        phone="01632 960100",
+        emergency_phone="01632 960199",
+        logo="portal/logos/telford-wrekin.svg",
     )
     missed_bin = factories.RequestTypeFactory(
         organisation=council,
@@ -145,3 +149,23 @@ def test_the_accessibility_check_does_catch_problems(page):
     found = " ".join(axe_violations(page))
     assert "label" in found
     assert "image-alt" in found
+
+
+def test_the_installation_front_page_passes_axe(page, live_server, council):
+    factories.OrganisationFactory(name="Severn Council", slug="severn")
+    assert visit(page, live_server, "/").status == 200
+    assert page.get_by_role("link", name="Wrekin Council").is_visible()
+    assert axe_violations(page) == []
+
+
+def test_the_council_brand_not_gov_uk(page, live_server, council):
+    visit(page, live_server, "/wrekin/")
+    header = page.locator("header.civicdesk-header")
+    assert header.inner_text().strip().startswith("Wrekin Council")
+    logo = header.locator("img.civicdesk-header__logo")
+    assert logo.evaluate("image => image.complete && image.naturalWidth > 0")
+    html = page.content()
+    assert "GOV.UK" not in page.inner_text("body")
+    assert "Crown copyright" not in html.replace("© Crown copyright and database right", "")
+    fonts = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "GDS Transport" not in fonts

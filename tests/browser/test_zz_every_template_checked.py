@@ -1,0 +1,30 @@
+"""Every resident page template has been through axe-core in the browser tests above.
+
+Runs after the other browser tests in this folder (pytest runs files in name order).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import CHECKED
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "civicdesk" / "portal" / "jinja2"
+
+
+def page_templates() -> set[str]:
+    """Whole pages: partials (_name.html) and the layout are checked as part of them."""
+    return {
+        str(path.relative_to(TEMPLATES))
+        for path in TEMPLATES.rglob("*.html")
+        if not path.name.startswith("_") and path.name != "base.html"
+    }
+
+
+@pytest.mark.browser
+def test_every_page_template_was_checked_with_axe():
+    if not CHECKED:
+        pytest.skip("Run with the other browser tests: none of them has run in this session")
+    assert sorted(page_templates() - CHECKED) == []
