@@ -270,3 +270,33 @@ def test_list_filters_name_only_the_admins_own_teams_and_service_areas(client, t
     page = client.get("/admin/organisations/team/")
     assert page.status_code == 200
     assert theirs.name.encode() not in page.content
+
+
+def test_staff_can_read_messages_but_never_a_residents_sign_in_link(client, two_councils):
+    ours, _ = two_councils
+    user = council_admin(ours, "view_outboxmessage")
+    client.force_login(user)
+    case_message = OutboxMessage.objects.create(
+        organisation=ours,
+        template="case_public_update",
+        channel="email",
+        recipient="ann@example.com",
+        subject="Update",
+        body="The crew will come back on Friday.",
+        next_attempt_at="2026-11-23T10:00:00Z",
+    )
+    link = OutboxMessage.objects.create(
+        organisation=ours,
+        template="account_sign_in_link",
+        channel="email",
+        recipient="ann@example.com",
+        subject="Sign in",
+        body="Use this link to sign in: https://council.example/wrekin/account/link/SECRET-TOKEN/",
+        next_attempt_at="2026-11-23T10:00:00Z",
+    )
+    readable = client.get(f"/admin/notifications/outboxmessage/{case_message.pk}/change/")
+    assert b"The crew will come back on Friday." in readable.content
+    hidden = client.get(f"/admin/notifications/outboxmessage/{link.pk}/change/")
+    assert hidden.status_code == 200
+    assert b"SECRET-TOKEN" not in hidden.content
+    assert b"Hidden: this message holds a sign-in link" in hidden.content

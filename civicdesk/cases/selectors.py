@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +19,15 @@ from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
 from .clock import clock_state_at
-from .models import RUNNING_CLOCK_STATES, Attachment, Case, CaseNote, CaseStatus, NoteVisibility
+from .models import (
+    OPEN_STATUSES,
+    RUNNING_CLOCK_STATES,
+    Attachment,
+    Case,
+    CaseNote,
+    CaseStatus,
+    NoteVisibility,
+)
 
 
 def cases_visible_to(staff: StaffMember) -> QuerySet[Case]:
@@ -156,3 +165,25 @@ def reopen_deadline(case: Case) -> datetime | None:
     if case.status != CaseStatus.RESOLVED or case.resolved_at is None:
         return None
     return case.resolved_at + timedelta(days=settings.REOPEN_WINDOW_DAYS)
+
+
+def access_case_in_session(*, case_id: object, open_only: bool = False) -> Case | None:
+    """A case whose id the resident's own session recorded: the one they just made, or the one
+    they chose to follow. The id never comes from the address bar, so nobody else reaches it."""
+    if not isinstance(case_id, int):
+        return None
+    cases = Case.objects.select_related("organisation", "customer", "request_type")
+    if open_only:
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    return cases.filter(pk=case_id).first()
+
+
+def open_cases_in_order(case_ids: Sequence[int]) -> list[Case]:
+    """The cases with these ids that are still open, in the order given."""
+    found = {
+        case.pk: case
+        for case in Case.objects.filter(pk__in=case_ids, status__in=OPEN_STATUSES).select_related(
+            "request_type"
+        )
+    }
+    return [found[pk] for pk in case_ids if pk in found]

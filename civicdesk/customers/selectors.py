@@ -14,7 +14,7 @@ from civicdesk.core.errors import NotFound
 from civicdesk.core.references import reference_normalise
 from civicdesk.organisations.models import StaffMember
 
-from .models import AccountSignIn, Customer, DetailKind
+from .models import AccountSignIn, ContactDetail, Customer, DetailKind
 from .normalise import (
     looks_like_partial_postcode,
     looks_like_phone,
@@ -140,3 +140,19 @@ def active_accounts(*, organisation_id: int, days: int, now: datetime | None = N
         .distinct()
         .count()
     )
+
+
+def customer_with_email(*, organisation_id: int, email: str) -> Customer | None:
+    """The first live customer of the organisation with exactly this email address."""
+    detail = (
+        ContactDetail.objects.filter(
+            kind=DetailKind.EMAIL,
+            normalised=normalise_email(email),
+            customer__organisation_id=organisation_id,
+            customer__merged_into__isnull=True,
+        )
+        .select_related("customer")
+        .order_by("customer_id")
+        .first()
+    )
+    return detail.customer if detail is not None else None

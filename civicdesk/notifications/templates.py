@@ -75,6 +75,10 @@ TEMPLATES: dict[str, MessageTemplate] = {
     ),
 }
 
+# Messages that carry something only the recipient may use, such as a sign-in link: staff
+# screens never show their words.
+SECRET_TEMPLATES = frozenset({"account_sign_in_link"})
+
 STATUS_MESSAGES = {
     "assigned": "We have passed it to the team who will deal with it.",
     "in_progress": "We are working on it now.",

@@ -77,3 +77,10 @@ def organisation_providing(*, tier: str, longitude: float, latitude: float) -> O
         if organisation.provides(tier):
             return organisation
     return None
+
+
+def organisation_get(organisation_id: int) -> Organisation:
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None:
+        raise NotFound("There is no such organisation.")
+    return organisation

@@ -12,13 +12,15 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from civicdesk.cases.models import Case
+from civicdesk.cases.selectors import access_case_in_session
 from civicdesk.cases.services import CaseRequest, case_follow, case_open
 from civicdesk.catalogue.models import RequestType
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError
-from civicdesk.customers.models import ContactDetail, Customer, DetailKind
-from civicdesk.customers.normalise import normalise_email, normalise_phone
+from civicdesk.customers.models import Customer
+from civicdesk.customers.normalise import normalise_phone
+from civicdesk.customers.selectors import customer_with_email
 from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.organisations.models import Organisation
 
@@ -115,19 +117,9 @@ def customer_for(*, organisation: Organisation, form: DetailsForm) -> Customer:
     address is already known.
     """
     if form.email:
-        existing = (
-            ContactDetail.objects.filter(
-                kind=DetailKind.EMAIL,
-                normalised=normalise_email(form.email),
-                customer__organisation=organisation,
-                customer__merged_into__isnull=True,
-            )
-            .select_related("customer")
-            .order_by("customer_id")
-            .first()
-        )
+        existing = customer_with_email(organisation_id=organisation.pk, email=form.email)
         if existing is not None:
-            return existing.customer
+            return existing
     return customer_create(
         organisation=organisation, details=_customer_details(form), actor=RESIDENT
     )
@@ -151,7 +143,9 @@ def report_submit(*, session: SessionBase, submission: Submission) -> Case:
         _lock_session(session)
         earlier = done_case_id(session, journey.token)
         if earlier is not None:
-            return Case.objects.select_related("organisation").get(pk=earlier)
+            found = access_case_in_session(case_id=earlier)
+            if found is not None:
+                return found
         customer = None
         if journey.details and not journey.anonymous:
             form = DetailsForm(**journey.details)

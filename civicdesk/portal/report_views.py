@@ -15,7 +15,8 @@ from django.utils.html import json_script
 from django.views.decorators.http import require_http_methods
 
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload, document_check
-from civicdesk.cases.models import OPEN_STATUSES, Case
+from civicdesk.cases.models import Case
+from civicdesk.cases.selectors import access_case_in_session, open_cases_in_order
 from civicdesk.catalogue.models import Question, QuestionKind, RequestKind
 from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
@@ -27,6 +28,7 @@ from civicdesk.geo.selectors import (
     places_find,
 )
 from civicdesk.organisations.models import Organisation
+from civicdesk.organisations.selectors import organisation_get
 
 from .pages import render_page
 from .report_journey import (
@@ -144,7 +146,7 @@ class _Step:
     def provider(self) -> Organisation:
         assert self.journey is not None
         if self.journey.provider_id and self.journey.provider_id != self.organisation.pk:
-            return Organisation.objects.get(pk=self.journey.provider_id)
+            return organisation_get(self.journey.provider_id)
         return self.organisation
 
 
@@ -500,13 +502,7 @@ def report_nearby(request: HttpRequest, council: str, key: str, question: str) -
 
 def _nearby_cases(step: _Step) -> list[Case]:
     assert step.journey is not None
-    found = {
-        case.pk: case
-        for case in Case.objects.filter(
-            pk__in=step.journey.nearby, status__in=OPEN_STATUSES
-        ).select_related("request_type")
-    }
-    return [found[pk] for pk in step.journey.nearby if pk in found]
+    return open_cases_in_order(step.journey.nearby)
 
 
 def report_elsewhere(request: HttpRequest, council: str, key: str) -> HttpResponse:
@@ -581,11 +577,7 @@ def _followed_case(step: _Step) -> Case | None:
     assert step.journey is not None
     if step.journey.follow_id is None or step.journey.follow_id not in step.journey.nearby:
         return None
-    return (
-        Case.objects.select_related("organisation", "request_type")
-        .filter(pk=step.journey.follow_id, status__in=OPEN_STATUSES)
-        .first()
-    )
+    return access_case_in_session(case_id=step.journey.follow_id, open_only=True)
 
 
 def _follow(step: _Step, case: Case, form: DetailsForm) -> HttpResponse:
@@ -708,13 +700,7 @@ def _details_rows(step: _Step) -> list[dict[str, Any]]:
 def report_done(request: HttpRequest, council: str, key: str) -> HttpResponse:
     step = _Step(request, council, key)
     case_id = request.session.get(LAST_KEY, {}).get(f"{step.slug}/{step.key}")
-    case = (
-        Case.objects.select_related("organisation", "customer", "request_type")
-        .filter(pk=case_id)
-        .first()
-        if isinstance(case_id, int)
-        else None
-    )
+    case = access_case_in_session(case_id=case_id)
     if case is None:
         return _restart(step)
     return step.render(
@@ -729,11 +715,7 @@ def report_done(request: HttpRequest, council: str, key: str) -> HttpResponse:
 def report_followed(request: HttpRequest, council: str, key: str) -> HttpResponse:
     step = _Step(request, council, key)
     case_id = request.session.get(FOLLOWED_KEY, {}).get(f"{step.slug}/{step.key}")
-    case = (
-        Case.objects.select_related("organisation").filter(pk=case_id).first()
-        if isinstance(case_id, int)
-        else None
-    )
+    case = access_case_in_session(case_id=case_id)
     if case is None:
         return _restart(step)
     return step.render(
