@@ -538,7 +538,9 @@ def test_every_form_needs_its_csrf_token(council, resident):
 def test_only_this_councils_staff_can_set_up_accounts_for_residents(
     client, council, resident, officer
 ):
-    assert client.get("/wrekin/account/assisted/")["Location"].startswith("/admin/login/")
+    assert client.get("/wrekin/account/assisted/")["Location"] == (
+        "/wrekin/staff/sign-in/?next=/wrekin/account/assisted/"
+    )
     resident_client = signed_in(with_account(resident))
     assert resident_client.get("/wrekin/account/assisted/").status_code == 403
     elsewhere = factories.StaffFactory(role=Role.ADVISER)
@@ -551,6 +553,33 @@ def test_only_this_councils_staff_can_set_up_accounts_for_residents(
     )
     assert response.status_code == 403
     assert not Customer.objects.filter(user__email="dee@example.com").exists()
+
+
+def test_reception_staff_sign_in_on_the_council_pages(client, council, officer):
+    officer.user.set_password("reception-desk-2026")
+    officer.user.save()
+    stranger = factories.StaffFactory(role=Role.ADVISER)
+    stranger.user.set_password("reception-desk-2026")
+    stranger.user.save()
+
+    refused = client.post(
+        "/wrekin/staff/sign-in/",
+        {"username": stranger.user.username, "password": "reception-desk-2026"},
+    )
+    assert refused.status_code == 400
+    assert "a member of staff of" in refused.content.decode()
+    wrong = client.post(
+        "/wrekin/staff/sign-in/", {"username": officer.user.username, "password": "nope"}
+    )
+    assert wrong.status_code == 400
+    assert officer.user.username in wrong.content.decode()
+
+    signed_in = client.post(
+        "/wrekin/staff/sign-in/?next=https://elsewhere.example/",
+        {"username": officer.user.username, "password": "reception-desk-2026"},
+    )
+    assert signed_in["Location"] == "/wrekin/account/assisted/"
+    assert client.get("/wrekin/account/assisted/").status_code == 200
 
 
 def test_staff_set_up_an_account_with_a_resident_at_reception(client, council, officer):

@@ -426,7 +426,8 @@ def set_password(
 def assisted(request: HttpRequest, council: str) -> HttpResponse:
     organisation = council_for(council)
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('admin:login')}?next={request.path}")
+        sign_in = reverse("portal:staff-sign-in", args=[organisation.slug])
+        return redirect(f"{sign_in}?next={request.path}")
     staff = _staff_of(request, organisation)
     if staff is None:
         return render_page(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<slug:council>/services/<slug:key>/", views.service, name="service"),
     path("<slug:council>/contact/", views.contact, name="contact"),
     path("<slug:council>/track/", views.track, name="track"),
+    path("<slug:council>/staff/sign-in/", views.staff_sign_in, name="staff-sign-in"),
     path("<slug:council>/feedback/page", views.page_feedback, name="page-feedback"),
     path("<slug:council>/", include("civicdesk.portal.report_urls")),
     path("<slug:council>/", include("civicdesk.portal.account_urls")),

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicdesk.cases.models import CaseStatus
@@ -15,11 +20,15 @@ from civicdesk.catalogue.selectors import (
     request_type_get,
     request_types_search,
 )
-from civicdesk.core.errors import NotFound, ValidationFailed
+from civicdesk.core.errors import NotFound, NotPermitted, ValidationFailed
 from civicdesk.core.text import describe_deadline
 from civicdesk.feedback.services import page_feedback_record
 from civicdesk.organisations.models import Organisation
-from civicdesk.organisations.selectors import councils_listed, organisation_by_slug
+from civicdesk.organisations.selectors import (
+    councils_listed,
+    organisation_by_slug,
+    staff_for_user,
+)
 
 from .pages import FEEDBACK_THANKS, render_page
 
@@ -127,6 +136,42 @@ def track(request: HttpRequest, council: str) -> HttpResponse:
         email_or_phone=detail,
         status=400 if errors else 200,
     )
+
+
+@never_cache
+def staff_sign_in(request: HttpRequest, council: str) -> HttpResponse:
+    """Reception staff sign in here to help residents, without needing the admin site."""
+    organisation = council_for(council)
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("portal:account-assisted", args=[organisation.slug])
+    form = AuthenticationForm(request, data=request.POST if request.method == "POST" else None)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        user = form.get_user() if form.is_valid() else None
+        if user is not None and _is_staff_of(user, organisation):
+            login(request, user)
+            return redirect(next_url)
+        errors["username"] = (
+            f"Enter the sign-in name and password of a member of staff of {organisation.name}"
+        )
+    return render_page(
+        request,
+        "portal/staff_sign_in.html",
+        council=organisation,
+        title="Staff sign in",
+        errors=errors,
+        username=request.POST.get("username", "")[:150],
+        next_url=next_url,
+        status=400 if errors else 200,
+    )
+
+
+def _is_staff_of(user: AbstractBaseUser, organisation: Organisation) -> bool:
+    try:
+        return staff_for_user(user).organisation_id == organisation.pk
+    except NotPermitted:
+        return False
 
 
 @require_POST

@@ -166,6 +166,20 @@ NOTIFICATION_GATEWAY = os.environ.get(
 NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "5"))
 NOTIFICATION_LEASE_SECONDS = int(os.environ.get("NOTIFICATION_LEASE_SECONDS", "60"))
 
+# Shared between the web server's processes (sign-in attempt counters rely on it): files under
+# var/ on one machine, or Redis when REDIS_URL is set (several machines).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    )
+}
+
 # How often the worker sweeps open cases for due-soon and overdue flags.
 CHARTER_SWEEP_SECONDS = int(os.environ.get("CHARTER_SWEEP_SECONDS", "300"))
 

@@ -63,6 +63,7 @@ def visit(page, live_server, path: str):
         "/wrekin/services/fallen-tree/",
         "/wrekin/contact/",
         "/wrekin/track/",
+        "/wrekin/staff/sign-in/",
     ],
 )
 def test_every_page_passes_axe(page, live_server, council, path):
@@ -169,3 +170,14 @@ def test_the_council_brand_not_gov_uk(page, live_server, council):
     assert "Crown copyright" not in html.replace("© Crown copyright and database right", "")
     fonts = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert "GDS Transport" not in fonts
+
+
+def test_staff_sign_in_errors_pass_axe(page, live_server, council):
+    visit(page, live_server, "/wrekin/staff/sign-in/")
+    page.get_by_label("Sign-in name").fill("nobody")
+    page.get_by_label("Password", exact=True).fill("wrong")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    assert (
+        "a member of staff of Wrekin Council" in page.locator(".govuk-error-summary").inner_text()
+    )
+    assert axe_violations(page) == []
