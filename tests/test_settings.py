@@ -53,3 +53,18 @@ def test_production_settings_pass_the_deploy_checks():
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_static_files_collect_for_serving_with_whitenoise(tmp_path):
+    """make run and production both collect static files into a manifest; a stylesheet or
+    script that refers to a file we do not ship would stop them starting."""
+    result = manage(
+        "collectstatic",
+        "--noinput",
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        CIVICDESK_VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "static" / "staticfiles.json").read_text()
+    assert "portal/civicdesk.min.css" in manifest
+    assert "govuk-crest" not in manifest
