@@ -28,7 +28,7 @@ from civicdesk.cases.services import (
 from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import NotFound, TransitionNotAllowed
-from civicdesk.customers.models import AccountSignIn, Customer, DetailKind
+from civicdesk.customers.models import AccountSignIn, ContactDetail, Customer, DetailKind
 from civicdesk.customers.selectors import accounts_total, active_accounts
 from civicdesk.customers.services import (
     RESIDENT,
@@ -504,25 +504,79 @@ def test_confirm_service_checks_the_case_is_the_residents(council, resident, nei
 def test_residents_change_how_we_contact_them(council, resident):
     customer = with_account(resident)
     client = signed_in(customer)
-    bad = client.post(
-        "/wrekin/account/preferences/",
-        {"preferred_channel": "sms", "email": "nope", "phone": ""},
-    )
+    bad = client.post("/wrekin/account/preferences/", {"preferred_channel": "sms", "phone": "no"})
     assert bad.status_code == 400
-    assert 'href="#email"' in bad.content.decode()
+    assert 'href="#phone"' in bad.content.decode()
     customer.refresh_from_db()
     assert customer.preferred_channel == "email"
     response = client.post(
-        "/wrekin/account/preferences/",
-        {"preferred_channel": "sms", "email": "ann.work@example.com", "phone": "07700 900456"},
+        "/wrekin/account/preferences/", {"preferred_channel": "sms", "phone": "07700 900456"}
     )
     assert response["Location"] == "/wrekin/account/"
     customer.refresh_from_db()
     assert customer.preferred_channel == "sms"
-    assert set(customer.details.values_list("value", flat=True)) >= {
-        "ann.work@example.com",
-        "07700 900456",
-    }
+    assert "07700 900456" in customer.details.values_list("value", flat=True)
+    page = client.get("/wrekin/account/preferences/").content.decode()
+    assert "We send sign-in links to ann.smith@example.com" in page
+    assert 'name="email"' not in page
+
+
+def test_a_number_or_address_the_record_has_is_not_added_twice(council, resident):
+    customer = with_account(resident)
+    client = signed_in(customer)
+    before = customer.details.count()
+    for phone in ("07700 900123", "+44 7700 900123"):
+        client.post("/wrekin/account/preferences/", {"preferred_channel": "email", "phone": phone})
+    client.post(
+        "/wrekin/account/preferences/",
+        {"preferred_channel": "email", "email": "ANN.SMITH@example.com"},
+    )
+    assert customer.details.count() == before
+
+
+def test_preferences_never_add_an_unproved_email_address(client, council, resident, actor):
+    """Adding someone else's address must not capture their sign-in links or their sign-up."""
+    attacker = customer_create(
+        organisation=council,
+        details=CustomerDetails(first_name="Mal", last_name="Lory", emails=["mal@example.com"]),
+        actor=actor,
+    )
+    attacker = with_account(attacker)
+    signed_in(attacker).post(
+        "/wrekin/account/preferences/",
+        {"preferred_channel": "email", "email": "victim@example.com", "phone": ""},
+    )
+    assert not attacker.details.filter(normalised="victim@example.com").exists()
+
+
+def test_an_email_on_another_account_never_leads_into_it(client, council, resident, actor):
+    """An address recorded on a record that already has an account (by staff, or from before
+    addresses had to be proved) is not the account's: its owner gets an account of their own."""
+    attacker = with_account(
+        customer_create(
+            organisation=council,
+            details=CustomerDetails(first_name="Mal", last_name="Lory", emails=["mal@example.com"]),
+            actor=actor,
+        )
+    )
+    ContactDetail.objects.create(
+        customer=attacker,
+        kind=DetailKind.EMAIL,
+        value="victim@example.com",
+        normalised="victim@example.com",
+    )
+    client.post("/wrekin/account/sign-in/", {"email": "victim@example.com"})
+    assert not OutboxMessage.objects.filter(recipient="victim@example.com").exists()
+    response = client.post(
+        "/wrekin/account/create/",
+        {"first_name": "Vic", "last_name": "Tim", "email": "victim@example.com"},
+    )
+    assert response["Location"] == "/wrekin/account/check-your-email/"
+    victim = Customer.objects.get(user__email="victim@example.com")
+    assert victim.pk != attacker.pk
+    assert client.post(last_link("victim@example.com"))["Location"] == "/wrekin/account/"
+    assert AccountSignIn.objects.get().customer == victim
+    assert not OutboxMessage.objects.filter(recipient="mal@example.com").exists()
 
 
 def test_every_form_needs_its_csrf_token(council, resident):

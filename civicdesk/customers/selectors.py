@@ -126,6 +126,11 @@ def resident_account(
     )
 
 
+def contact_details_of(customer: Customer) -> list[ContactDetail]:
+    """A customer's email addresses and phone numbers, the main ones first."""
+    return list(customer.details.all())
+
+
 def accounts_total(*, organisation_id: int) -> int:
     """Live customer records with an online account."""
     return customers_of(organisation_id=organisation_id).filter(user__isnull=False).count()

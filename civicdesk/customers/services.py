@@ -430,10 +430,14 @@ def account_register(
         existing = account_for_email(organisation=organisation, email=normalised)
         if existing is not None:
             return AccountRequest(customer=existing, created=False)
+        # Only records without an account can be matched by a contact detail: an email
+        # address on a record that already has an account proves nothing about who owns it,
+        # so it must never lead anyone into that account (nor keep its owner out).
         same_email = (
             Customer.objects.filter(
                 organisation=organisation,
                 merged_into=None,
+                user=None,
                 details__kind=DetailKind.EMAIL,
                 details__normalised=normalised,
             )
@@ -442,9 +446,11 @@ def account_register(
         )
         matches = list(Customer.objects.select_for_update().filter(pk__in=list(same_email)))
         if len(matches) == 1 and matches[0].user_id is not None:
-            # Set up a moment ago by a request running alongside this one.
-            matches[0].refresh_from_db()
-            return AccountRequest(customer=matches[0], created=False)
+            # Taken by a request running alongside this one, which waited for our lock.
+            raced = account_for_email(organisation=organisation, email=normalised)
+            if raced is not None:
+                return AccountRequest(customer=raced, created=False)
+            matches = []
         if len(matches) == 1:
             customer = matches[0]
         else:
@@ -628,6 +634,32 @@ def account_set_password(*, customer: Customer, password: str, confirm: str) -> 
             action="account_password_set",
             actor=Actor.for_user(user),
         )
+
+
+def account_save_preferences(
+    *, customer: Customer, channel: str, phone: str, actor: Actor
+) -> Customer:
+    """A signed-in resident chooses how we contact them and may add a phone number.
+
+    Email addresses are not added here: the account's email address is the one its sign-in
+    link proved, and an address nobody has proved must not be stored against the account,
+    where it could be mistaken for the resident's. A number the record already has, however
+    it is written, is not added twice.
+    """
+    phone = phone.strip()
+    problem = _detail_error(DetailKind.PHONE, phone) if phone else None
+    if problem:
+        raise ValidationFailed(problem, fields={"phone": problem})
+    with transaction.atomic():
+        customer_set_preferred_channel(customer=customer, channel=channel, actor=actor)
+        known = customer.details.filter(
+            kind=DetailKind.PHONE, normalised=normalise_phone(phone)
+        ).exists()
+        if phone and not known:
+            customer_add_contact_detail(
+                customer=customer, kind=DetailKind.PHONE, value=phone, actor=actor
+            )
+    return customer
 
 
 def _link_state(user: User) -> str:

@@ -34,19 +34,18 @@ from civicdesk.cases.services import case_add_information, case_resident_confirm
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from civicdesk.core.text import describe_deadline
-from civicdesk.customers.models import Customer, DetailKind, PreferredChannel, SignInMethod
-from civicdesk.customers.selectors import resident_account
+from civicdesk.customers.models import Customer, PreferredChannel, SignInMethod
+from civicdesk.customers.selectors import contact_details_of, resident_account
 from civicdesk.customers.services import (
     ACCOUNT_LINK_MINUTES,
     account_check_password,
     account_from_link,
     account_record_sign_in,
     account_request_link,
+    account_save_preferences,
     account_set_password,
     account_sign_up,
     account_sign_up_assisted,
-    customer_add_contact_detail,
-    customer_set_preferred_channel,
 )
 from civicdesk.organisations.models import Organisation, StaffMember
 from civicdesk.organisations.selectors import staff_for_user
@@ -366,11 +365,16 @@ def confirm_fixed(
 def preferences(
     request: HttpRequest, organisation: Organisation, customer: Customer
 ) -> HttpResponse:
-    form = _fields(request, "preferred_channel", "email", "phone")
+    form = _fields(request, "preferred_channel", "phone")
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            _save_preferences(customer, form)
+            account_save_preferences(
+                customer=customer,
+                channel=form["preferred_channel"],
+                phone=form["phone"],
+                actor=_actor(customer),
+            )
         except DomainError as problem:
             errors = _field_errors(problem, default="preferred_channel")
         else:
@@ -385,7 +389,8 @@ def preferences(
         form=form,
         current=form["preferred_channel"] or customer.preferred_channel,
         channels=PreferredChannel.choices,
-        details=list(customer.details.all()),
+        customer=customer,
+        details=contact_details_of(customer),
         status=400 if errors else 200,
     )
 
@@ -558,15 +563,3 @@ def _notices(request: HttpRequest) -> list[str]:
         for message in messages.get_messages(request)
         if message.message != FEEDBACK_THANKS
     ]
-
-
-def _save_preferences(customer: Customer, form: dict[str, str]) -> None:
-    actor = _actor(customer)
-    with transaction.atomic():
-        customer_set_preferred_channel(
-            customer=customer, channel=form["preferred_channel"], actor=actor
-        )
-        for kind in (DetailKind.EMAIL, DetailKind.PHONE):
-            value = form[kind]
-            if value and not customer.details.filter(kind=kind, value=value).exists():
-                customer_add_contact_detail(customer=customer, kind=kind, value=value, actor=actor)
