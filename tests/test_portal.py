@@ -68,3 +68,16 @@ def test_feedback_without_an_answer_is_a_clear_error_not_a_crash(client, council
     assert '<a href="#comment">Your comment must be 1200 characters or fewer</a>' in html
     assert "x" * 2000 in html
     assert not PageFeedback.objects.exists()
+
+
+def test_null_characters_are_dropped_not_a_server_error(client, council):
+    response = client.post(
+        "/wrekin/feedback/page",
+        {"page": "/wrekin/\x00", "found": "no", "comment": "bin\x00 not emptied"},
+    )
+    assert response.status_code == 302
+    stored = PageFeedback.objects.get()
+    assert (stored.path, stored.comment) == ("/wrekin/", "bin not emptied")
+    tracked = client.post("/wrekin/track/", {"reference": "\x00", "email_or_phone": "a\x00b"})
+    assert tracked.status_code == 400
+    assert client.get("/wrekin/services/", {"q": "pot\x00hole"}).status_code == 200
