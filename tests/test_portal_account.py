@@ -381,6 +381,14 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, council, resident, acto
         assert client.get(path)["Location"] == "/wrekin/account/sign-in/"
 
 
+def test_signing_out_on_another_councils_pages_signs_out(council, resident):
+    factories.OrganisationFactory(slug="severn")
+    client = signed_in(with_account(resident))
+    response = client.post("/severn/account/sign-out/")
+    assert response["Location"] == "/severn/account/signed-out/"
+    assert client.get("/wrekin/account/")["Location"] == "/wrekin/account/sign-in/"
+
+
 def test_an_account_is_only_for_its_own_council(council, resident):
     factories.OrganisationFactory(slug="severn")
     client = signed_in(with_account(resident))

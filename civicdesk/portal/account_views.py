@@ -209,9 +209,9 @@ def sign_in_password(request: HttpRequest, council: str) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest, council: str) -> HttpResponse:
+    """Signs out whoever is signed in, whichever council's pages they are on."""
     organisation = council_for(council)
-    if resident_account(user=request.user, organisation_id=organisation.pk) is not None:
-        logout(request)
+    logout(request)
     return redirect("portal:account-signed-out", organisation.slug)
 
 
