@@ -434,3 +434,28 @@ def test_timeline_wording_uses_status_names_not_codes(council, missed_bin, resid
     case = case_transition(case=case, to_status=CaseStatus.IN_PROGRESS, actor=actor)
     summaries = [entry.summary for entry in case_timeline(case, include_internal=False)]
     assert summaries == ["Case opened", "Status changed from new to in progress"]
+
+
+def test_residents_following_a_case_hear_about_its_progress(council, missed_bin, resident, actor):
+    from civicdesk.cases.services import case_follow
+    from civicdesk.customers.services import CustomerDetails, customer_create
+
+    case = open_missed_bin(council, resident, actor)
+    neighbour = customer_create(
+        organisation=council,
+        details=CustomerDetails(first_name="Raj", last_name="Patel", emails=["raj@example.com"]),
+        actor=actor,
+    )
+    case_follow(case=case, customer=neighbour, actor=actor)
+    case_add_note(case=case, body="The crew is on its way.", visibility="public", actor=actor)
+    case_add_note(case=case, body="Van broke down", visibility="internal", actor=actor)
+    case_transition(case=case, to_status=CaseStatus.RESOLVED, actor=actor)
+
+    to_neighbour = OutboxMessage.objects.filter(customer=neighbour).order_by("id")
+    assert [message.template for message in to_neighbour] == [
+        "case_followed",
+        "case_public_update",
+        "case_status_changed",
+    ]
+    assert all(message.recipient == "raj@example.com" for message in to_neighbour)
+    assert "Van broke down" not in " ".join(message.body for message in to_neighbour)

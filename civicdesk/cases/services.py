@@ -282,16 +282,11 @@ def case_transition(
         )
         if note:
             _add_note(case, note, NoteVisibility.PUBLIC, actor)
-        if case.customer is not None:
-            notification_queue(
-                organisation=case.organisation,
-                customer=case.customer,
-                case=case,
-                template="case_status_changed",
-                context=_message_context(
-                    case, status_message=STATUS_MESSAGES[to_status], note=note
-                ),
-            )
+        _tell_everyone_interested(
+            case,
+            template="case_status_changed",
+            context=_message_context(case, status_message=STATUS_MESSAGES[to_status], note=note),
+        )
     return case
 
 
@@ -338,11 +333,9 @@ def case_assign(
             before=before,
             after={"team": case.team_id, "assigned_to": case.assigned_to_id, "status": case.status},
         )
-        if status_changed and case.customer is not None:
-            notification_queue(
-                organisation=case.organisation,
-                customer=case.customer,
-                case=case,
+        if status_changed:
+            _tell_everyone_interested(
+                case,
                 template="case_status_changed",
                 context=_message_context(
                     case, status_message=STATUS_MESSAGES[CaseStatus.ASSIGNED], note=""
@@ -363,13 +356,9 @@ def case_add_note(
         case = _lock(case, expected_version)
         note = _add_note(case, body, visibility, actor)
         _save(case)
-        if visibility == NoteVisibility.PUBLIC and case.customer is not None:
-            notification_queue(
-                organisation=case.organisation,
-                customer=case.customer,
-                case=case,
-                template="case_public_update",
-                context=_message_context(case, note=body),
+        if visibility == NoteVisibility.PUBLIC:
+            _tell_everyone_interested(
+                case, template="case_public_update", context=_message_context(case, note=body)
             )
     return note
 
@@ -865,6 +854,25 @@ def _removing_files_on_failure() -> Iterator[list[Attachment]]:
             if attachment.file.name:
                 default_storage.delete(attachment.file.name)
         raise
+
+
+def _tell_everyone_interested(case: Case, *, template: str, context: dict[str, str]) -> None:
+    """The customer, and residents who chose to follow the case instead of reporting it again.
+    Followers hear about progress; their details are never shown to anyone else."""
+    recipients = [case.customer] if case.customer is not None else []
+    recipients += [
+        follower.customer
+        for follower in case.followers.select_related("customer").order_by("pk")
+        if follower.customer_id != case.customer_id
+    ]
+    for customer in recipients:
+        notification_queue(
+            organisation=case.organisation,
+            customer=customer,
+            case=case,
+            template=template,
+            context=context,
+        )
 
 
 def _message_context(case: Case, **extra: str) -> dict[str, str]:
