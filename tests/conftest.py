@@ -21,6 +21,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Attempt counters and other cached values never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def uploads_in_a_temporary_directory(settings, tmp_path) -> None:
     settings.STORAGES = {
         **settings.STORAGES,

@@ -21,6 +21,7 @@ from civicdesk.catalogue.selectors import (
     request_types_search,
 )
 from civicdesk.core.errors import NotFound, NotPermitted, ValidationFailed
+from civicdesk.core.ratelimit import attempt_failed, attempts_exceeded, attempts_forgotten
 from civicdesk.core.text import describe_deadline
 from civicdesk.feedback.services import page_feedback_record
 from civicdesk.organisations.models import Organisation
@@ -138,6 +139,10 @@ def track(request: HttpRequest, council: str) -> HttpResponse:
     )
 
 
+STAFF_SIGN_IN_LIMIT = 5
+STAFF_SIGN_IN_WINDOW = 15 * 60
+
+
 @never_cache
 def staff_sign_in(request: HttpRequest, council: str) -> HttpResponse:
     """Reception staff sign in here to help residents, without needing the admin site."""
@@ -148,13 +153,23 @@ def staff_sign_in(request: HttpRequest, council: str) -> HttpResponse:
     form = AuthenticationForm(request, data=request.POST if request.method == "POST" else None)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        user = form.get_user() if form.is_valid() else None
-        if user is not None and _is_staff_of(user, organisation):
-            login(request, user)
-            return redirect(next_url)
-        errors["username"] = (
-            f"Enter the sign-in name and password of a member of staff of {organisation.name}"
-        )
+        name = request.POST.get("username", "").strip().lower()
+        address = request.META.get("REMOTE_ADDR", "")
+        if attempts_exceeded(
+            kind="staff-name", value=name, limit=STAFF_SIGN_IN_LIMIT
+        ) or attempts_exceeded(kind="staff-address", value=address, limit=4 * STAFF_SIGN_IN_LIMIT):
+            errors["username"] = "Too many tries. Wait 15 minutes, then try again"
+        else:
+            user = form.get_user() if form.is_valid() else None
+            if user is not None and _is_staff_of(user, organisation):
+                attempts_forgotten(kind="staff-name", value=name)
+                login(request, user)
+                return redirect(next_url)
+            for kind, value in (("staff-name", name), ("staff-address", address)):
+                attempt_failed(kind=kind, value=value, window_seconds=STAFF_SIGN_IN_WINDOW)
+            errors["username"] = (
+                f"Enter the sign-in name and password of a member of staff of {organisation.name}"
+            )
     return render_page(
         request,
         "portal/staff_sign_in.html",

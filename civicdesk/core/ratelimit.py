@@ -1,0 +1,30 @@
+"""Counting failed attempts (such as wrong passwords) in the shared cache, to slow guessing."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.cache import cache
+
+
+def _key(kind: str, value: str) -> str:
+    """A cache key with no sign-in name or network address in it."""
+    digest = hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:32]
+    return f"civicdesk:attempts:{kind}:{digest}"
+
+
+def attempts_exceeded(*, kind: str, value: str, limit: int) -> bool:
+    return int(cache.get(_key(kind, value), 0)) >= limit
+
+
+def attempt_failed(*, kind: str, value: str, window_seconds: int) -> None:
+    key = _key(kind, value)
+    cache.add(key, 0, window_seconds)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, window_seconds)
+
+
+def attempts_forgotten(*, kind: str, value: str) -> None:
+    cache.delete(_key(kind, value))
