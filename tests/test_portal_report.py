@@ -17,7 +17,8 @@ from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
 from civicdesk.core.audit import SYSTEM
 from civicdesk.core.text import describe_deadline
 from civicdesk.customers.models import Customer
-from civicdesk.customers.services import CustomerDetails, customer_create
+from civicdesk.customers.selectors import customer_duplicates
+from civicdesk.customers.services import CustomerDetails, account_register, customer_create
 from civicdesk.demo.catalogue_spec import SPEC
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.portal.report_journey import PENDING_FOLDER, journey_load
@@ -122,21 +123,64 @@ def test_a_double_submitted_form_makes_one_case(client, places):
     assert first["Location"] == f"{BIN}/sent/"
 
 
-def test_an_existing_customer_is_found_by_exact_email_without_saying_so(client, places):
+def test_a_known_email_typed_by_someone_not_signed_in_makes_a_new_customer(client, places):
     known = customer_create(
         organisation=places.wrekin,
         details=CustomerDetails(last_name="Patel", emails=["SAM@example.com"]),
         actor=SYSTEM,
     )
     finish_missed_bin(client)
-    assert Case.objects.get().customer == known
-    assert Customer.objects.count() == 1
+    case = Case.objects.get()
+    assert case.customer != known and case.customer.display_name == "Sam Patel"
+    assert Customer.objects.count() == 2
+    # Staff can find the two records as likely duplicates and merge them.
+    assert customer_duplicates(customer=case.customer) == [known]
     other = Client()
     finish_missed_bin(other, {**DETAILS, "email": "someone@example.com"})
-    assert Customer.objects.count() == 2
+    assert Customer.objects.count() == 3
     # The pages read the same either way.
     assert "We have sent you a message with your reference." in text(go(client, f"{BIN}/sent/"))
     assert "We have sent you a message with your reference." in text(go(other, f"{BIN}/sent/"))
+
+
+def resident_with_account(places: Councils, email: str = "sam@example.com") -> Customer:
+    return account_register(
+        organisation=places.wrekin,
+        email=email,
+        first_name="Sam",
+        last_name="Patel",
+        actor=SYSTEM,
+    ).customer
+
+
+def test_a_strangers_report_with_a_residents_email_stays_out_of_their_account(client, places):
+    resident = resident_with_account(places)
+    finish_missed_bin(client)  # someone else, not signed in, types Sam's address
+    case = Case.objects.get()
+    assert case.customer != resident
+    assert not Case.objects.filter(customer=resident).exists()
+    assert (
+        not OutboxMessage.objects.filter(customer=resident)
+        .exclude(template="account_sign_in_link")
+        .exists()
+    )
+    account = Client()
+    account.force_login(resident.user)
+    home = account.get("/wrekin/account/")
+    assert home.status_code == 200
+    assert case.reference not in text(home)
+    assert account.get(f"/wrekin/account/requests/{case.reference}/").status_code == 404
+
+
+def test_a_signed_in_resident_reports_on_their_own_record(client, places):
+    resident = resident_with_account(places, "own@example.com")
+    client.force_login(resident.user)
+    # Whatever is typed, the report goes on the signed-in resident's own record.
+    finish_missed_bin(client, {**DETAILS, "email": "someone.else@example.com"})
+    case = Case.objects.get()
+    assert case.customer == resident
+    assert Customer.objects.count() == 1
+    assert case.reference in text(client.get("/wrekin/account/"))
 
 
 def test_errors_are_specific_to_the_field_and_keep_what_was_typed(client, places):

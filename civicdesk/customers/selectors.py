@@ -145,19 +145,3 @@ def active_accounts(*, organisation_id: int, days: int, now: datetime | None = N
         .distinct()
         .count()
     )
-
-
-def customer_with_email(*, organisation_id: int, email: str) -> Customer | None:
-    """The first live customer of the organisation with exactly this email address."""
-    detail = (
-        ContactDetail.objects.filter(
-            kind=DetailKind.EMAIL,
-            normalised=normalise_email(email),
-            customer__organisation_id=organisation_id,
-            customer__merged_into__isnull=True,
-        )
-        .select_related("customer")
-        .order_by("customer_id")
-        .first()
-    )
-    return detail.customer if detail is not None else None

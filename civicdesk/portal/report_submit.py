@@ -20,7 +20,6 @@ from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError
 from civicdesk.customers.models import Customer
 from civicdesk.customers.normalise import normalise_phone
-from civicdesk.customers.selectors import customer_with_email
 from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.organisations.models import Organisation
 
@@ -110,16 +109,18 @@ def _customer_details(form: DetailsForm) -> CustomerDetails:
     )
 
 
-def customer_for(*, organisation: Organisation, form: DetailsForm) -> Customer:
-    """The customer with exactly this email address in the organisation, or a new one.
+def customer_for(
+    *, organisation: Organisation, form: DetailsForm, account: Customer | None
+) -> Customer:
+    """The customer record the request goes on.
 
-    The resident is told the same thing either way, so the page never reveals whether an email
-    address is already known.
+    A resident signed in to their account here uses their own record. Anyone else gets a new
+    record, even when the email address they typed is already known: typing somebody's address
+    must never put a request on that person's record or in their account. Staff find and merge
+    likely duplicates later (``customer_duplicates``).
     """
-    if form.email:
-        existing = customer_with_email(organisation_id=organisation.pk, email=form.email)
-        if existing is not None:
-            return existing
+    if account is not None and account.organisation_id == organisation.pk:
+        return account
     return customer_create(
         organisation=organisation, details=_customer_details(form), actor=RESIDENT
     )
@@ -130,6 +131,7 @@ class Submission:
     request_type: RequestType
     provider: Organisation
     journey: Journey
+    account: Customer | None = None
 
 
 def report_submit(*, session: SessionBase, submission: Submission) -> Case:
@@ -149,7 +151,9 @@ def report_submit(*, session: SessionBase, submission: Submission) -> Case:
         customer = None
         if journey.details and not journey.anonymous:
             form = DetailsForm(**journey.details)
-            customer = customer_for(organisation=submission.provider, form=form)
+            customer = customer_for(
+                organisation=submission.provider, form=form, account=submission.account
+            )
         case = case_open(
             organisation=submission.provider,
             request=_case_request(submission, customer),
@@ -175,12 +179,11 @@ def _case_request(submission: Submission, customer: Customer | None) -> CaseRequ
     )
 
 
-def report_follow(*, organisation: Organisation, case: Case, form: DetailsForm) -> Case:
+def report_follow(*, case: Case, form: DetailsForm, account: Customer | None) -> None:
     """Follow an open case instead of reporting the same problem again."""
     with transaction.atomic():
-        customer = customer_for(organisation=case.organisation, form=form)
+        customer = customer_for(organisation=case.organisation, form=form, account=account)
         case_follow(case=case, customer=customer, actor=RESIDENT)
-    return case
 
 
 def _lock_session(session: SessionBase) -> None:

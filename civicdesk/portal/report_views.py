@@ -21,6 +21,8 @@ from civicdesk.catalogue.models import Question, QuestionKind, RequestKind
 from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
 from civicdesk.core.text import describe_deadline
+from civicdesk.customers.models import Customer
+from civicdesk.customers.selectors import resident_account
 from civicdesk.geo.selectors import (
     LocationVerdict,
     location_check,
@@ -142,6 +144,10 @@ class _Step:
         if position == 0:
             return reverse("portal:service", args=[self.slug, self.key])
         return self.url("question", questions[position - 1].key)
+
+    def account(self, organisation: Organisation) -> Customer | None:
+        """The signed-in resident's own customer record at ``organisation``, if any."""
+        return resident_account(user=self.request.user, organisation_id=organisation.pk)
 
     def provider(self) -> Organisation:
         assert self.journey is not None
@@ -581,7 +587,7 @@ def _followed_case(step: _Step) -> Case | None:
 
 
 def _follow(step: _Step, case: Case, form: DetailsForm) -> HttpResponse:
-    report_follow(organisation=step.organisation, case=case, form=form)
+    report_follow(case=case, form=form, account=step.account(case.organisation))
     journey_end(step.request.session, step.slug, step.key)
     followed = dict(step.request.session.get(FOLLOWED_KEY, {}))
     followed[f"{step.slug}/{step.key}"] = case.pk
@@ -610,8 +616,12 @@ def report_check(request: HttpRequest, council: str, key: str) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("token") != step.journey.token:
             return HttpResponseRedirect(step.url("check"))
+        provider = step.provider()
         submission = Submission(
-            request_type=step.request_type, provider=step.provider(), journey=step.journey
+            request_type=step.request_type,
+            provider=provider,
+            journey=step.journey,
+            account=step.account(provider),
         )
         try:
             case = report_submit(session=request.session, submission=submission)
