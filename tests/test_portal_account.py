@@ -38,6 +38,7 @@ from civicdesk.customers.services import (
 )
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.models import Role
+from civicdesk.portal import account_views
 
 from . import factories
 
@@ -208,6 +209,37 @@ def test_a_sign_in_link_works_once(client, council, resident):
     again = client.post(path)
     assert again.status_code == 400
     assert "expired or has already been used" in again.content.decode()
+    assert AccountSignIn.objects.count() == 1
+
+
+def test_a_link_pressed_twice_at_once_signs_in_only_once(council, resident):
+    """The second press arrives while the first is still signing in (after the link was
+    checked, before the session exists). Checking the link and moving the last sign-in on are
+    one locked step, so the second press finds the link used and signs nobody in."""
+    with_account(resident)
+    Client().post("/wrekin/account/sign-in/", {"email": "ann.smith@example.com"})
+    path = last_link("ann.smith@example.com")
+    first, second = Client(), Client()
+    answers: list = []
+    pressed_again = []
+    real_login = account_views.login
+
+    def login_while_pressed_again(request, user, backend=None):
+        if not pressed_again:
+            pressed_again.append(True)
+            answers.append(second.post(path))
+        real_login(request, user, backend=backend)
+
+    with mock.patch.object(account_views, "login", login_while_pressed_again):
+        response = first.post(path)
+    assert response["Location"] == "/wrekin/account/"
+    assert answers[0].status_code == 400
+    assert "expired or has already been used" in answers[0].content.decode()
+    assert AccountSignIn.objects.count() == 1
+    assert first.get("/wrekin/account/").status_code == 200
+    assert second.get("/wrekin/account/")["Location"] == "/wrekin/account/sign-in/"
+    # And one after the other: the same link used from another browser does nothing.
+    assert Client().post(path).status_code == 400
     assert AccountSignIn.objects.count() == 1
 
 

@@ -495,9 +495,12 @@ def account_link_token(customer: Customer) -> str:
 
 
 def account_from_link(
-    *, organisation: Organisation, token: str, now: datetime | None = None
+    *, organisation: Organisation, token: str, now: datetime | None = None, lock: bool = False
 ) -> Customer:
-    """The account a sign-in link is for, if the link is genuine, unused and not expired."""
+    """The account a sign-in link is for, if the link is genuine, unused and not expired.
+
+    With ``lock`` (inside a transaction) the account's rows stay locked until it ends, so that
+    nothing else can use the link meanwhile."""
     expired = ValidationFailed(
         "This link has expired or has already been used.",
         fields={"token": "The link has expired or has already been used"},
@@ -511,9 +514,12 @@ def account_from_link(
     user_id = value.get("u")
     if not isinstance(user_id, int):
         raise expired
+    accounts = Customer.objects.select_related("user", "organisation")
+    if lock:
+        accounts = accounts.select_for_update(of=("self", "user"))
     customer = (
-        Customer.objects.select_related("user", "organisation")
-        .filter(organisation=organisation, merged_into=None, user_id=user_id)
+        accounts.filter(organisation=organisation, merged_into=None, user_id=user_id)
+        .order_by("pk")
         .first()
     )
     if customer is None or customer.user is None or not customer.user.is_active:
@@ -522,6 +528,26 @@ def account_from_link(
         raise expired
     if not constant_time_compare(str(value.get("s", "")), _link_state(customer.user)):
         raise expired
+    return customer
+
+
+def account_use_link(
+    *, organisation: Organisation, token: str, now: datetime | None = None
+) -> Customer:
+    """Use a sign-in link up: check it and record the sign-in as one step.
+
+    The user's row is locked while the link is checked and its last sign-in moved on, so of
+    two presses of the same link at the same moment the second waits for the first, then
+    finds the link used. Call it inside the transaction that signs the resident in.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        customer = account_from_link(organisation=organisation, token=token, lock=True)
+        user = customer.user
+        assert user is not None  # account_from_link only returns accounts with a user
+        user.last_login = now
+        user.save(update_fields=["last_login"])
+        account_record_sign_in(customer=customer, method=SignInMethod.EMAIL_LINK, now=now)
     return customer
 
 

@@ -46,6 +46,7 @@ from civicdesk.customers.services import (
     account_set_password,
     account_sign_up,
     account_sign_up_assisted,
+    account_use_link,
 )
 from civicdesk.organisations.models import Organisation, StaffMember
 from civicdesk.organisations.selectors import staff_for_user
@@ -158,7 +159,13 @@ def link(request: HttpRequest, council: str, token: str) -> HttpResponse:
             status=403,
         )
     try:
-        customer = account_from_link(organisation=organisation, token=token)
+        if request.method == "POST":
+            with transaction.atomic():
+                customer = account_use_link(organisation=organisation, token=token)
+                assert customer.user is not None  # links are only for accounts
+                login(request, customer.user, backend=AUTH_BACKEND)
+            return redirect("portal:account", organisation.slug)
+        account_from_link(organisation=organisation, token=token)
     except ValidationFailed:
         return render_page(
             request,
@@ -168,8 +175,6 @@ def link(request: HttpRequest, council: str, token: str) -> HttpResponse:
             minutes=ACCOUNT_LINK_MINUTES,
             status=400,
         )
-    if request.method == "POST":
-        return _sign_in(request, organisation, customer, SignInMethod.EMAIL_LINK)
     return render_page(
         request, "portal/account/link.html", council=organisation, title="Sign in to your account"
     )
