@@ -403,6 +403,17 @@ def test_residents_see_only_their_own_cases_and_documents(council, resident, nei
     assert not CaseNote.objects.filter(case=bob_case).exists()
 
 
+def test_a_document_missing_from_storage_is_not_found(council, resident, actor):
+    customer = with_account(resident)
+    case = open_case(customer, actor)
+    attachment = case_attach(case=case, upload=Upload("letter.pdf", PDF), actor=actor)
+    attachment.file.storage.delete(attachment.file.name)
+    response = signed_in(customer).get(
+        f"/wrekin/account/requests/{case.reference}/documents/{attachment.pk}/"
+    )
+    assert response.status_code == 404
+
+
 def test_signed_out_visitors_are_sent_to_sign_in(client, council, resident, actor):
     case = open_case(with_account(resident), actor)
     for path in (

@@ -280,10 +280,11 @@ def document(
         attachment = access_resident_document(
             customer=customer, reference=reference, document_id=document_id
         )
-    except NotFound:
+        content = attachment.file.open("rb")
+    except (NotFound, FileNotFoundError):
         raise Http404("No such document") from None
     response = FileResponse(
-        attachment.file.open("rb"),
+        content,
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,
