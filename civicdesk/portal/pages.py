@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -36,6 +37,7 @@ def render_page(
             "errors": errors,
             "error_list": [{"text": text, "href": f"#{name}"} for name, text in errors.items()],
             "feedback_thanks": thanks,
+            "page_template": template if settings.SHOW_TEMPLATE_NAMES else "",
             **context,
         },
         status=status,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm
@@ -222,4 +223,6 @@ def index(request: HttpRequest) -> HttpResponse:
     councils = list(councils_listed())
     if len(councils) == 1:
         return redirect("portal:home", councils[0].slug)
-    return render(request, "portal/index.html", {"councils": councils})
+    template = "portal/index.html"
+    shown = template if settings.SHOW_TEMPLATE_NAMES else ""
+    return render(request, template, {"councils": councils, "page_template": shown})

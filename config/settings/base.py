@@ -181,6 +181,10 @@ CACHES = {
     )
 }
 
+# Name each resident page's template in a <meta> tag (tests use it to prove every page was
+# checked for accessibility).
+SHOW_TEMPLATE_NAMES = False
+
 # How often the worker sweeps open cases for due-soon and overdue flags.
 CHARTER_SWEEP_SECONDS = int(os.environ.get("CHARTER_SWEEP_SECONDS", "300"))
 

@@ -25,3 +25,4 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_civicdesk_{os.getpid()}"}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SHOW_TEMPLATE_NAMES = True
