@@ -477,6 +477,37 @@ def test_adding_information_restarts_a_case_waiting_for_the_resident(council, re
     assert "The green one" in page
 
 
+def test_too_much_information_is_refused_not_cut_short(council, resident, actor):
+    customer = with_account(resident)
+    case = open_case(customer, actor)
+    client = signed_in(customer)
+    path = f"/wrekin/account/requests/{case.reference}/add/"
+    assert "up to 5,000 characters" in client.get(path).content.decode()
+    response = client.post(path, {"information": "x" * 5001})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'href="#information">Information must be 5,000 characters or less' in page
+    assert "x" * 5001 in page
+    assert not case.notes.filter(visibility="public").exists()
+    assert client.post(path, {"information": "y" * 5000}).status_code == 302
+    assert case.notes.get(visibility="public").body == "y" * 5000
+
+
+def test_a_document_can_be_added_without_writing_anything(council, resident, actor):
+    customer = with_account(resident)
+    case = open_case(customer, actor)
+    client = signed_in(customer)
+    path = f"/wrekin/account/requests/{case.reference}/add/"
+    response = client.post(
+        path, {"information": "", "document": SimpleUploadedFile("photo.pdf", PDF)}
+    )
+    assert response["Location"] == f"/wrekin/account/requests/{case.reference}/"
+    assert case.attachments.get().original_name == "photo.pdf"
+    neither = client.post(path, {"information": " "})
+    assert neither.status_code == 400
+    assert "or choose a document" in neither.content.decode()
+
+
 def test_information_cannot_be_added_to_a_closed_case(council, resident, actor):
     customer = with_account(resident)
     case = case_transition(case=open_case(customer, actor), to_status="closed", actor=actor)

@@ -56,6 +56,7 @@ from .views import council_for
 
 SENT_TO = "account_link_sent_to"
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MAX_INFORMATION_CHARACTERS = 5000
 
 ResidentView = Callable[..., HttpResponseBase]
 
@@ -298,15 +299,16 @@ def add_information(
     request: HttpRequest, organisation: Organisation, customer: Customer, reference: str
 ) -> HttpResponse:
     case = _resident_case(customer, reference)
-    text = request.POST.get("information", "")[:5000]
+    text = request.POST.get("information", "")
     errors: dict[str, str] = {}
     if request.method == "POST":
+        upload = _upload(request.FILES.get("document"))
         try:
             case_add_information(
                 case=case,
                 customer=customer,
-                text=text,
-                upload=_upload(request.FILES.get("document")),
+                text=_information(text, upload),
+                upload=upload,
                 actor=_actor(customer),
             )
         except DomainError as problem:
@@ -323,6 +325,7 @@ def add_information(
         errors=errors,
         case=case,
         information=text,
+        limit=MAX_INFORMATION_CHARACTERS,
         status=400 if errors else 200,
     )
 
@@ -561,6 +564,20 @@ def _upload(file: UploadedFile | None) -> Upload | None:
     if file is None:
         return None
     return Upload(name=file.name or "document", content=file.read(MAX_DOCUMENT_BYTES + 1))
+
+
+def _information(text: str, upload: Upload | None) -> str:
+    """What the resident wrote, checked against the limit. A document sent on its own is
+    recorded as a note naming it, so the case history shows what arrived."""
+    if len(text.replace("\r\n", "\n")) > MAX_INFORMATION_CHARACTERS:
+        problem = f"Information must be {MAX_INFORMATION_CHARACTERS:,} characters or less"
+        raise ValidationFailed(problem, fields={"information": problem})
+    if not text.strip() and upload is None:
+        problem = "Enter the information you want to add, or choose a document"
+        raise ValidationFailed(problem, fields={"information": problem})
+    if not text.strip() and upload is not None:
+        return "Sent a document."
+    return text
 
 
 def _notices(request: HttpRequest) -> list[str]:
