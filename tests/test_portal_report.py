@@ -241,6 +241,32 @@ def test_numbers_and_dates_get_govuk_style_messages(client, places):
     assert ok.redirect_chain[-1][0] == f"{POTHOLE}/question/photo/"
 
 
+def test_dates_take_digits_only_and_a_question_about_the_past_refuses_the_future(client, places):
+    go(client, f"{POTHOLE}/")
+    go(client, f"{POTHOLE}/question/where/", {"where-description": "Outside number 4, Hill Rise"})
+    go(client, f"{POTHOLE}/question/depth/", {"depth": "8"})
+    for day, month, year in (("1_0", "11", "2026"), ("3", "1_1", "2026"), ("3", "11", "2_026")):
+        refused = client.post(
+            f"{POTHOLE}/question/noticed/",
+            {"noticed-day": day, "noticed-month": month, "noticed-year": year},
+        )
+        assert refused.status_code == 400, (day, month, year)
+    # Nothing is cut short: "00003" is not read as day 0, nor "2026000" as 2026.
+    for day, year in (("00003", "2026"), ("3", "2026000")):
+        refused = client.post(
+            f"{POTHOLE}/question/noticed/",
+            {"noticed-day": day, "noticed-month": "11", "noticed-year": year},
+        )
+        assert refused.status_code == 400, (day, year)
+    future = client.post(
+        f"{POTHOLE}/question/noticed/",
+        {"noticed-day": "1", "noticed-month": "1", "noticed-year": "9999"},
+    )
+    assert future.status_code == 400
+    assert "When did you first notice it must be today or in the past" in text(future)
+    assert "noticed" not in journey_load(client.session, "wrekin", "pothole").answers
+
+
 def test_uploads_must_be_pdf_jpg_or_png_and_wait_privately_until_sent(client, places):
     go(client, f"{POTHOLE}/")
     go(client, f"{POTHOLE}/question/where/", {"where-description": "Outside number 4, Hill Rise"})

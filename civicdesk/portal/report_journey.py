@@ -7,6 +7,7 @@ the request is made, and are removed then (or after a day if the resident never 
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -158,10 +159,26 @@ class DateParts:
     year: str
 
 
-def date_check(question: Question, parts: DateParts) -> tuple[str | None, str, str]:
+_DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
+_YEAR = re.compile(r"[0-9]{4}")
+# Questions worded like these ask about something that has already happened.
+_PAST_WORDING = ("when did ", "when was ", "what was the date", "date of birth")
+
+
+def asks_about_the_past(question: Question) -> bool:
+    """Whether the question's own wording asks about the past ("When did you first notice
+    it?", "What is your child's date of birth?"), so that a date after today is refused."""
+    label = question.label.lower()
+    return any(wording in label for wording in _PAST_WORDING)
+
+
+def date_check(
+    question: Question, parts: DateParts, today: date | None = None
+) -> tuple[str | None, str, str]:
     """(ISO date or None, error message, which part to point the error at)."""
     label = question.label.rstrip("?")
-    missing = [name for name in ("day", "month", "year") if not getattr(parts, name).strip()]
+    values = {name: getattr(parts, name).strip() for name in ("day", "month", "year")}
+    missing = [name for name, value in values.items() if not value]
     if len(missing) == 3:
         if question.required:
             return None, f"Enter {label.lower()}", "day"
@@ -169,16 +186,18 @@ def date_check(question: Question, parts: DateParts) -> tuple[str | None, str, s
     if missing:
         what = " and a ".join(missing)
         return None, f"{label} must include a {what}", missing[0]
-    try:
-        day, month, year = (int(getattr(parts, name).strip()) for name in ("day", "month", "year"))
-    except ValueError:
-        return None, f"{label} must be a real date", "day"
-    if not 1000 <= year <= 9999:
+    # Digits only: int() would also read "1_0" as 10, " ٣" as 3.
+    for name in ("day", "month"):
+        if not _DAY_OR_MONTH.fullmatch(values[name]):
+            return None, f"{label} must be a real date", name
+    if not _YEAR.fullmatch(values["year"]) or values["year"].startswith("0"):
         return None, "Year must include 4 numbers", "year"
     try:
-        chosen = date(year, month, day)
+        chosen = date(int(values["year"]), int(values["month"]), int(values["day"]))
     except ValueError:
         return None, f"{label} must be a real date", "day"
+    if asks_about_the_past(question) and chosen > (today or timezone.localdate()):
+        return None, f"{label} must be today or in the past", "day"
     return chosen.isoformat(), "", ""
 
 

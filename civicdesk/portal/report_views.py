@@ -196,9 +196,9 @@ def _posted_answer(step: _Step, question: Question) -> tuple[Any, str, str]:
     post = step.request.POST
     if question.kind == QuestionKind.DATE:
         parts = DateParts(
-            day=post.get(f"{question.key}-day", "")[:4],
-            month=post.get(f"{question.key}-month", "")[:4],
-            year=post.get(f"{question.key}-year", "")[:6],
+            day=post.get(f"{question.key}-day", ""),
+            month=post.get(f"{question.key}-month", ""),
+            year=post.get(f"{question.key}-year", ""),
         )
         value, problem, part = date_check(question, parts)
         if problem:
