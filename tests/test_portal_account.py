@@ -553,6 +553,22 @@ def test_saying_it_is_not_fixed_reopens_the_case_within_the_window(council, resi
     assert Contact.objects.filter(case=case, reason="failure_demand").exists()
 
 
+def test_answering_twice_says_what_already_happened(council, resident, actor):
+    customer = with_account(resident)
+    client = signed_in(customer)
+    for answer, heading in (("no", "already been reopened"), ("yes", "already been closed")):
+        case = resolved(customer, actor, days_ago=1)
+        path = f"/wrekin/account/requests/{case.reference}/fixed/"
+        assert client.post(path, {"fixed": answer}).status_code == 302
+        contacts = Contact.objects.filter(case=case).count()
+        again = client.post(path, {"fixed": answer})
+        assert again.status_code == 200
+        page = again.content.decode()
+        assert f"Your request has {heading}" in page
+        assert "govuk-error-summary" not in page and 'href="#fixed"' not in page
+        assert Contact.objects.filter(case=case).count() == contacts
+
+
 def test_after_the_window_the_resident_is_told_to_report_it_again(
     council, resident, actor, settings
 ):
@@ -566,6 +582,7 @@ def test_after_the_window_the_resident_is_told_to_report_it_again(
     page = response.content.decode()
     assert "Report the problem again" in page
     assert "more than 10 days" in page
+    assert 'href="#fixed"' not in page
     assert 'href="/wrekin/services/missed-bin/"' in page
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED

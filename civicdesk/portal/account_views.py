@@ -337,18 +337,23 @@ def confirm_fixed(
     case = _resident_case(customer, reference)
     answer = request.POST.get("fixed", "")
     errors: dict[str, str] = {}
-    too_late = False
-    if request.method == "POST":
+    too_late = ""
+    status = 200
+    if request.method == "POST" and case.status == CaseStatus.RESOLVED:
         if answer not in ("yes", "no"):
             errors["fixed"] = "Select yes if the problem is fixed"
+            status = 400
         else:
             try:
                 case_resident_confirm(
                     case=case, customer=customer, fixed=answer == "yes", actor=_actor(customer)
                 )
             except DomainError as problem:
-                too_late = case.status == CaseStatus.RESOLVED
-                errors = {"fixed": problem.message}
+                # Too late to reopen, or answered already (perhaps a moment ago in another
+                # tab): the page then says what has happened to the request.
+                case = _resident_case(customer, reference)
+                if case.status == CaseStatus.RESOLVED:
+                    too_late, status = problem.message, 400
             else:
                 messages.success(
                     request,
@@ -366,7 +371,7 @@ def confirm_fixed(
         case=case,
         answer=answer,
         too_late=too_late,
-        status=400 if errors else 200,
+        status=status,
     )
 
 
