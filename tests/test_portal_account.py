@@ -10,7 +10,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -38,6 +38,7 @@ from civicdesk.customers.services import (
 )
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.models import Role
+from civicdesk.organisations.selectors import is_staff_of, is_staff_user
 from civicdesk.portal import account_views
 
 from . import factories
@@ -706,6 +707,20 @@ def test_only_this_councils_staff_can_set_up_accounts_for_residents(
     )
     assert response.status_code == 403
     assert not Customer.objects.filter(user__email="dee@example.com").exists()
+
+
+def test_one_check_says_who_is_staff_of_a_council(council, resident, officer):
+    other = factories.StaffFactory(role=Role.ADVISER)
+    left = factories.StaffFactory(organisation=council, role=Role.ADVISER, active=False)
+    assert is_staff_of(officer.user, council)
+    assert not is_staff_of(other.user, council)
+    assert not is_staff_of(left.user, council)
+    account = with_account(resident).user
+    assert account is not None
+    assert not is_staff_of(account, council)
+    assert not is_staff_of(AnonymousUser(), council)
+    assert is_staff_user(officer.user) and is_staff_user(left.user)
+    assert not is_staff_user(account) and not is_staff_user(AnonymousUser())
 
 
 def test_reception_staff_sign_in_on_the_council_pages(client, council, officer):

@@ -13,6 +13,7 @@ from civicdesk.cases.selectors import cases_visible_to
 from civicdesk.core.errors import NotFound
 from civicdesk.core.references import reference_normalise
 from civicdesk.organisations.models import StaffMember
+from civicdesk.organisations.selectors import is_staff_user
 
 from .models import AccountSignIn, ContactDetail, Customer, DetailKind
 from .normalise import (
@@ -115,9 +116,7 @@ def resident_account(
     Staff accounts are never residents here, so signing in to the admin site cannot open
     anybody's account pages.
     """
-    if not user.is_authenticated or getattr(user, "is_staff", True):
-        return None
-    if getattr(user, "is_superuser", True) or StaffMember.objects.filter(user_id=user.pk).exists():
+    if not user.is_authenticated or is_staff_user(user):
         return None
     return (
         Customer.objects.select_related("organisation", "user")

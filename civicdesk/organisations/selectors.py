@@ -27,6 +27,26 @@ def staff_for_user(user: AbstractBaseUser | AnonymousUser) -> StaffMember:
     return staff
 
 
+def is_staff_of(user: AbstractBaseUser | AnonymousUser, organisation: Organisation) -> bool:
+    """Whether a signed-in user is an active member of this organisation's staff."""
+    try:
+        return staff_for_user(user).organisation_id == organisation.pk
+    except NotPermitted:
+        return False
+
+
+def is_staff_user(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Whether a signed-in user is staff of any kind: the admin site's staff, a superuser, or
+    anyone with a staff record (active or not). Such users are never treated as residents."""
+    if not user.is_authenticated:
+        return False
+    return bool(
+        getattr(user, "is_staff", True)
+        or getattr(user, "is_superuser", True)
+        or StaffMember.objects.filter(user_id=user.pk).exists()
+    )
+
+
 def councils_listed() -> QuerySet[Organisation]:
     """The councils on this installation that residents can use (partners have no portal)."""
     return Organisation.objects.exclude(kind=OrganisationKind.PARTNER).order_by("name")

@@ -48,8 +48,8 @@ from civicdesk.customers.services import (
     account_sign_up_assisted,
     account_use_link,
 )
-from civicdesk.organisations.models import Organisation, StaffMember
-from civicdesk.organisations.selectors import staff_for_user
+from civicdesk.organisations.models import Organisation
+from civicdesk.organisations.selectors import is_staff_of, is_staff_user, staff_for_user
 
 from .pages import FEEDBACK_THANKS, render_page
 from .views import council_for
@@ -151,7 +151,7 @@ def link(request: HttpRequest, council: str, token: str) -> HttpResponse:
     """A sign-in link. Opening it only shows a button, so that email scanners that follow
     links cannot use it up; pressing the button signs in and uses the link."""
     organisation = council_for(council)
-    if _is_staff(request):
+    if is_staff_user(request.user):
         return render_page(
             request,
             "portal/account/staff_signed_in.html",
@@ -199,7 +199,7 @@ def sign_in_password(request: HttpRequest, council: str) -> HttpResponse:
         except ValidationFailed as problem:
             errors, status = problem.fields, 400
         else:
-            if _is_staff(request):
+            if is_staff_user(request.user):
                 logout(request)
             return _sign_in(request, organisation, customer, SignInMethod.PASSWORD)
     return render_page(
@@ -447,8 +447,7 @@ def assisted(request: HttpRequest, council: str) -> HttpResponse:
     if not request.user.is_authenticated:
         sign_in = reverse("portal:staff-sign-in", args=[organisation.slug])
         return redirect(f"{sign_in}?next={request.path}")
-    staff = _staff_of(request, organisation)
-    if staff is None:
+    if not is_staff_of(request.user, organisation):
         return render_page(
             request,
             "portal/account/assisted_refused.html",
@@ -461,7 +460,7 @@ def assisted(request: HttpRequest, council: str) -> HttpResponse:
     if request.method == "POST":
         try:
             result = account_sign_up_assisted(
-                staff=staff,
+                staff=staff_for_user(request.user),
                 email=form["email"],
                 first_name=form["first_name"],
                 last_name=form["last_name"],
@@ -515,25 +514,6 @@ def _sign_in(
         login(request, customer.user, backend=AUTH_BACKEND)
         account_record_sign_in(customer=customer, method=method)
     return redirect("portal:account", organisation.slug)
-
-
-def _is_staff(request: HttpRequest) -> bool:
-    user = request.user
-    if not user.is_authenticated:
-        return False
-    return bool(
-        getattr(user, "is_staff", False)
-        or getattr(user, "is_superuser", False)
-        or StaffMember.objects.filter(user_id=user.pk).exists()
-    )
-
-
-def _staff_of(request: HttpRequest, organisation: Organisation) -> StaffMember | None:
-    try:
-        staff = staff_for_user(request.user)
-    except NotPermitted:
-        return None
-    return staff if staff.organisation_id == organisation.pk else None
 
 
 def _resident_case(customer: Customer, reference: str) -> Case:
