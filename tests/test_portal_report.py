@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import unescape
 
 import pytest
@@ -21,7 +22,8 @@ from civicdesk.customers.selectors import customer_duplicates
 from civicdesk.customers.services import CustomerDetails, account_register, customer_create
 from civicdesk.demo.catalogue_spec import SPEC
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.portal.report_journey import PENDING_FOLDER, journey_load
+from civicdesk.organisations.models import Organisation
+from civicdesk.portal.report_journey import PENDING_FOLDER, journey_load, journey_save
 from civicdesk.portal.report_submit import Submission, report_submit
 
 from . import factories
@@ -436,7 +438,8 @@ def test_emergencies_say_to_phone_on_every_page(client, places):
     assert Case.objects.get().priority == "emergency"
 
 
-def test_in_a_two_tier_area_the_case_goes_to_the_council_that_does_the_job(client, places):
+def two_tier() -> tuple[Organisation, Organisation]:
+    """A county and a district inside it; potholes are the county's job."""
     county = factories.OrganisationFactory(
         name="Salop County Council", slug="salop", kind="county", boundary=square(-3, 52, -2, 53)
     )
@@ -453,6 +456,11 @@ def test_in_a_two_tier_area_the_case_goes_to_the_council_that_does_the_job(clien
         factories.QuestionFactory(
             request_type=pothole, key="where", label="Where is it?", kind="location"
         )
+    return county, district
+
+
+def test_in_a_two_tier_area_the_case_goes_to_the_council_that_does_the_job(client, places):
+    county, _ = two_tier()
     go(client, "/oakengates/report/potholes/")
     passed = go(
         client,
@@ -505,3 +513,68 @@ def test_two_submissions_at_the_same_moment_make_one_case(client, places):
     ]
     assert cases[0] == cases[1]
     assert Case.objects.count() == 1
+
+
+def test_text_that_is_too_long_is_refused_with_the_limit_never_cut_short(client, places):
+    go(client, f"{POTHOLE}/")
+    long_place = client.post(f"{POTHOLE}/question/where/", {"where-description": "x" * 301})
+    assert long_place.status_code == 400
+    assert "The street name or description must be 300 characters or fewer" in text(long_place)
+    long_number = client.post(
+        f"{POTHOLE}/question/where/",
+        {"where-latitude": "52.7" + "0" * 40, "where-longitude": "-2.51"},
+    )
+    assert long_number.status_code == 400
+    assert "Latitude must be a number" in text(long_number)
+    go(client, f"{BIN}/")
+    go(client, f"{BIN}/question/bin/", {"bin": "Recycling"})
+    long_details = client.post(f"{BIN}/question/details/", {"details": "Left at the gate. " * 300})
+    assert long_details.status_code == 400
+    assert "Anything else we should know must be 5000 characters or fewer" in text(long_details)
+    go(client, f"{BIN}/question/details/", {"details": ""})
+    too_long = client.post(
+        f"{BIN}/your-details/",
+        {
+            **DETAILS,
+            "full_name": "Sam " + "P" * 100,
+            "town": "T" * 101,
+            "preferred_channel": "letter",
+            "address_line_1": "1 High Street",
+            "postcode": "TF1 1AA TF1 1AA",
+        },
+    )
+    assert too_long.status_code == 400
+    page = text(too_long)
+    assert 'href="#full_name">Full name must be 100 characters or fewer' in page
+    assert 'href="#town">Town or city must be 100 characters or fewer' in page
+    assert 'href="#postcode">Postcode must be 10 characters or fewer' in page
+    assert journey_load(client.session, "wrekin", "missed-bin").details is None
+    assert Customer.objects.count() == 0
+
+
+def test_a_council_removed_before_sending_restarts_the_journey_with_a_message(client, places):
+    county, _ = two_tier()
+    go(client, "/oakengates/report/potholes/")
+    go(
+        client,
+        "/oakengates/report/potholes/question/where/",
+        {"where-latitude": "52.7", "where-longitude": "-2.25"},
+    )
+    check = go(client, "/oakengates/report/potholes/your-details/", DETAILS)
+    token = re.search(r'name="token" value="([^"]+)"', check.content.decode()).group(1)
+    # The journey points at a council that is no longer on the installation.
+    session = client.session
+    journey = journey_load(session, "oakengates", "potholes")
+    assert journey.provider_id == county.pk
+    journey_save(session, "oakengates", "potholes", replace(journey, provider_id=county.pk + 999))
+    session.save()
+    sent = client.post("/oakengates/report/potholes/check/", {"token": token})
+    assert sent.status_code == 302 and sent["Location"] == "/oakengates/report/potholes/"
+    again = go(client, sent["Location"])
+    assert again.status_code == 200
+    assert "we could not send it. Nothing has been sent. Please start again." in text(again)
+    assert "Where is it?" in text(again)
+    assert journey_load(client.session, "oakengates", "potholes").answers == {}
+    assert Case.objects.count() == 0
+    # The message is shown once.
+    assert "Please start again" not in text(go(client, "/oakengates/report/potholes/"))

@@ -49,16 +49,28 @@ CHANNELS = {
 }
 
 
+# The most each field may hold, as the customer record stores it, and how to name it.
+DETAIL_LIMITS = {
+    "full_name": (100, "Full name"),
+    "email": (254, "Email address"),
+    "phone": (40, "Phone number"),
+    "address_line_1": (200, "Address line 1"),
+    "town": (100, "Town or city"),
+    "postcode": (10, "Postcode"),
+}
+
+
 def details_check(values: dict[str, str]) -> tuple[DetailsForm, dict[str, str]]:
-    """The details with one plain message per field that needs fixing."""
+    """The details with one plain message per field that needs fixing. Nothing is cut short:
+    text longer than the record holds is refused with the limit."""
     form = DetailsForm(
-        full_name=values.get("full_name", "").strip()[:200],
-        email=values.get("email", "").strip()[:254],
-        phone=values.get("phone", "").strip()[:40],
+        full_name=values.get("full_name", "").strip(),
+        email=values.get("email", "").strip(),
+        phone=values.get("phone", "").strip(),
         preferred_channel=values.get("preferred_channel", "").strip(),
-        address_line_1=values.get("address_line_1", "").strip()[:200],
-        town=values.get("town", "").strip()[:120],
-        postcode=values.get("postcode", "").strip()[:12],
+        address_line_1=values.get("address_line_1", "").strip(),
+        town=values.get("town", "").strip(),
+        postcode=values.get("postcode", "").strip(),
     )
     errors: dict[str, str] = {}
     if not form.full_name:
@@ -76,8 +88,19 @@ def details_check(values: dict[str, str]) -> tuple[DetailsForm, dict[str, str]]:
             errors["postcode"] = "Enter your postcode for letters"
     for name, message in _customer_errors(form).items():
         errors.setdefault(name, message)
+    for name, (limit, label) in DETAIL_LIMITS.items():
+        if len(getattr(form, name)) > limit:
+            errors[name] = f"{label} must be {limit} characters or fewer"
     # In the order the page asks, so that the error summary reads top to bottom.
-    order = ("full_name", "email", "phone", "preferred_channel", "address_line_1", "postcode")
+    order = (
+        "full_name",
+        "email",
+        "phone",
+        "preferred_channel",
+        "address_line_1",
+        "town",
+        "postcode",
+    )
     return form, {name: errors[name] for name in order if name in errors}
 
 

@@ -64,6 +64,10 @@ from .views import council_for
 LAST_KEY = "report_last"
 FOLLOWED_KEY = "report_followed"
 NO_LOCATION = "none"
+NOTICE_KEY = "report_notice"
+# What a case keeps of a typed place (Case.location_text), and the longest sensible coordinate.
+MAX_DESCRIPTION = 300
+MAX_COORDINATE_CHARACTERS = 30
 
 
 class _Step:
@@ -104,9 +108,14 @@ class _Step:
         back: str = "",
         **context: Any,
     ) -> HttpResponse:
+        notices = dict(self.request.session.get(NOTICE_KEY, {}))
+        notice = notices.pop(f"{self.slug}/{self.key}", "")
+        if notice:
+            self.request.session[NOTICE_KEY] = notices
         return render_page(
             self.request,
             f"portal/report/{template}",
+            notice=notice,
             council=self.organisation,
             title=title,
             errors=errors,
@@ -156,8 +165,21 @@ class _Step:
         return self.organisation
 
 
-def _restart(step: _Step) -> HttpResponseRedirect:
+def _restart(step: _Step, notice: str = "") -> HttpResponseRedirect:
+    """Back to the start; with a ``notice``, the journey so far is dropped and the first page
+    says why."""
+    if notice:
+        journey_end(step.request.session, step.slug, step.key)
+        notices = dict(step.request.session.get(NOTICE_KEY, {}))
+        notices[f"{step.slug}/{step.key}"] = notice
+        step.request.session[NOTICE_KEY] = notices
     return HttpResponseRedirect(step.url("start"))
+
+
+GONE = (
+    "Something changed while you were filling in the form, so we could not send it. "
+    "Nothing has been sent. Please start again."
+)
 
 
 def report_start(request: HttpRequest, council: str, key: str) -> HttpResponse:
@@ -204,7 +226,7 @@ def _posted_answer(step: _Step, question: Question) -> tuple[Any, str, str]:
         if problem:
             return None, problem, f"{question.key}-{part}"
         return value, answer_error(step.request_type, question, value) or "", question.key
-    value = post.get(question.key, "")[:6000].strip()
+    value = post.get(question.key, "").strip()
     return value, answer_error(step.request_type, question, value) or "", question.key
 
 
@@ -292,12 +314,16 @@ def _location_page(step: _Step, question: Question) -> HttpResponse:
     post = step.request.POST
     errors: dict[str, str] = {}
     if step.request.method == "POST":
-        description = post.get(f"{question.key}-description", "").strip()[:300]
+        description = post.get(f"{question.key}-description", "").strip()
         latitude, longitude, errors = _coordinates(
             question.key,
-            post.get(f"{question.key}-latitude", "").strip()[:30],
-            post.get(f"{question.key}-longitude", "").strip()[:30],
+            post.get(f"{question.key}-latitude", "").strip(),
+            post.get(f"{question.key}-longitude", "").strip(),
         )
+        if len(description) > MAX_DESCRIPTION:
+            errors[f"{question.key}-description"] = (
+                f"The street name or description must be {MAX_DESCRIPTION} characters or fewer"
+            )
         if not errors:
             if latitude is not None and longitude is not None:
                 return _place_decided(step, question, description, latitude, longitude)
@@ -349,6 +375,8 @@ def _coordinates(
             errors[field] = f"Enter the {name} as well, or leave both empty"
             continue
         try:
+            if len(text) > MAX_COORDINATE_CHARACTERS:
+                raise ValueError(text)
             number = float(text)
         except ValueError:
             errors[field] = f"{name.capitalize()} must be a number, like {example}"
@@ -551,7 +579,10 @@ def report_details(request: HttpRequest, council: str, key: str) -> HttpResponse
         form, errors = details_check({name: request.POST.get(name, "") for name in _FIELDS})
         values = form.__dict__
         if not errors and following is not None:
-            return _follow(step, following, form)
+            try:
+                return _follow(step, following, form)
+            except DomainError as problem:
+                errors = _details_errors(problem)
         if not errors:
             step.journey.details = dict(form.__dict__)
             step.journey.anonymous = False
@@ -568,6 +599,15 @@ def report_details(request: HttpRequest, council: str, key: str) -> HttpResponse
         anonymous_allowed=anonymous_allowed,
         following=following,
     )
+
+
+def _details_errors(problem: DomainError) -> dict[str, str]:
+    """A refusal of the details, pointed at the field on this page it is about."""
+    names = {"emails": "email", "phones": "phone", "last_name": "full_name"}
+    fields = {names.get(name, name): text for name, text in problem.fields.items()}
+    return {name: text for name, text in fields.items() if name in _FIELDS} or {
+        "full_name": problem.message
+    }
 
 
 _FIELDS = ("full_name", "email", "phone", "preferred_channel", "address_line_1", "town", "postcode")
@@ -616,7 +656,10 @@ def report_check(request: HttpRequest, council: str, key: str) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("token") != step.journey.token:
             return HttpResponseRedirect(step.url("check"))
-        provider = step.provider()
+        try:
+            provider = step.provider()
+        except NotFound:
+            return _restart(step, GONE)
         submission = Submission(
             request_type=step.request_type,
             provider=provider,
