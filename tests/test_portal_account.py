@@ -39,7 +39,7 @@ from civicdesk.customers.services import (
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.models import Role
 from civicdesk.organisations.selectors import is_staff_of, is_staff_user
-from civicdesk.portal import account_views
+from civicdesk.portal import account_urls, account_views
 
 from . import factories
 
@@ -679,11 +679,66 @@ def test_an_email_on_another_account_never_leads_into_it(client, council, reside
     assert not OutboxMessage.objects.filter(recipient="mal@example.com").exists()
 
 
-def test_every_form_needs_its_csrf_token(council, resident):
-    client = Client(enforce_csrf_checks=True)
-    assert client.post("/wrekin/account/sign-in/", {"email": "a@example.com"}).status_code == 403
-    page = client.get("/wrekin/account/sign-in/").content.decode()
-    assert 'name="csrfmiddlewaretoken"' in page
+def test_every_form_needs_its_csrf_token(council, resident, officer, actor):
+    """Every account page that takes a POST refuses one without the form's CSRF token, and
+    every page showing such a form puts the token in it."""
+    customer = with_account(resident)
+    case = resolved(customer, actor, days_ago=1)
+    request = f"/wrekin/account/requests/{case.reference}"
+    anyone, resident_client, staff_client = (Client(enforce_csrf_checks=True) for _ in range(3))
+    assert customer.user is not None
+    resident_client.force_login(customer.user)
+    staff_client.force_login(officer.user)
+    Client().post("/wrekin/account/sign-in/", {"email": "ann.smith@example.com"})
+    link = last_link("ann.smith@example.com")
+    forms = {
+        "account-sign-in": (anyone, "/wrekin/account/sign-in/", {"email": "a@example.com"}),
+        "account-sign-in-password": (
+            anyone,
+            "/wrekin/account/sign-in/password/",
+            {"email": "ann.smith@example.com", "password": "x"},
+        ),
+        "account-create": (
+            anyone,
+            "/wrekin/account/create/",
+            {"first_name": "A", "last_name": "B", "email": "ab@example.com"},
+        ),
+        "account-link": (anyone, link, {}),
+        "account-sign-out": (resident_client, "/wrekin/account/sign-out/", {}),
+        "account-preferences": (
+            resident_client,
+            "/wrekin/account/preferences/",
+            {"preferred_channel": "sms", "phone": ""},
+        ),
+        "account-password": (
+            resident_client,
+            "/wrekin/account/password/",
+            {"password": "a long new passphrase", "confirm": "a long new passphrase"},
+        ),
+        "account-add-information": (resident_client, f"{request}/add/", {"information": "Hi"}),
+        "account-fixed": (resident_client, f"{request}/fixed/", {"fixed": "yes"}),
+        "account-assisted": (
+            staff_client,
+            "/wrekin/account/assisted/",
+            {"first_name": "Dee", "last_name": "Visitor", "email": "dee@example.com"},
+        ),
+    }
+    no_forms = {"account", "account-check-email", "account-signed-out", "account-case"}
+    no_forms |= {"account-document"}
+    assert {pattern.name for pattern in account_urls.urlpatterns} == set(forms) | no_forms
+    outbox = OutboxMessage.objects.count()
+    for name, (client, path, data) in forms.items():
+        assert client.post(path, data).status_code == 403, name
+        if name != "account-sign-out":
+            assert 'name="csrfmiddlewaretoken"' in client.get(path).content.decode(), name
+    customer.refresh_from_db()
+    case.refresh_from_db()
+    assert customer.user is not None and not customer.user.has_usable_password()
+    assert (customer.preferred_channel, case.status) == ("email", CaseStatus.RESOLVED)
+    assert not AccountSignIn.objects.exists()
+    assert OutboxMessage.objects.count() == outbox
+    assert resident_client.get("/wrekin/account/").status_code == 200
+    assert 'name="csrfmiddlewaretoken"' in resident_client.get("/wrekin/account/").content.decode()
 
 
 # Staff-assisted registration
