@@ -35,6 +35,7 @@ from .report_setup import (
     Councils,
     councils,
     square,
+    street,
 )
 
 pytestmark = pytest.mark.django_db
@@ -578,3 +579,60 @@ def test_a_council_removed_before_sending_restarts_the_journey_with_a_message(cl
     assert Case.objects.count() == 0
     # The message is shown once.
     assert "Please start again" not in text(go(client, "/oakengates/report/potholes/"))
+
+
+def send_pothole(client: Client, council: str) -> None:
+    check = go(client, f"/{council}/report/potholes/your-details/", DETAILS)
+    token = re.search(r'name="token" value="([^"]+)"', check.content.decode()).group(1)
+    client.post(f"/{council}/report/potholes/check/", {"token": token})
+
+
+def test_a_place_typed_in_words_on_a_districts_pages_goes_to_the_county(client, places):
+    county, district = two_tier()
+    street(district, "2001", "Market Street", [[-2.26, 52.7], [-2.25, 52.7]])
+    go(client, "/oakengates/report/potholes/")
+    typed = go(
+        client,
+        "/oakengates/report/potholes/question/where/",
+        {"where-description": "Outside the school gates"},
+    )
+    assert typed.redirect_chain[-1][0] == "/oakengates/report/potholes/your-details/"
+    send_pothole(client, "oakengates")
+    # A street offered from the list, but the resident says it is not in the list.
+    other = Client()
+    go(other, "/oakengates/report/potholes/")
+    offered = go(
+        other, "/oakengates/report/potholes/question/where/", {"where-description": "market"}
+    )
+    assert offered.redirect_chain[-1][0] == "/oakengates/report/potholes/street/where/"
+    go(other, "/oakengates/report/potholes/street/where/", {"place": "none"})
+    send_pothole(other, "oakengates")
+    cases = list(Case.objects.order_by("pk"))
+    assert [case.organisation for case in cases] == [county, county]
+    assert [case.customer.organisation for case in cases] == [county, county]
+    assert [case.location_text for case in cases] == ["Outside the school gates", "market"]
+
+
+def test_a_place_typed_in_words_where_no_council_here_does_the_job_says_who_to(client, places):
+    district = factories.OrganisationFactory(
+        name="Oakengates District Council",
+        slug="oakengates",
+        kind="district",
+        boundary=square(-2.3, 52.6, -2.2, 52.8),
+    )
+    pothole = factories.RequestTypeFactory(
+        organisation=district,
+        key="potholes",
+        name="Report a pothole",
+        provider_tier="county",
+    )
+    factories.QuestionFactory(request_type=pothole, key="where", label="Where?", kind="location")
+    go(client, "/oakengates/report/potholes/")
+    page = go(
+        client,
+        "/oakengates/report/potholes/question/where/",
+        {"where-description": "Outside the school gates"},
+    )
+    assert page.redirect_chain[-1][0] == "/oakengates/report/potholes/not-ours/"
+    assert "looked after by the county council for this place" in text(page)
+    assert Case.objects.count() == 0

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Q
+from shapely.geometry import shape
 
 from civicdesk.cases.models import OPEN_STATUSES, Case
 from civicdesk.catalogue.models import ProviderTier, RequestType
 from civicdesk.organisations.models import Organisation, OrganisationKind
-from civicdesk.organisations.selectors import organisations_at
+from civicdesk.organisations.selectors import organisation_providing, organisations_at
 
 from .geometry import LocalPlane, degrees_around, geojson_coordinates, line_midpoint
 from .models import Adoption, Street
@@ -92,6 +93,23 @@ def location_check(
     if street is not None and not street.maintained_by_council and concerns_the_road(request_type):
         return _not_maintained(street)
     return _accepted(organisation, provider, street)
+
+
+def area_check(*, organisation: Organisation, request_type: RequestType) -> LocationVerdict:
+    """Who deals with ``request_type`` in ``organisation``'s area when the place is known only
+    from words (no point on the map): the council itself when it provides the service, or else
+    the council on this installation that provides it there (the county around a district,
+    say), found at a point inside the council's boundary. No street is known."""
+    tier = request_type.provider_tier
+    if organisation.provides(tier):
+        return _accepted(organisation, organisation, None)
+    provider = None
+    if organisation.boundary:
+        inside = shape(organisation.boundary).representative_point()
+        provider = organisation_providing(tier=tier, longitude=inside.x, latitude=inside.y)
+    if provider is None:
+        return _other_tier(tier, None)
+    return _accepted(organisation, provider, None)
 
 
 def _accepted(

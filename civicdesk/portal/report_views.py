@@ -25,6 +25,7 @@ from civicdesk.customers.models import Customer
 from civicdesk.customers.selectors import resident_account
 from civicdesk.geo.selectors import (
     LocationVerdict,
+    area_check,
     location_check,
     nearby_open_cases,
     places_find,
@@ -34,6 +35,7 @@ from civicdesk.organisations.selectors import organisation_get
 
 from .pages import render_page
 from .report_journey import (
+    MAX_PLACES,
     DateParts,
     Journey,
     answer_error,
@@ -393,10 +395,10 @@ def _coordinates(
 def _place_described(step: _Step, question: Question, description: str) -> HttpResponse:
     """A typed street name: offer the streets it matches, or keep the description."""
     assert step.journey is not None
-    matches = places_find(organisation=step.organisation, text=description, limit=10)
-    step.journey.answers[question.key] = {"description": description}
-    step.journey.provider_id = None
-    step.journey.nearby = []
+    refused = _described_only(step, question, description)
+    if refused is not None:
+        return refused
+    matches = places_find(organisation=step.organisation, text=description, limit=MAX_PLACES)
     step.journey.places[question.key] = [
         {"label": match.label, "latitude": match.latitude, "longitude": match.longitude}
         for match in matches
@@ -405,6 +407,25 @@ def _place_described(step: _Step, question: Question, description: str) -> HttpR
     if matches:
         return HttpResponseRedirect(_with_return(step, step.url("place", question.key)))
     return step.after(question)
+
+
+def _described_only(
+    step: _Step, question: Question, description: str
+) -> HttpResponseRedirect | None:
+    """Keep a place known only from words. Without a point, the case goes to the council that
+    provides the service in our area; when no council here does, say who to contact."""
+    assert step.journey is not None
+    verdict = area_check(organisation=step.organisation, request_type=step.request_type)
+    if not verdict.accepted or verdict.provider is None:
+        step.journey.verdict = _verdict_record(verdict, question)
+        step.save()
+        return HttpResponseRedirect(step.url("elsewhere"))
+    step.journey.answers[question.key] = {"description": description}
+    step.journey.provider_id = verdict.provider.pk
+    step.journey.verdict = None
+    step.journey.nearby = []
+    step.save()
+    return None
 
 
 def _with_return(step: _Step, url: str) -> str:
@@ -422,7 +443,7 @@ def _place_decided(
         latitude=latitude,
         longitude=longitude,
     )
-    if verdict.outcome != "accepted":
+    if not verdict.accepted:
         step.journey.verdict = _verdict_record(verdict, question)
         step.save()
         return HttpResponseRedirect(step.url("elsewhere"))
@@ -476,7 +497,7 @@ def report_place(request: HttpRequest, council: str, key: str, question: str) ->
     if request.method == "POST":
         choice = request.POST.get("place", "")
         if choice == NO_LOCATION:
-            return step.after(asked)
+            return _described_only(step, asked, str(kept["description"])) or step.after(asked)
         if choice.isdigit() and int(choice) < len(places):
             place = places[int(choice)]
             return _place_decided(
