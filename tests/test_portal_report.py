@@ -368,7 +368,11 @@ def test_a_typed_street_offers_matching_streets_then_nearby_reports(client, plac
             request_type_key="pothole",
             channel="phone",
             answers={
-                "where": {"latitude": latitude, "longitude": longitude + 0.0005},
+                "where": {
+                    "latitude": latitude,
+                    "longitude": longitude + 0.0005,
+                    "description": "Outside number 12, by Mrs Jones's drive",
+                },
                 "depth": 5,
                 "noticed": "2026-11-01",
             },
@@ -382,11 +386,18 @@ def test_a_typed_street_offers_matching_streets_then_nearby_reports(client, plac
     assert "Select the street" in text(client.post(f"{POTHOLE}/street/where/", {}))
     nearby = go(client, f"{POTHOLE}/street/where/", {"place": "1"})  # Station Road
     assert nearby.redirect_chain[-1][0] == f"{POTHOLE}/reported-already/where/"
-    assert existing.reference in text(nearby)
+    # Only what is safe to show a stranger: the service, roughly how far, the street, when.
+    shown = text(nearby)
+    assert "Report a pothole, about 30 metres away on Station Road" in shown
+    assert f"Reported on {existing.opened_at.day} {existing.opened_at:%B %Y}" in shown
+    assert existing.reference not in shown and "Mrs Jones" not in unescape(shown)
+    assert 'value="0"' in shown and str(existing.pk) not in re.findall(r'value="(\d+)"', shown)
     details = go(client, f"{POTHOLE}/reported-already/where/", {"nearby": "0"})
-    assert f"You chose to follow report {existing.reference}" in text(details)
+    assert "You chose to follow a report that someone has already made" in text(details)
+    assert existing.reference not in text(details)
     followed = go(client, f"{POTHOLE}/your-details/", DETAILS)
     assert "You are following this report" in text(followed)
+    assert existing.reference not in text(followed) and "Mrs Jones" not in text(followed)
     assert Case.objects.count() == 1
     follower = CaseFollower.objects.get()
     assert follower.case == existing and follower.customer.display_name == "Sam Patel"

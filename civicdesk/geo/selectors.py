@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q
 from shapely.geometry import shape
@@ -281,3 +282,45 @@ def nearby_open_cases(
             measured.append((distance, case.pk, case))
     measured.sort(key=lambda entry: entry[:2])
     return [case for _, _, case in measured[:limit]]
+
+
+@dataclass(frozen=True)
+class NearbyReport:
+    """What a resident who dropped a pin may see of someone else's open report: the service,
+    roughly how far away, the street and when. Never the description, reference or answers."""
+
+    service: str
+    metres: float
+    street: str
+    reported_at: datetime
+
+    @property
+    def distance(self) -> str:
+        """'about 40 metres away': rounded, so the exact spot is not given away."""
+        if self.metres < 10:
+            return "less than 10 metres away"
+        step = 10 if self.metres < 100 else 50
+        return f"about {round(self.metres / step) * step} metres away"
+
+
+def nearby_reports_describe(
+    *, cases: Sequence[Case], latitude: float, longitude: float
+) -> list[NearbyReport]:
+    """The safe summary of each case, measured from the place the resident chose."""
+    plane = LocalPlane(latitude=latitude, longitude=longitude)
+    described = []
+    for case in cases:
+        if case.latitude is None or case.longitude is None:
+            continue
+        street = street_nearest(
+            organisations=[case.organisation], latitude=case.latitude, longitude=case.longitude
+        )
+        described.append(
+            NearbyReport(
+                service=case.request_type.name,
+                metres=plane.distance_to_point(longitude=case.longitude, latitude=case.latitude),
+                street=street.name if street is not None else "",
+                reported_at=case.opened_at,
+            )
+        )
+    return described

@@ -28,6 +28,7 @@ from civicdesk.geo.selectors import (
     area_check,
     location_check,
     nearby_open_cases,
+    nearby_reports_describe,
     places_find,
 )
 from civicdesk.organisations.models import Organisation
@@ -530,7 +531,8 @@ def report_nearby(request: HttpRequest, council: str, key: str, question: str) -
     if step.journey is None:
         return _restart(step)
     cases = _nearby_cases(step)
-    if not cases:
+    pin = step.journey.answers.get(asked.key) or {}
+    if not cases or pin.get("latitude") is None or pin.get("longitude") is None:
         return step.after(asked)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -550,14 +552,21 @@ def report_nearby(request: HttpRequest, council: str, key: str, question: str) -
         errors=errors,
         back=step.url("question", asked.key),
         question=asked,
-        cases=cases,
+        reports=nearby_reports_describe(
+            cases=cases, latitude=float(pin["latitude"]), longitude=float(pin["longitude"])
+        ),
         return_to=_return_to(step),
     )
 
 
 def _nearby_cases(step: _Step) -> list[Case]:
+    """The open reports offered on the page, in the order shown (the choice is by position)."""
     assert step.journey is not None
-    return open_cases_in_order(step.journey.nearby)
+    return [
+        case
+        for case in open_cases_in_order(step.journey.nearby)
+        if case.latitude is not None and case.longitude is not None
+    ]
 
 
 def report_elsewhere(request: HttpRequest, council: str, key: str) -> HttpResponse:

@@ -233,7 +233,7 @@ def test_other_councils_places_nearby_reports_and_emergencies_pass_axe(
     continue_(page)
     assert "Select the report that is yours" in page.inner_text(".govuk-error-summary")
     assert axe_of(page) == []
-    page.get_by_label(f"{existing.request_type.name}, reported on").check()
+    page.get_by_label(f"{existing.request_type.name}, less than 10 metres away").check()
     continue_(page)
     page.get_by_label("Full name").fill("Sam Patel")
     page.get_by_label("Phone number").fill("07700 900982")
