@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
 import time
 from datetime import timedelta
 from unittest import mock
@@ -13,6 +14,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -27,13 +29,16 @@ from civicdesk.cases.services import (
 )
 from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
-from civicdesk.core.errors import NotFound, TransitionNotAllowed
+from civicdesk.core.errors import NotFound, TransitionNotAllowed, ValidationFailed
+from civicdesk.customers import services
 from civicdesk.customers.models import AccountSignIn, ContactDetail, Customer, DetailKind
 from civicdesk.customers.selectors import accounts_total, active_accounts
 from civicdesk.customers.services import (
     RESIDENT,
     CustomerDetails,
+    account_link_token,
     account_register,
+    account_use_link,
     customer_create,
 )
 from civicdesk.notifications.models import OutboxMessage
@@ -242,6 +247,43 @@ def test_a_link_pressed_twice_at_once_signs_in_only_once(council, resident):
     # And one after the other: the same link used from another browser does nothing.
     assert Client().post(path).status_code == 400
     assert AccountSignIn.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has no row locks; the test above covers it"
+)
+def test_two_presses_at_once_on_postgresql_sign_in_once(council, resident):
+    """Two real transactions at once: the first holds the user row while it records the
+    sign-in (made slow here); the second waits for it, then finds the link used."""
+    customer = with_account(resident)
+    token = account_link_token(customer)
+    start = threading.Barrier(2)
+    results: list[str] = []
+    real_record = services.account_record_sign_in
+
+    def slow_record(**kwargs):
+        time.sleep(0.5)
+        return real_record(**kwargs)
+
+    def press() -> None:
+        try:
+            start.wait()
+            account_use_link(organisation=council, token=token)
+            results.append("signed in")
+        except ValidationFailed:
+            results.append("link used")
+        finally:
+            connection.close()
+
+    with mock.patch.object(services, "account_record_sign_in", slow_record):
+        threads = [threading.Thread(target=press) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(results) == ["link used", "signed in"]
+    assert AccountSignIn.objects.filter(customer=customer).count() == 1
 
 
 def test_no_more_than_five_links_an_hour_go_to_one_account(client, council, resident):
