@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.models import AbstractBaseUser
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,15 +20,15 @@ from civicdesk.catalogue.selectors import (
     request_type_get,
     request_types_search,
 )
-from civicdesk.core.errors import NotFound, NotPermitted, ValidationFailed
+from civicdesk.core.errors import NotFound, ValidationFailed
 from civicdesk.core.ratelimit import attempt_failed, attempts_exceeded, attempts_forgotten
 from civicdesk.core.text import describe_deadline
 from civicdesk.feedback.services import page_feedback_record
 from civicdesk.organisations.models import Organisation
 from civicdesk.organisations.selectors import (
     councils_listed,
+    is_staff_of,
     organisation_by_slug,
-    staff_for_user,
 )
 
 from .pages import FEEDBACK_THANKS, render_page
@@ -162,7 +161,7 @@ def staff_sign_in(request: HttpRequest, council: str) -> HttpResponse:
             errors["username"] = "Too many tries. Wait 15 minutes, then try again"
         else:
             user = form.get_user() if form.is_valid() else None
-            if user is not None and _is_staff_of(user, organisation):
+            if user is not None and is_staff_of(user, organisation):
                 attempts_forgotten(kind="staff-name", value=name)
                 login(request, user)
                 return redirect(next_url)
@@ -181,13 +180,6 @@ def staff_sign_in(request: HttpRequest, council: str) -> HttpResponse:
         next_url=next_url,
         status=400 if errors else 200,
     )
-
-
-def _is_staff_of(user: AbstractBaseUser, organisation: Organisation) -> bool:
-    try:
-        return staff_for_user(user).organisation_id == organisation.pk
-    except NotPermitted:
-        return False
 
 
 @require_POST
