@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import replace
 from html import unescape
 
@@ -10,7 +11,9 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.urls import URLResolver, get_resolver
 
 from civicdesk.cases.models import Case, CaseFollower
 from civicdesk.cases.services import CaseRequest, case_open
@@ -23,7 +26,7 @@ from civicdesk.customers.services import CustomerDetails, account_register, cust
 from civicdesk.demo.catalogue_spec import SPEC
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.models import Organisation
-from civicdesk.portal.report_journey import PENDING_FOLDER, journey_load, journey_save
+from civicdesk.portal.report_journey import DONE_KEY, PENDING_FOLDER, journey_load, journey_save
 from civicdesk.portal.report_submit import Submission, report_submit
 
 from . import factories
@@ -316,11 +319,53 @@ def test_another_session_cannot_load_a_journey_or_its_files(client, places):
         page = go(stranger, f"{POTHOLE}/{path}")
         assert "Hill Rise" not in text(page) and "hole.png" not in text(page)
         assert "Sam Patel" not in text(page)
-    assert go(stranger, f"{POTHOLE}/check/", {"token": token}).redirect_chain
-    _, pending = default_storage.listdir(PENDING_FOLDER)
-    assert stranger.get(f"/media/{PENDING_FOLDER}/{pending[0]}").status_code == 404
-    assert stranger.get(f"/wrekin/report/pothole/files/{pending[0]}").status_code == 404
+    # Another session's token sends nothing: the stranger's own journey starts at the top.
+    sent = stranger.post(f"{POTHOLE}/check/", {"token": token})
+    assert sent.status_code == 302 and sent["Location"] == f"{POTHOLE}/question/where/"
     assert Case.objects.count() == 0
+    _, pending = default_storage.listdir(PENDING_FOLDER)
+    assert len(pending) == 1
+    # Account pages are tried signed in, so that they answer rather than ask to sign in.
+    resident = Client()
+    resident.force_login(resident_with_account(places, "someone@example.com").user)
+    for url in urls_that_might_serve(pending[0]):
+        response = (resident if "/account/" in url else stranger).get(url)
+        # A sign-in link that is not genuine is refused as a bad request; the rest is not found.
+        assert response.status_code == (400 if "/account/link/" in url else 404), url
+        assert PNG not in b"".join(getattr(response, "streaming_content", [response.content]))
+
+
+def urls_that_might_serve(name: str) -> list[str]:
+    """Every address the app answers that could take a stored file's name or id: the storage
+    name under /static/ and /media/, and each URL pattern that takes anything besides the
+    council, with those parameters filled with the name (or 1 where a number is wanted)."""
+    stem = name.partition(".")[0]
+    urls = [
+        f"/{root}/{folder}{candidate}"
+        for root in ("static", "media", "uploads")
+        for folder in ("", f"{PENDING_FOLDER}/")
+        for candidate in (name, stem)
+    ]
+    values = {"int": "1", "slug": stem, "str": name, "path": f"{PENDING_FOLDER}/{name}"}
+    parameter = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+    def filled(match: re.Match[str]) -> str:
+        return "wrekin" if match.group(2) == "council" else values[match.group(1) or "str"]
+
+    def walk(patterns, prefix: str) -> None:
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, route)
+            elif route.startswith("admin/"):
+                continue  # staff only, behind the admin sign-in
+            elif {m.group(2) for m in parameter.finditer(route)} - {"council"}:
+                urls.append("/" + parameter.sub(filled, route))
+
+    walk(get_resolver().url_patterns, "")
+    assert "/wrekin/account/requests/" + name + "/documents/1/" in urls
+    assert "/wrekin/report/" + stem + "/question/" + stem + "/" in urls
+    return urls
 
 
 def test_a_place_in_another_council_explains_who_to_tell_and_makes_no_case(client, places):
@@ -504,26 +549,64 @@ def test_every_question_in_the_catalogue_has_a_page(client):
             assert question.label in unescape(page.content.decode())
 
 
-def test_two_submissions_at_the_same_moment_make_one_case(client, places):
-    """The second request loaded the session before the first one finished: the locked session
-    row still tells it that the journey was sent."""
+def ready_to_send_missed_bin(client: Client) -> str:
     go(client, f"{BIN}/")
     go(client, f"{BIN}/question/bin/", {"bin": "Recycling"})
     go(client, f"{BIN}/question/details/", {"details": ""})
     go(client, f"{BIN}/your-details/", DETAILS)
-    key = client.session.session_key
+    return client.session.session_key
+
+
+def submit_from(store: SessionStore, journey, places: Councils) -> Case:
+    return report_submit(
+        session=store,
+        submission=Submission(
+            request_type=places.missed_bin, provider=places.wrekin, journey=journey
+        ),
+    )
+
+
+def test_a_submission_from_an_out_of_date_copy_of_the_session_finds_the_first_case(client, places):
+    """The second request loaded the session before the first one saved it: under the lock,
+    report_submit reads the session row again and finds that the journey was sent."""
+    key = ready_to_send_missed_bin(client)
     first, second = SessionStore(session_key=key), SessionStore(session_key=key)
     journeys = [journey_load(store, "wrekin", "missed-bin") for store in (first, second)]
-    cases = [
-        report_submit(
-            session=store,
-            submission=Submission(
-                request_type=places.missed_bin, provider=places.wrekin, journey=journey
-            ),
-        )
-        for store, journey in zip((first, second), journeys, strict=True)
+    made = submit_from(first, journeys[0], places)
+    assert second.get(DONE_KEY) is None  # this copy does not know about the first case
+    assert submit_from(second, journeys[1], places) == made
+    assert Case.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_submissions_at_the_same_moment_make_one_case(client, places):
+    """Two requests with their own copies of the session send at the same moment, in two
+    threads with their own database connections: the locked session row lets one case through."""
+    key = ready_to_send_missed_bin(client)
+    stores = [SessionStore(session_key=key) for _ in range(2)]
+    journeys = [journey_load(store, "wrekin", "missed-bin") for store in stores]
+    together = threading.Barrier(2)
+    made: list[Case] = []
+    failures: list[BaseException] = []
+
+    def send(store: SessionStore, journey) -> None:
+        try:
+            together.wait(timeout=10)
+            made.append(submit_from(store, journey, places))
+        except BaseException as problem:  # reported by the main thread
+            failures.append(problem)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=send, args=pair) for pair in zip(stores, journeys, strict=True)
     ]
-    assert cases[0] == cases[1]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert len(made) == 2 and made[0] == made[1]
     assert Case.objects.count() == 1
 
 
