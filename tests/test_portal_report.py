@@ -6,6 +6,7 @@ import re
 import threading
 from dataclasses import replace
 from html import unescape
+from unittest import mock
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
@@ -19,10 +20,16 @@ from civicdesk.cases.models import Case, CaseFollower
 from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
 from civicdesk.core.audit import SYSTEM
+from civicdesk.core.models import AuditEvent
 from civicdesk.core.text import describe_deadline
-from civicdesk.customers.models import Customer
+from civicdesk.customers.models import Customer, DetailKind
 from civicdesk.customers.selectors import customer_duplicates
-from civicdesk.customers.services import CustomerDetails, account_register, customer_create
+from civicdesk.customers.services import (
+    RESIDENT,
+    CustomerDetails,
+    account_register,
+    customer_create,
+)
 from civicdesk.demo.catalogue_spec import SPEC
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.models import Organisation
@@ -730,3 +737,23 @@ def test_a_place_typed_in_words_where_no_council_here_does_the_job_says_who_to(c
     assert page.redirect_chain[-1][0] == "/oakengates/report/potholes/not-ours/"
     assert "looked after by the county council for this place" in text(page)
     assert Case.objects.count() == 0
+
+
+def test_the_journey_uses_the_customer_records_own_rules_and_resident_actor(client, places):
+    finish_missed_bin(client)
+    case = Case.objects.get()
+    labels = set(
+        AuditEvent.objects.filter(subject_type="case", subject_id=case.pk).values_list(
+            "actor_label", flat=True
+        )
+    )
+    assert labels == {RESIDENT.label}
+    go(client, f"{BIN}/")
+    go(client, f"{BIN}/question/bin/", {"bin": "Recycling"})
+    go(client, f"{BIN}/question/details/", {"details": ""})
+    with mock.patch(
+        "civicdesk.portal.report_submit.contact_detail_error", return_value="A rule of the record"
+    ) as rule:
+        refused = client.post(f"{BIN}/your-details/", DETAILS)
+    assert refused.status_code == 400 and "A rule of the record" in text(refused)
+    rule.assert_called_with(DetailKind.EMAIL, "sam@example.com")

@@ -109,7 +109,7 @@ def customer_search_name(customer: Customer) -> str:
 def customer_add_contact_detail(
     *, customer: Customer, kind: str, value: str, label: str = "", actor: Actor
 ) -> ContactDetail:
-    problem = _detail_error(kind, value)
+    problem = contact_detail_error(kind, value)
     if problem:
         raise ValidationFailed(problem, fields={kind: problem})
     with transaction.atomic():
@@ -322,7 +322,8 @@ def _add_detail(
     )
 
 
-def _detail_error(kind: str, value: str) -> str | None:
+def contact_detail_error(kind: str, value: str) -> str | None:
+    """The plain message for an email address or phone number that cannot be kept, or None."""
     if kind == DetailKind.EMAIL:
         try:
             validate_email(value.strip())
@@ -350,11 +351,11 @@ def _details_errors(details: CustomerDetails) -> dict[str, str]:
     if details.preferred_channel not in PreferredChannel.values:
         errors["preferred_channel"] = "Choose how the customer wants to hear from us"
     for email in details.emails:
-        problem = _detail_error(DetailKind.EMAIL, email)
+        problem = contact_detail_error(DetailKind.EMAIL, email)
         if problem:
             errors["emails"] = problem
     for phone in details.phones:
-        problem = _detail_error(DetailKind.PHONE, phone)
+        problem = contact_detail_error(DetailKind.PHONE, phone)
         if problem:
             errors["phones"] = problem
     return errors
@@ -399,7 +400,7 @@ def account_for_email(*, organisation: Organisation, email: str) -> Customer | N
 def account_email_error(email: str) -> str | None:
     if not email.strip():
         return "Enter your email address"
-    return _detail_error(DetailKind.EMAIL, email)
+    return contact_detail_error(DetailKind.EMAIL, email)
 
 
 def account_register(
@@ -673,7 +674,7 @@ def account_save_preferences(
     it is written, is not added twice.
     """
     phone = phone.strip()
-    problem = _detail_error(DetailKind.PHONE, phone) if phone else None
+    problem = contact_detail_error(DetailKind.PHONE, phone) if phone else None
     if problem:
         raise ValidationFailed(problem, fields={"phone": problem})
     with transaction.atomic():

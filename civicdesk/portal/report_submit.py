@@ -7,25 +7,24 @@ from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 
 from civicdesk.cases.models import Case
 from civicdesk.cases.selectors import access_case_in_session
 from civicdesk.cases.services import CaseRequest, case_follow, case_open
 from civicdesk.catalogue.models import RequestType
-from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError
-from civicdesk.customers.models import Customer
-from civicdesk.customers.normalise import normalise_phone
-from civicdesk.customers.services import CustomerDetails, customer_create
+from civicdesk.customers.models import Customer, DetailKind
+from civicdesk.customers.services import (
+    RESIDENT,
+    CustomerDetails,
+    contact_detail_error,
+    customer_create,
+)
 from civicdesk.organisations.models import Organisation
 
-from .report_journey import Journey, done_case_id, done_record, pending_read
-
-RESIDENT = Actor(label="resident (online)")
+from .report_journey import DONE_KEY, Journey, done_case_id, done_record, pending_read
 
 
 @dataclass(frozen=True)
@@ -105,16 +104,13 @@ def details_check(values: dict[str, str]) -> tuple[DetailsForm, dict[str, str]]:
 
 
 def _customer_errors(form: DetailsForm) -> dict[str, str]:
+    """The customer record's own rules for email addresses and phone numbers."""
     errors: dict[str, str] = {}
-    if form.email:
-        try:
-            validate_email(form.email)
-        except DjangoValidationError:
-            errors["email"] = "Enter an email address in the correct format, like name@example.com"
-    if form.phone:
-        digits = normalise_phone(form.phone).lstrip("+")
-        if not digits.isdigit() or not 10 <= len(digits) <= 15:
-            errors["phone"] = "Enter a telephone number, like 01632 960 001 or 07700 900 982"
+    for name, kind in (("email", DetailKind.EMAIL), ("phone", DetailKind.PHONE)):
+        value = getattr(form, name)
+        problem = contact_detail_error(kind, value) if value else None
+        if problem:
+            errors[name] = problem
     return errors
 
 
@@ -218,8 +214,8 @@ def _lock_session(session: SessionBase) -> None:
     if row is None:
         return
     stored = session.decode(row.session_data)
-    if isinstance(stored.get("report_done"), dict):
-        for token, case_id in stored["report_done"].items():
+    if isinstance(stored.get(DONE_KEY), dict):
+        for token, case_id in stored[DONE_KEY].items():
             done_record(session, token, case_id)
 
 
