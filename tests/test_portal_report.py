@@ -20,6 +20,7 @@ from civicdesk.cases.models import Case, CaseFollower
 from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
 from civicdesk.core.audit import SYSTEM
+from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.models import AuditEvent
 from civicdesk.core.text import describe_deadline
 from civicdesk.customers.models import Customer, DetailKind
@@ -757,3 +758,36 @@ def test_the_journey_uses_the_customer_records_own_rules_and_resident_actor(clie
         refused = client.post(f"{BIN}/your-details/", DETAILS)
     assert refused.status_code == 400 and "A rule of the record" in text(refused)
     rule.assert_called_with(DetailKind.EMAIL, "sam@example.com")
+
+
+def test_a_refused_follow_is_explained_on_the_details_page(client, places):
+    latitude, longitude = STATION_ROAD
+    case_open(
+        organisation=places.wrekin,
+        request=CaseRequest(
+            request_type_key="pothole",
+            channel="phone",
+            answers={
+                "where": {"latitude": latitude, "longitude": longitude},
+                "depth": 5,
+                "noticed": "2026-11-01",
+            },
+        ),
+        actor=SYSTEM,
+    )
+    go(client, f"{POTHOLE}/")
+    go(
+        client,
+        f"{POTHOLE}/question/where/",
+        {"where-latitude": latitude, "where-longitude": longitude},
+    )
+    go(client, f"{POTHOLE}/reported-already/where/", {"nearby": "0"})
+    refusal = ValidationFailed(
+        "There is a problem with the customer's details.",
+        fields={"phones": "Enter a telephone number, like 01632 960 001 or 07700 900 982"},
+    )
+    with mock.patch("civicdesk.portal.report_views.report_follow", side_effect=refusal):
+        refused = client.post(f"{POTHOLE}/your-details/", DETAILS)
+    assert refused.status_code == 400
+    assert 'href="#phone">Enter a telephone number' in text(refused)
+    assert CaseFollower.objects.count() == 0
