@@ -267,10 +267,8 @@ def case_transition(
             case.resolved_at = case.resolved_at or now
         case.status = to_status
         _save(case)
-        audit_record(
-            organisation=case.organisation,
-            subject_type="case",
-            subject_id=case.pk,
+        _audit_case(
+            case,
             action="status_changed",
             actor=actor,
             before=before,
@@ -324,10 +322,8 @@ def case_assign(
         if status_changed:
             case.status = CaseStatus.ASSIGNED
         _save(case)
-        audit_record(
-            organisation=case.organisation,
-            subject_type="case",
-            subject_id=case.pk,
+        _audit_case(
+            case,
             action="assigned",
             actor=actor,
             before=before,
@@ -410,10 +406,8 @@ def case_set_priority(
             else:
                 case.clock_state = clock_state_settled(case, now, previous=str(previous["state"]))
         _save(case)
-        audit_record(
-            organisation=case.organisation,
-            subject_type="case",
-            subject_id=case.pk,
+        _audit_case(
+            case,
             action="priority_changed",
             actor=actor,
             before=before,
@@ -485,10 +479,8 @@ def case_link_duplicate(*, case: Case, original: Case, actor: Actor) -> Case:
             raise DomainError("These cases are already linked the other way round.")
         duplicate.duplicate_of = root
         _save(duplicate)
-        audit_record(
-            organisation=duplicate.organisation,
-            subject_type="case",
-            subject_id=duplicate.pk,
+        _audit_case(
+            duplicate,
             action="linked_duplicate",
             actor=actor,
             after={"duplicate_of": root.reference},
@@ -800,10 +792,8 @@ def _add_note(case: Case, body: str, visibility: str, actor: Actor) -> CaseNote:
         author=actor.saved_user,
         author_label=actor.label,
     )
-    audit_record(
-        organisation=case.organisation,
-        subject_type="case",
-        subject_id=case.pk,
+    _audit_case(
+        case,
         action="note_added",
         actor=actor,
         after={"visibility": visibility, "note_id": note.pk},
@@ -831,10 +821,8 @@ def _store_document(
     attachment.file.save(document.stored_name, ContentFile(document.content), save=False)
     stored.append(attachment)
     attachment.save()
-    audit_record(
-        organisation=case.organisation,
-        subject_type="case",
-        subject_id=case.pk,
+    _audit_case(
+        case,
         action="document_added",
         actor=actor,
         after={"attachment_id": attachment.pk, "content_type": document.content_type},
@@ -854,6 +842,25 @@ def _removing_files_on_failure() -> Iterator[list[Attachment]]:
             if attachment.file.name:
                 default_storage.delete(attachment.file.name)
         raise
+
+
+def _audit_case(
+    case: Case,
+    *,
+    action: str,
+    actor: Actor,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    audit_record(
+        organisation=case.organisation,
+        subject_type="case",
+        subject_id=case.pk,
+        action=action,
+        actor=actor,
+        before=before,
+        after=after,
+    )
 
 
 def _tell_everyone_interested(case: Case, *, template: str, context: dict[str, str]) -> None:
@@ -1011,10 +1018,8 @@ def case_follow(*, case: Case, customer: Customer, actor: Actor) -> CaseFollower
     with transaction.atomic():
         follower, created = CaseFollower.objects.get_or_create(case=case, customer=customer)
         if created:
-            audit_record(
-                organisation=case.organisation,
-                subject_type="case",
-                subject_id=case.pk,
+            _audit_case(
+                case,
                 action="follower_added",
                 actor=actor,
                 after={"customer": customer.pk},
