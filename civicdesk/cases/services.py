@@ -179,10 +179,8 @@ def case_open(
         _save_new_case(case)
         for document in documents:
             _store_document(case, document, actor, stored=stored)
-        audit_record(
-            organisation=organisation,
-            subject_type="case",
-            subject_id=case.pk,
+        _audit_case(
+            case,
             action="opened",
             actor=actor,
             after={"status": case.status, "team": case.team_id, "due_at": _iso(case.due_at)},
