@@ -37,6 +37,7 @@ def template_words(path: Path) -> str:
 def test_the_measure_tells_plain_from_hard():
     assert syllables("bin") == 1
     assert syllables("collection") == 3
+    assert (syllables("happened"), syllables("needed")) == (2, 2)
     assert readability("We will empty your bin soon. Tell us if we do not.").reading_age <= 7
     hard = "Applications for discretionary exemptions necessitate comprehensive documentation."
     assert readability(hard).reading_age >= 16

@@ -40,6 +40,8 @@ def syllables(word: str) -> int:
     count = len(_VOWEL_GROUPS.findall(word))
     if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and count > 1:
         count -= 1
+    elif word.endswith("ed") and len(word) > 3 and word[-3] not in "td" and count > 1:
+        count -= 1  # "happened" has two syllables, "needed" keeps its two
     return max(1, count)
 
 
