@@ -438,6 +438,15 @@ def test_a_delivered_receipt_marks_the_message_delivered(client, sent_email):
     assert sent_email.delivered_at == datetime(2026, 11, 23, 10, 0, 9, tzinfo=UTC)
 
 
+def test_a_letter_received_by_the_printer_counts_as_delivered(client, sent_email):
+    sent_email.channel = "letter"
+    sent_email.save(update_fields=["channel"])
+    response = post_receipt(client, receipt(sent_email, "received"))
+    assert response.status_code == 200
+    sent_email.refresh_from_db()
+    assert sent_email.status == "delivered"
+
+
 def test_a_permanent_failure_receipt_marks_the_message_failed_with_the_reason(client, sent_email):
     response = post_receipt(client, receipt(sent_email, "permanent-failure"))
 

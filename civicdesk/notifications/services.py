@@ -124,6 +124,10 @@ def _address(
 # GOV.UK Notify's delivery statuses, as they arrive on a callback.
 RECEIPT_STATUSES = {
     "delivered": MessageStatus.DELIVERED,
+    # A letter's journey ends when the printer has it ready for the post.
+    "received": MessageStatus.DELIVERED,
+    "cancelled": MessageStatus.FAILED,
+    "virus-scan-failed": MessageStatus.FAILED,
     "permanent-failure": MessageStatus.FAILED,
     "temporary-failure": MessageStatus.FAILED,
     "technical-failure": MessageStatus.FAILED,
