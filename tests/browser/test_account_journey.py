@@ -114,9 +114,11 @@ def visit(page, live_server, path: str):
 def sign_in_with_link(page, live_server, email: str) -> None:
     visit(page, live_server, "/wrekin/account/sign-in/")
     page.get_by_label("Email address").fill(email)
-    page.get_by_role("button", name="Email me a sign-in link").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Email me a sign-in link").click()
     visit(page, live_server, emailed_link(email))
-    page.get_by_role("button", name="Continue to your account").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue to your account").click()
 
 
 def test_sign_up_and_sign_in_with_the_emailed_link_without_javascript(
@@ -124,13 +126,16 @@ def test_sign_up_and_sign_in_with_the_emailed_link_without_javascript(
 ):
     page = page_without_javascript
     visit(page, live_server, "/wrekin/")
-    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sign in").click()
-    page.get_by_role("link", name="Create an account").click()
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Menu").get_by_role("link", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Create an account").click()
     assert axe_of(page) == []
     page.get_by_label("First name").fill("Dee")
     page.get_by_label("Last name").fill("Walker")
     page.get_by_label("Email address").fill("dee@example.com")
-    page.get_by_role("button", name="Create account").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create account").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
     assert "dee@example.com" in page.inner_text("main")
     assert "dee" not in page.url
@@ -139,13 +144,15 @@ def test_sign_up_and_sign_in_with_the_emailed_link_without_javascript(
     path = emailed_link("dee@example.com")
     visit(page, live_server, path)
     assert axe_of(page) == []
-    page.get_by_role("button", name="Continue to your account").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue to your account").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Your account"
     assert "You have no requests yet" in page.inner_text("main")
     assert page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your account")
     assert axe_of(page) == []
 
-    page.get_by_role("button", name="Sign out").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
     assert page.get_by_role("heading", level=1).inner_text() == "You have signed out"
     visit(page, live_server, path)
     assert "expired or has already been used" in page.inner_text("main")
@@ -161,7 +168,8 @@ def test_view_a_request_and_say_it_is_not_fixed(
     case = open_case(resident, officer, resolved_days_ago=2)
     page = page_without_javascript
     sign_in_with_link(page, live_server, "ann@example.com")
-    page.get_by_role("link", name=case.reference).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=case.reference).click()
     assert page.get_by_role("heading", level=1).inner_text() == f"Request {case.reference}"
     main = page.inner_text("main")
     assert "We emptied your bin." in main and "letter.pdf" in main
@@ -171,12 +179,15 @@ def test_view_a_request_and_say_it_is_not_fixed(
         page.get_by_role("link", name="letter.pdf").click()
     assert download.value.suggested_filename == "letter.pdf"
 
-    page.get_by_role("link", name="Tell us whether it is fixed").click()
-    page.get_by_role("button", name="Send", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Tell us whether it is fixed").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
     assert "Select yes if the problem is fixed" in page.inner_text("main")
     assert axe_of(page) == []
     page.get_by_role("group", name="Is the problem fixed?").get_by_label("No").check()
-    page.get_by_role("button", name="Send", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
     assert "We have reopened your request" in page.inner_text("main")
     assert axe_of(page) == []
     case.refresh_from_db()
@@ -208,18 +219,21 @@ def test_every_account_page_passes_axe_including_errors(
         visit(page, live_server, path)
         check(path)
     visit(page, live_server, "/wrekin/account/sign-in/")
-    page.get_by_role("button", name="Email me a sign-in link").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Email me a sign-in link").click()
     assert errors_shown(page)
     check("sign in, no email")
     visit(page, live_server, "/wrekin/account/create/")
     page.get_by_label("Email address").fill("not an email")
-    page.get_by_role("button", name="Create account").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create account").click()
     assert errors_shown(page)
     check("create, errors")
     visit(page, live_server, "/wrekin/account/sign-in/password/")
     page.get_by_label("Email address").fill("ann@example.com")
     page.get_by_label("Password").fill("wrong")
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
     assert errors_shown(page)
     check("password sign in, wrong")
 
@@ -238,46 +252,55 @@ def test_every_account_page_passes_axe_including_errors(
     first = resident.cases.filter(status=CaseStatus.NEW).get()
     visit(page, live_server, f"{base}/{first.reference}/")
     check("open request")
-    page.get_by_role("link", name="Add information or a document").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Add information or a document").click()
     check("add information")
-    page.get_by_role("button", name="Send", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
     assert errors_shown(page)
     check("add information, empty")
     page.get_by_label("What do you want to tell us?").fill("x" * 5001)
-    page.get_by_role("button", name="Send", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
     assert "5,000 characters or less" in page.locator(".govuk-error-summary").inner_text()
     check("add information, too long")
     page.get_by_label("What do you want to tell us?").fill("It was the green bin")
-    page.get_by_role("button", name="Send", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
     assert "We have added your information" in page.inner_text("main")
     check("information added")
     visit(page, live_server, f"{base}/{too_late.reference}/fixed/")
     page.get_by_role("group", name="Is the problem fixed?").get_by_label("No").check()
-    page.get_by_role("button", name="Send", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
     assert "Tell us again" in page.inner_text("main")
     assert not errors_shown(page)
     check("too late to reopen")
     visit(page, live_server, f"{base}/{resolved.reference}/fixed/")
     page.get_by_role("group", name="Is the problem fixed?").get_by_label("No").check()
-    page.get_by_role("button", name="Send", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
     assert "We have reopened your request" in page.inner_text("main")
     visit(page, live_server, f"{base}/{resolved.reference}/fixed/")
     assert "already been reopened" in page.inner_text("h1")
     check("already reopened")
     visit(page, live_server, "/wrekin/account/preferences/")
     page.get_by_label("Add a phone number (optional)").fill("nope")
-    page.get_by_role("button", name="Save preferences").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save preferences").click()
     assert errors_shown(page)
     check("preferences, errors")
     visit(page, live_server, "/wrekin/account/password/")
     page.get_by_label("New password").fill("12345678")
     page.get_by_label("Type the password again").fill("12345678")
-    page.get_by_role("button", name="Save password").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save password").click()
     assert errors_shown(page)
     check("password, too weak")
     page.get_by_label("New password").fill("bin day on tuesday")
     page.get_by_label("Type the password again").fill("bin day on tuesday")
-    page.get_by_role("button", name="Save password").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save password").click()
     check("password saved")
     visit(page, live_server, "/wrekin/account/assisted/")
     check("assisted, refused")
@@ -291,12 +314,14 @@ def test_every_account_page_passes_axe_including_errors(
     )
     visit(staff_page, live_server, "/wrekin/account/assisted/")
     problems["assisted"] = axe_violations(staff_page)
-    staff_page.get_by_role("button", name="Set up account").click()
+    with staff_page.expect_navigation():
+        staff_page.get_by_role("button", name="Set up account").click()
     assert errors_shown(staff_page)
     problems["assisted, errors"] = axe_violations(staff_page)
     staff_page.get_by_label("Resident's first name").fill("Eve")
     staff_page.get_by_label("Resident's email address").fill("eve@example.com")
-    staff_page.get_by_role("button", name="Set up account").click()
+    with staff_page.expect_navigation():
+        staff_page.get_by_role("button", name="Set up account").click()
     assert "Account set up" in staff_page.inner_text("main")
     problems["assisted, done"] = axe_violations(staff_page)
     visit(staff_page, live_server, emailed_link("eve@example.com"))

@@ -74,8 +74,10 @@ def test_every_page_passes_axe(page, live_server, council, path):
 def test_finding_a_service_in_plain_words(page, live_server, council):
     visit(page, live_server, "/wrekin/")
     page.get_by_label("What do you need help with?").fill("my bin wasn't emptied")
-    page.get_by_role("button", name="Search").click()
-    page.get_by_role("link", name="Report a missed bin collection").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Search").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Report a missed bin collection").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Report a missed bin collection"
     assert "We aim to collect your bin within 2 working days." in page.content()
 
@@ -105,7 +107,8 @@ def test_tracking_shows_errors_then_the_request(
         actor=Actor(label="Test"),
     )
     visit(page, live_server, "/wrekin/track/")
-    page.get_by_role("button", name="Show my request").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show my request").click()
     assert page.title().startswith("Error: ")
     summary = page.locator(".govuk-error-summary").inner_text()
     assert "Enter your reference" in summary
@@ -114,12 +117,14 @@ def test_tracking_shows_errors_then_the_request(
 
     page.get_by_label("Your reference").fill(case.reference.lower())
     page.get_by_label("Email address or phone number").fill("someone.else@example.com")
-    page.get_by_role("button", name="Show my request").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show my request").click()
     assert "We could not find a request" in page.locator(".govuk-error-summary").inner_text()
     assert page.get_by_label("Your reference").input_value() == case.reference.lower()
 
     page.get_by_label("Email address or phone number").fill("ANN@example.com")
-    page.get_by_role("button", name="Show my request").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show my request").click()
     assert page.get_by_role("heading", level=1).inner_text() == f"Request {case.reference}"
     assert "New" in page.inner_text("main")
     assert axe_of(page) == []
@@ -128,12 +133,14 @@ def test_tracking_shows_errors_then_the_request(
 def test_page_feedback_without_javascript(page_without_javascript, live_server, council, axe_of):
     page = page_without_javascript
     visit(page, live_server, "/wrekin/services/missed-bin/")
-    page.get_by_role("button", name="Send feedback").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send feedback").click()
     assert "Select yes if you found what you were looking for" in page.inner_text("main")
     assert axe_of(page) == []
     page.get_by_label("No").check()
     page.get_by_label("Tell us more (optional)").fill("Call me on 07700 900123, I need a new bin")
-    page.get_by_role("button", name="Send feedback").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send feedback").click()
     assert page.url.endswith("/wrekin/services/missed-bin/#page-feedback-heading")
     assert "Thank you for your feedback." in page.inner_text("main")
     stored = PageFeedback.objects.get()
@@ -176,7 +183,8 @@ def test_staff_sign_in_errors_pass_axe(page, live_server, council):
     visit(page, live_server, "/wrekin/staff/sign-in/")
     page.get_by_label("Sign-in name").fill("nobody")
     page.get_by_label("Password", exact=True).fill("wrong")
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in", exact=True).click()
     assert (
         "a member of staff of Wrekin Council" in page.locator(".govuk-error-summary").inner_text()
     )

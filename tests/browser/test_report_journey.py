@@ -25,7 +25,8 @@ def heading(page) -> str:
 
 
 def continue_(page) -> None:
-    page.get_by_role("button", name="Continue", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue", exact=True).click()
 
 
 def test_missed_bin_without_javascript_end_to_end(
@@ -33,7 +34,8 @@ def test_missed_bin_without_javascript_end_to_end(
 ):
     page = page_without_javascript
     page.goto(f"{live_server.url}/wrekin/services/missed-bin/")
-    page.get_by_role("button", name="Start now").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Start now").click()
     assert heading(page) == "Which bin was missed?"
     assert axe_of(page) == []
     continue_(page)
@@ -56,13 +58,15 @@ def test_missed_bin_without_javascript_end_to_end(
     continue_(page)
     assert heading(page) == "Check your answers before sending"
     assert axe_of(page) == []
-    page.get_by_role("link", name="Change which bin was missed").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Change which bin was missed").click()
     assert page.get_by_label("Recycling").is_checked()
     page.get_by_label("General waste").check()
     continue_(page)
     assert heading(page) == "Check your answers before sending"
     assert "General waste" in page.inner_text("main")
-    page.get_by_role("button", name="Send", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
     case = Case.objects.get()
     assert case.reference in page.inner_text(".govuk-panel")
     assert "We aim to collect your bin by" in page.inner_text("main")
@@ -92,8 +96,10 @@ def test_location_by_clicking_the_map_with_javascript(page, live_server, places)
         {"name": "hole.png", "mimeType": "image/png", "buffer": PNG}
     )
     continue_(page)
-    page.get_by_role("button", name="Continue without giving details").click()
-    page.get_by_role("button", name="Send", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue without giving details").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
     assert "Report sent" in page.inner_text(".govuk-panel")
     case = Case.objects.get()
     assert abs(case.latitude - 52.7) < 0.02 and abs(case.longitude + 2.5) < 0.02
@@ -136,9 +142,11 @@ def test_location_by_typing_a_street_without_javascript(
     assert "must be a PDF, JPG or PNG" in page.inner_text(".govuk-error-summary")
     assert axe_of(page) == []
     continue_(page)
-    page.get_by_role("button", name="Continue without giving details").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue without giving details").click()
     assert "Station Road, Wellington" in page.inner_text("main")
-    page.get_by_role("button", name="Send", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
     case = Case.objects.get()
     assert case.location_text == "Station Road, Wellington"
     assert (round(case.latitude, 3), round(case.longitude, 3)) == STATION_ROAD
@@ -219,7 +227,8 @@ def test_other_councils_places_nearby_reports_and_emergencies_pass_axe(
     assert heading(page) == "We cannot take this report"
     assert "Shropshire Council" in page.inner_text("main")
     assert axe_of(page) == []
-    page.get_by_role("link", name="Choose a different place").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Choose a different place").click()
     page.get_by_text("Enter a latitude and longitude instead").click()
     page.get_by_label("Latitude (optional)").fill("52.7")
     page.get_by_label("Longitude (optional)").fill("east")
