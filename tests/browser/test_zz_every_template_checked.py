@@ -26,5 +26,5 @@ def page_templates() -> set[str]:
 @pytest.mark.browser
 def test_every_page_template_was_checked_with_axe():
     if not CHECKED:
-        pytest.skip("Run with the other browser tests: none of them has run in this session")
+        pytest.skip("Run with the other browser tests: none of them has run in this test run")
     assert sorted(page_templates() - CHECKED) == []
