@@ -1,4 +1,5 @@
-"""Counting failed attempts (such as wrong passwords) in the shared cache, to slow guessing."""
+"""Counting attempts (wrong passwords, links sent) in the shared cache, to slow guessing and
+flooding."""
 
 from __future__ import annotations
 
@@ -17,13 +18,15 @@ def attempts_exceeded(*, kind: str, value: str, limit: int) -> bool:
     return int(cache.get(_key(kind, value), 0)) >= limit
 
 
-def attempt_failed(*, kind: str, value: str, window_seconds: int) -> None:
+def attempts_add(*, kind: str, value: str, window_seconds: int) -> int:
+    """Count one more attempt; returns how many there have been in the window."""
     key = _key(kind, value)
     cache.add(key, 0, window_seconds)
     try:
-        cache.incr(key)
+        return int(cache.incr(key))
     except ValueError:
         cache.set(key, 1, window_seconds)
+        return 1
 
 
 def attempts_forgotten(*, kind: str, value: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,7 +10,6 @@ from datetime import date, datetime
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -24,6 +22,7 @@ from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, NotPermitted, ValidationFailed
+from civicdesk.core.ratelimit import attempts_add, attempts_exceeded, attempts_forgotten
 from civicdesk.notifications.services import notification_queue_email
 from civicdesk.organisations.models import Organisation, StaffMember
 
@@ -560,13 +559,9 @@ def account_send_link(*, customer: Customer, link: str) -> bool:
     """
     if customer.user is None or not customer.user.email:
         raise DomainError("This customer has no online account.")
-    key = _failure_key("links", str(customer.user.pk))
-    cache.add(key, 0, LINK_WINDOW_SECONDS)
-    try:
-        sent = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, LINK_WINDOW_SECONDS)
-        sent = 1
+    sent = attempts_add(
+        kind="links", value=str(customer.user.pk), window_seconds=LINK_WINDOW_SECONDS
+    )
     if sent > LINKS_PER_ACCOUNT:
         return False
     notification_queue_email(
@@ -596,16 +591,20 @@ def account_check_password(
 ) -> Customer:
     """The account these details sign in to. Failed attempts are counted for the account and
     for the network address; past the limit, sign-in with a password is refused for a while."""
-    account_key = _failure_key("account", f"{organisation.pk}:{normalise_email(email)}")
-    address_key = _failure_key("address", address)
+    account = f"{organisation.pk}:{normalise_email(email)}"
+    counters = (
+        ("account", account, PASSWORD_FAILURES_PER_ACCOUNT),
+        ("address", address, PASSWORD_FAILURES_PER_ADDRESS),
+    )
     locked = NotPermitted(
         "You have tried to sign in too many times. Wait 15 minutes and try again, or sign in "
         "with a link sent to your email address.",
         fields={"email": "Too many attempts to sign in. Wait 15 minutes, or use a link"},
     )
-    if (
-        cache.get(account_key, 0) >= PASSWORD_FAILURES_PER_ACCOUNT
-        or cache.get(address_key, 0) >= PASSWORD_FAILURES_PER_ADDRESS
+    if attempts_exceeded(
+        kind="account", value=counters[0][1], limit=PASSWORD_FAILURES_PER_ACCOUNT
+    ) or attempts_exceeded(
+        kind="address", value=counters[1][1], limit=PASSWORD_FAILURES_PER_ADDRESS
     ):
         raise locked
     customer = account_for_email(organisation=organisation, email=email) if email else None
@@ -621,17 +620,13 @@ def account_check_password(
         or not password
         or not user.check_password(password)
     ):
-        for key in (account_key, address_key):
-            cache.add(key, 0, PASSWORD_FAILURE_WINDOW_SECONDS)
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, PASSWORD_FAILURE_WINDOW_SECONDS)
+        for kind, value, _ in counters:
+            attempts_add(kind=kind, value=value, window_seconds=PASSWORD_FAILURE_WINDOW_SECONDS)
         raise ValidationFailed(
             "The email address or password is not right.",
             fields={"email": "Enter the email address and password of your account"},
         )
-    cache.delete(account_key)
+    attempts_forgotten(kind="account", value=account)
     return customer
 
 
@@ -692,12 +687,6 @@ def account_save_preferences(
 def _link_state(user: User) -> str:
     last = user.last_login.isoformat() if user.last_login else "never"
     return salted_hmac(_LINK_SALT, f"{user.pk}:{last}:{user.password}").hexdigest()[:24]
-
-
-def _failure_key(kind: str, value: str) -> str:
-    """A cache key for a counter, with no email or network address in it."""
-    digest = hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:32]
-    return f"civicdesk:sign-in-counts:{kind}:{digest}"
 
 
 def account_request_link(

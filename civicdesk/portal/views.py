@@ -21,7 +21,7 @@ from civicdesk.catalogue.selectors import (
     request_types_search,
 )
 from civicdesk.core.errors import NotFound, ValidationFailed
-from civicdesk.core.ratelimit import attempt_failed, attempts_exceeded, attempts_forgotten
+from civicdesk.core.ratelimit import attempts_add, attempts_exceeded, attempts_forgotten
 from civicdesk.core.text import describe_deadline
 from civicdesk.feedback.services import page_feedback_record
 from civicdesk.organisations.models import Organisation
@@ -166,7 +166,7 @@ def staff_sign_in(request: HttpRequest, council: str) -> HttpResponse:
                 login(request, user)
                 return redirect(next_url)
             for kind, value in (("staff-name", name), ("staff-address", address)):
-                attempt_failed(kind=kind, value=value, window_seconds=STAFF_SIGN_IN_WINDOW)
+                attempts_add(kind=kind, value=value, window_seconds=STAFF_SIGN_IN_WINDOW)
             errors["username"] = (
                 f"Enter the sign-in name and password of a member of staff of {organisation.name}"
             )
