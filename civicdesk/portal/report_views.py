@@ -481,13 +481,18 @@ def _verdict_record(verdict: LocationVerdict, question: Question) -> dict[str, s
     }
 
 
+def _location_question(step: _Step, key: str) -> Question:
+    asked = question_get(step.request_type, key)
+    if asked is None or asked.kind != QuestionKind.LOCATION:
+        raise Http404("No such question")
+    return asked
+
+
 @require_http_methods(["GET", "POST"])
 def report_place(request: HttpRequest, council: str, key: str, question: str) -> HttpResponse:
     """Pick the street from the ones that match what the resident typed."""
     step = _Step(request, council, key)
-    asked = question_get(step.request_type, question)
-    if asked is None or asked.kind != QuestionKind.LOCATION:
-        raise Http404("No such question")
+    asked = _location_question(step, question)
     if step.journey is None:
         return _restart(step)
     places = step.journey.places.get(asked.key, [])
@@ -525,9 +530,7 @@ def report_place(request: HttpRequest, council: str, key: str, question: str) ->
 def report_nearby(request: HttpRequest, council: str, key: str, question: str) -> HttpResponse:
     """Open reports close by: follow one of them instead of reporting it again."""
     step = _Step(request, council, key)
-    asked = question_get(step.request_type, question)
-    if asked is None or asked.kind != QuestionKind.LOCATION:
-        raise Http404("No such question")
+    asked = _location_question(step, question)
     if step.journey is None:
         return _restart(step)
     cases = _nearby_cases(step)
