@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from civicdesk.catalogue.models import RequestKind, RequestType
+from civicdesk.core.choices import Priority
 from civicdesk.core.errors import NotFound
 from civicdesk.core.models import AuditEvent
 from civicdesk.core.references import reference_normalise
 from civicdesk.customers.models import Customer
 from civicdesk.customers.normalise import normalise_email, normalise_phone
-from civicdesk.organisations.models import StaffMember
+from civicdesk.organisations.models import Role, StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
 from .clock import clock_state_at
@@ -26,6 +28,7 @@ from .models import (
     Case,
     CaseNote,
     CaseStatus,
+    ClockState,
     NoteVisibility,
 )
 
@@ -187,3 +190,123 @@ def open_cases_in_order(case_ids: Sequence[int]) -> list[Case]:
         )
     }
     return [found[pk] for pk in case_ids if pk in found]
+
+
+def case_request_types(*, organisation_id: int) -> list[RequestType]:
+    """The services a case can be opened for, by name, with their questions."""
+    return list(
+        RequestType.objects.filter(organisation_id=organisation_id, active=True)
+        .exclude(kind=RequestKind.INFORMATION)
+        .select_related("service_area")
+        .order_by("name")
+    )
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a queue shows. Empty values mean "any"."""
+
+    team: str = ""  # a team id, "mine" (assigned to me) or "unassigned" (no team yet)
+    service_area: str = ""
+    status: str = ""
+    due: str = ""  # a clock state
+    priority: str = ""
+    area: str = ""  # the start of the customer's postcode, such as TF1
+
+
+def queue_cases(*, staff: StaffMember, filters: QueueFilters) -> QuerySet[Case]:
+    """Open cases for a queue, soonest due first (cases without a target last)."""
+    cases = (
+        cases_visible_to(staff)
+        .filter(status__in=OPEN_STATUSES)
+        .select_related("request_type__service_area", "team", "assigned_to", "customer")
+    )
+    if filters.team == "mine":
+        cases = cases.filter(assigned_to_id=staff.user_id)
+    elif filters.team == "unassigned":
+        cases = cases.filter(team__isnull=True)
+    elif (team_id := _whole_number(filters.team)) is not None:
+        cases = cases.filter(team_id=team_id)
+    if (service_area_id := _whole_number(filters.service_area)) is not None:
+        cases = cases.filter(request_type__service_area_id=service_area_id)
+    if filters.status in OPEN_STATUSES:
+        cases = cases.filter(status=filters.status)
+    if filters.due in ClockState.values:
+        cases = cases.filter(_clock_state_now_is(filters.due, timezone.now()))
+    if filters.priority in Priority.values:
+        cases = cases.filter(priority=filters.priority)
+    if filters.area:
+        cases = cases.filter(customer__postcode__startswith=filters.area.strip().upper())
+    return cases.order_by(F("due_at").asc(nulls_last=True), "opened_at", "id")
+
+
+def _clock_state_now_is(state: str, now: datetime) -> Q:
+    """Cases whose clock stands at ``state`` now, as ``clock_state_now`` reports it on screen,
+    not as the charter sweep last stored it (a case falls due between sweeps)."""
+    running = Q(clock_state__in=RUNNING_CLOCK_STATES)
+    no_target = Q(due_at__isnull=True) | Q(due_soon_at__isnull=True)
+    if state == ClockState.OVERDUE:
+        return Q(clock_state=ClockState.OVERDUE) | (running & Q(due_at__lte=now))
+    if state == ClockState.DUE_SOON:
+        return running & Q(due_soon_at__lte=now, due_at__gt=now)
+    if state == ClockState.ON_TRACK:
+        return running & Q(due_soon_at__gt=now, due_at__gt=now)
+    if state == ClockState.NO_TARGET:
+        return Q(clock_state=ClockState.NO_TARGET) | (running & no_target)
+    return Q(clock_state=state)
+
+
+def _whole_number(value: str) -> int | None:
+    """An ID typed into a filter: plain digits that fit a database column, else None."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+@dataclass(frozen=True)
+class SlippingRow:
+    label: str
+    overdue: int
+    due_soon: int
+    on_track: int
+    waiting: int
+
+    @property
+    def open(self) -> int:
+        return self.overdue + self.due_soon + self.on_track + self.waiting
+
+
+def slipping(*, staff: StaffMember, by: str) -> list[SlippingRow]:
+    """Open cases of the team lead's teams (a manager's whole organisation) by officer or by
+    service area: how many are overdue, due soon, on track or waiting, most overdue first."""
+    cases = cases_visible_to(staff).filter(status__in=OPEN_STATUSES)
+    if staff.role not in (Role.MANAGER, Role.ADMIN):
+        cases = cases.filter(team_id__in=team_ids_for(staff))
+    if by == "officer":
+        fields = ["assigned_to__first_name", "assigned_to__last_name", "assigned_to_id"]
+    else:
+        fields = ["request_type__service_area__name"]
+    rows = cases.values(*fields).annotate(
+        overdue=Count("id", filter=Q(clock_state=ClockState.OVERDUE)),
+        due_soon=Count("id", filter=Q(clock_state=ClockState.DUE_SOON)),
+        on_track=Count("id", filter=Q(clock_state__in=[ClockState.ON_TRACK, ClockState.NO_TARGET])),
+        waiting=Count("id", filter=Q(clock_state=ClockState.PAUSED)),
+    )
+    result = []
+    for row in rows:
+        if by == "officer":
+            name = f"{row['assigned_to__first_name']} {row['assigned_to__last_name']}".strip()
+            label = name if row["assigned_to_id"] else "Not assigned to an officer"
+        else:
+            label = row["request_type__service_area__name"]
+        result.append(
+            SlippingRow(label, row["overdue"], row["due_soon"], row["on_track"], row["waiting"])
+        )
+    return sorted(result, key=lambda row: (-row.overdue, -row.due_soon, row.label))
+
+
+def access_case_document(*, staff: StaffMember, reference: str, document_id: int) -> Attachment:
+    """A document on a case the staff member may see (public or staff-only)."""
+    case = access_case(staff=staff, reference=reference)
+    document = case.attachments.filter(pk=document_id).first()
+    if document is None:
+        raise NotFound("There is no such document.")
+    return document

@@ -303,11 +303,15 @@ def case_assign(
             raise DomainError("That team belongs to another organisation.")
         target_team = team or case.team
         if officer is not None:
-            staff = StaffMember.objects.filter(
-                user_id=officer.pk, organisation_id=case.organisation_id, active=True
-            ).first()
+            staff = (
+                StaffMember.objects.filter(
+                    user_id=officer.pk, organisation_id=case.organisation_id, active=True
+                )
+                .exclude(role=Role.COUNCILLOR)
+                .first()
+            )
             if staff is None:
-                raise DomainError("That person is not an active member of this council's staff.")
+                raise DomainError("That person does not work on this council's cases.")
             if target_team is not None and not staff.teams.filter(pk=target_team.pk).exists():
                 raise DomainError(f"That officer is not in the {target_team.name} team.")
         before = {"team": case.team_id, "assigned_to": case.assigned_to_id, "status": case.status}
@@ -450,7 +454,9 @@ def case_attach(*, case: Case, upload: Upload, actor: Actor, public: bool = True
     return attachment
 
 
-def case_link_duplicate(*, case: Case, original: Case, actor: Actor) -> Case:
+def case_link_duplicate(
+    *, case: Case, original: Case, actor: Actor, expected_version: int | None = None
+) -> Case:
     """Mark ``case`` as a duplicate of ``original`` and close it, pointing at the original."""
     if case.pk == original.pk:
         raise DomainError("A case cannot be a duplicate of itself.")
@@ -467,6 +473,11 @@ def case_link_duplicate(*, case: Case, original: Case, actor: Actor) -> Case:
             .order_by("pk")
         }
         duplicate, root = locked[case.pk], locked[original.pk]
+        if expected_version is not None and duplicate.version != expected_version:
+            raise EditConflict(
+                f"Someone else changed case {duplicate.reference} while you were working on "
+                "it. Check their changes, then try again."
+            )
         seen = {duplicate.pk}
         while root.duplicate_of_id is not None:
             if root.duplicate_of_id in seen or len(seen) > MAX_DUPLICATE_CHAIN:
@@ -1030,3 +1041,29 @@ def case_follow(*, case: Case, customer: Customer, actor: Actor) -> CaseFollower
                 context=_message_context(case, expectation=_expectation(case)),
             )
     return follower
+
+
+def case_open_for_contact(
+    *,
+    organisation: Organisation,
+    request: CaseRequest,
+    details: ContactDetails,
+    actor: Actor,
+) -> Case:
+    """An adviser raises a case from a contact they are handling: the contact (with the
+    reason and summary the adviser gave) and the case are stored together, or neither is."""
+    with transaction.atomic():
+        contact = contact_log(
+            organisation=organisation,
+            customer=request.customer,
+            handled_by=actor.saved_user,
+            details=ContactDetails(
+                channel=details.channel,
+                reason=details.reason,
+                outcome=ContactOutcome.CASE_CREATED,
+                summary=details.summary,
+                assisted=details.assisted,
+                started_at=details.started_at,
+            ),
+        )
+        return case_open(organisation=organisation, request=request, actor=actor, contact=contact)

@@ -6,10 +6,19 @@ import re
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Func, Value
+from django.db.models.functions import Concat, Lower
 
 from civicdesk.core.models import TimeStampedModel
 
 UK_MOBILE = re.compile(r"07[1-57-9]\d{8}")
+# Leading house numbers and punctuation, stripped to find an address by its street alone.
+HOUSE_NUMBER_CHARACTERS = "0123456789 ,/-"
+
+
+def _strip_leading(expression: F, characters: str) -> Func:
+    """LTRIM(text, characters): the same function on SQLite and PostgreSQL."""
+    return Func(expression, Value(characters), function="LTRIM", output_field=models.CharField())
 
 
 class CustomerKind(models.TextChoices):
@@ -22,6 +31,15 @@ class PreferredChannel(models.TextChoices):
     SMS = "sms", "Text message"
     LETTER = "letter", "Letter"
     PHONE = "phone", "Phone call"
+
+
+def _prefix_index(field: str, name: str) -> models.Index:
+    """An index for "starts with" searches within an organisation. On PostgreSQL the pattern
+    operator class lets LIKE 'prefix%' use it whatever the database's collation; other
+    databases ignore the operator class and search it by range."""
+    return models.Index(
+        fields=["organisation", field], name=name, opclasses=["int8_ops", "varchar_pattern_ops"]
+    )
 
 
 class Customer(TimeStampedModel):
@@ -66,9 +84,33 @@ class Customer(TimeStampedModel):
     )
     merged_at = models.DateTimeField(null=True, blank=True)
 
+    # Search keys the database keeps up to date however a row is written (bulk loads too),
+    # each indexed with the organisation so that a prefix is a range scan on either database.
+    search_surname_first = models.GeneratedField(
+        expression=Lower(Concat(F("last_name"), Value(" "), F("first_name"))),
+        output_field=models.CharField(max_length=201),
+        db_persist=True,
+    )
+    search_address = models.GeneratedField(
+        expression=Lower(F("address_line_1")),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+    )
+    search_street = models.GeneratedField(
+        expression=Lower(_strip_leading(F("address_line_1"), HOUSE_NUMBER_CHARACTERS)),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+    )
+
     class Meta:
         ordering = ["last_name", "first_name", "business_name"]
-        indexes = [models.Index(fields=["organisation", "search_name"])]
+        indexes = [
+            _prefix_index("search_name", "customer_name"),
+            _prefix_index("search_surname_first", "customer_surname"),
+            _prefix_index("search_address", "customer_address"),
+            _prefix_index("search_street", "customer_street"),
+            _prefix_index("postcode", "customer_postcode"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name

@@ -43,5 +43,10 @@ def looks_like_partial_postcode(value: str) -> bool:
     return bool(re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?(\s*[0-9][A-Z]{0,2})?", value.upper()))
 
 
+def looks_like_outcode(value: str) -> bool:
+    """The first half of a postcode on its own: its district, such as TF1 or SW1A."""
+    return bool(re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?", value.strip().upper()))
+
+
 def normalise_name(value: str) -> str:
     return " ".join(value.lower().split())

@@ -6,17 +6,27 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from civicdesk.cases.selectors import cases_visible_to
+from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import NotFound
 from civicdesk.core.references import reference_normalise
 from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import is_staff_user
 
-from .models import AccountSignIn, ContactDetail, Customer, DetailKind
+from .models import (
+    AccountSignIn,
+    ContactDetail,
+    Customer,
+    DetailKind,
+    Representative,
+    SupportNeed,
+)
 from .normalise import (
+    looks_like_outcode,
     looks_like_partial_postcode,
     looks_like_phone,
     looks_like_postcode,
@@ -34,7 +44,14 @@ def customers_of(*, organisation_id: int) -> QuerySet[Customer]:
 
 def customer_search(*, staff: StaffMember, query: str, limit: int = 25) -> list[Customer]:
     """Customers matching what a caller gives: name, phone, email, address, postcode or case
-    reference. Exact identifiers are tried first; a name matches every word in any order.
+    reference, best match first.
+
+    Exact identifiers (a case reference, an email address, a phone number in any format, a
+    full postcode) are looked up directly. Otherwise the words are matched against the start of
+    the name (first name first, or surname first), of the first address line (with or
+    without the house number) and of the postcode: a name that matches exactly comes first,
+    then other names, then addresses. Every look-up is an index range, so the time does not
+    grow with the number of customers.
 
     A case reference finds its customer only if the staff member may see the case, so that a
     reference cannot reveal who has a sensitive case.
@@ -60,37 +77,85 @@ def customer_search(*, staff: StaffMember, query: str, limit: int = 25) -> list[
             ).distinct()[:limit]
         )
     if looks_like_postcode(text):
-        return list(base.filter(postcode=normalise_postcode(text)).order_by("search_name")[:limit])
-    words = normalise_name(text).split()
-    by_name = Q()
-    for word in words:
-        by_name &= Q(search_name__contains=word)
-    by_address = Q(address_line_1__icontains=text) | Q(address_line_2__icontains=text)
+        return list(
+            base.filter(postcode=normalise_postcode(text)).order_by("search_name", "id")[:limit]
+        )
+    words = normalise_name(text.replace(",", " "))
+    if not words:
+        return []
+    # Where a customer is found decides their place: the name, surname first, the address.
+    searches = [
+        ("search_name", words),
+        ("search_surname_first", words),
+        ("search_address" if words[0].isdigit() else "search_street", words),
+    ]
     if looks_like_partial_postcode(text):
-        by_address |= Q(postcode__startswith=normalise_postcode(text))
-    return list(base.filter(by_name | by_address).order_by("search_name", "id")[:limit])
+        district = normalise_postcode(text)
+        # "TF1" is the district TF1, not TF10 to TF13 as well.
+        searches.append(("postcode", f"{district} " if looks_like_outcode(district) else district))
+    exact: list[Customer] = []
+    found: list[Customer] = []
+    for field, prefix in searches:
+        for customer in _starting_with(base, field, prefix, limit):
+            if getattr(customer, field) == prefix and field != "postcode":
+                exact.append(customer)
+            else:
+                found.append(customer)
+    ranked: dict[int, Customer] = {}
+    for customer in exact + found:
+        ranked.setdefault(customer.pk, customer)
+    return list(ranked.values())[:limit]
+
+
+def _starting_with(
+    customers: QuerySet[Customer], field: str, prefix: str, limit: int
+) -> list[Customer]:
+    """Customers whose ``field`` starts with ``prefix``, in order of that field.
+
+    On PostgreSQL, LIKE 'prefix%' uses the pattern index whatever the collation. Elsewhere the
+    same condition is bounded by a range, which the index answers under binary ordering.
+    A postcode district (TF3) holds thousands of customers, all equally good matches: the
+    first ``limit`` the index gives are taken without sorting the whole district.
+    """
+    matching = customers.filter(**{f"{field}__startswith": prefix})
+    if connection.vendor != "postgresql":
+        following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        matching = matching.filter(**{f"{field}__gte": prefix, f"{field}__lt": following})
+    if field == "postcode":
+        found = list(matching.order_by()[:limit])
+        return sorted(
+            found, key=lambda customer: (customer.postcode, customer.search_name, customer.pk)
+        )
+    return list(matching.order_by(field, "id")[:limit])
 
 
 def customer_duplicates(*, customer: Customer) -> list[Customer]:
     """Other live customers who are probably the same person or business: they share an email
-    address or phone number, or the same name at the same postcode or date of birth."""
-    details = list(customer.details.values_list("kind", "normalised"))
-    same_detail = Q(pk__in=[])
-    for kind, normalised in details:
-        same_detail |= Q(details__kind=kind, details__normalised=normalised)
-    same_name = Q(pk__in=[])
+    address or phone number, or the same name at the same postcode or date of birth.
+
+    Each rule is its own indexed look-up, so the check costs the same on any size of council.
+    """
+    live = customers_of(organisation_id=customer.organisation_id).exclude(pk=customer.pk)
+    candidate_ids: set[int] = set()
+    for kind, normalised in customer.details.values_list("kind", "normalised"):
+        candidate_ids.update(
+            ContactDetail.objects.filter(kind=kind, normalised=normalised)
+            .exclude(customer_id=customer.pk)
+            .values_list("customer_id", flat=True)
+        )
     if customer.search_name:
+        same_name = live.filter(search_name=customer.search_name)
         if customer.postcode:
-            same_name |= Q(search_name=customer.search_name, postcode=customer.postcode)
+            candidate_ids.update(
+                same_name.filter(postcode=customer.postcode).values_list("pk", flat=True)
+            )
         if customer.date_of_birth:
-            same_name |= Q(search_name=customer.search_name, date_of_birth=customer.date_of_birth)
-    return list(
-        customers_of(organisation_id=customer.organisation_id)
-        .filter(same_detail | same_name)
-        .exclude(pk=customer.pk)
-        .distinct()
-        .order_by("id")
-    )
+            candidate_ids.update(
+                same_name.filter(date_of_birth=customer.date_of_birth).values_list("pk", flat=True)
+            )
+    if not candidate_ids:
+        return []
+    return list(live.filter(pk__in=candidate_ids).order_by("id"))
 
 
 def access_customer(*, staff: StaffMember, customer_id: int) -> Customer:
@@ -144,3 +209,25 @@ def active_accounts(*, organisation_id: int, days: int, now: datetime | None = N
         .distinct()
         .count()
     )
+
+
+def support_needs_of(
+    customer: Customer, *, staff: StaffMember, record_view: bool = False
+) -> list[SupportNeed]:
+    """A customer's current support needs. Reading them is sensitive: with ``record_view``
+    the audit trail records who looked (the caller decides whether the role may see them)."""
+    needs = list(customer.support_needs.filter(ended_at=None).order_by("consent_given_at", "id"))
+    if record_view and needs:
+        audit_record(
+            organisation=customer.organisation,
+            subject_type="customer",
+            subject_id=customer.pk,
+            action="support_needs_viewed",
+            actor=Actor.for_user(staff.user),
+        )
+    return needs
+
+
+def representatives_of(customer: Customer) -> list[Representative]:
+    """People currently acting for the customer."""
+    return list(customer.represented_by.filter(ended_at=None).select_related("representative"))

@@ -3,7 +3,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import User
-from django.db.models import ForeignKey
+from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
@@ -12,6 +12,7 @@ from civicdesk.core.audit import Actor
 from .admin_scoping import OrganisationScopedAdmin, organisation_id_for
 from .models import Organisation, StaffMember, Team
 from .services import NewStaff, new_staff_errors, staff_create
+from .two_factor import staff_has_second_factor, staff_totp_reset
 
 
 @admin.register(Organisation)
@@ -68,9 +69,21 @@ class NewStaffForm(forms.ModelForm):
 
 @admin.register(StaffMember)
 class StaffMemberAdmin(OrganisationScopedAdmin):
-    list_display = ["__str__", "organisation", "role", "active"]
+    list_display = ["__str__", "organisation", "role", "active", "has_authenticator"]
     list_filter = ["role", "active"]
     filter_horizontal = ["teams"]
+    actions = ["reset_authenticator"]
+
+    @admin.display(boolean=True, description="Authenticator set up")
+    def has_authenticator(self, obj: StaffMember) -> bool:
+        return staff_has_second_factor(obj)
+
+    @admin.action(description="Reset the authenticator app (they set it up again at sign-in)")
+    def reset_authenticator(self, request: HttpRequest, queryset: QuerySet[StaffMember]) -> None:
+        actor = Actor.for_user(cast(User, request.user))
+        for staff in queryset.select_related("organisation"):
+            staff_totp_reset(staff=staff, actor=actor)
+        self.message_user(request, f"Reset for {queryset.count()} member(s) of staff.")
 
     def get_form(
         self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any

@@ -90,6 +90,8 @@ class Role(models.TextChoices):
     TEAM_LEAD = "team_lead", "Team lead"
     MANAGER = "manager", "Manager"
     ADMIN = "admin", "Administrator"
+    # Reads the insight dashboard and nothing else: no case work, no residents' details.
+    COUNCILLOR = "councillor", "Councillor"
 
 
 class StaffMember(TimeStampedModel):
@@ -100,6 +102,11 @@ class StaffMember(TimeStampedModel):
     role = models.CharField(max_length=20, choices=Role.choices)
     teams = models.ManyToManyField(Team, blank=True, related_name="members")
     active = models.BooleanField(default=True)
+    # The second factor: a TOTP secret, confirmed once the person has entered a code from it,
+    # and the last time step used, so that one code cannot be used twice.
+    totp_secret = models.CharField(max_length=64, blank=True, editable=False)
+    totp_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    totp_last_step = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["organisation", "user__last_name", "user__first_name"]

@@ -1,0 +1,241 @@
+"""The single customer view and what an adviser does from it: record a new customer, log a
+contact, merge a duplicate record, set up an online account."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from civicdesk.cases.models import OPEN_STATUSES
+from civicdesk.cases.selectors import cases_visible_to
+from civicdesk.contacts.models import ContactOutcome, ContactReason
+from civicdesk.contacts.services import ContactDetails, contact_log
+from civicdesk.core.audit import Actor
+from civicdesk.core.choices import Channel
+from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
+from civicdesk.customers.models import Customer
+from civicdesk.customers.selectors import access_customer
+from civicdesk.customers.services import (
+    CustomerDetails,
+    account_sign_up_assisted,
+    customer_create,
+    customer_merge,
+)
+from civicdesk.organisations.models import StaffMember
+
+from .auth import staff_required
+from .customer_view import customer_view
+from .forms import choices, posted, whole_number
+from .pages import render_staff_page
+
+# What the adviser can do with a contact; "case" goes on to the raise-a-case form.
+CONTACT_OUTCOMES = [
+    (ContactOutcome.RESOLVED_FIRST_CONTACT, "Resolved now, at first contact"),
+    ("case", "Raise a new case"),
+    (ContactOutcome.LINKED_TO_CASE, "About an existing case"),
+    (ContactOutcome.SIGNPOSTED, "Signposted elsewhere"),
+]
+DRAFT_CONTACT_KEY = "civicdesk_draft_contact"
+
+
+@staff_required
+def customer(request: HttpRequest, staff: StaffMember, customer_id: int) -> HttpResponse:
+    try:
+        view = customer_view(
+            staff=staff,
+            customer_id=customer_id,
+            show_support_needs=request.GET.get("support") == "show",
+        )
+    except NotFound as problem:
+        raise Http404(problem.message) from problem
+    if view.customer.pk != customer_id:
+        return redirect("workspace:customer", view.customer.pk)
+    return render_staff_page(
+        request,
+        "workspace/customer.html",
+        title=view.customer.display_name or "Customer",
+        staff=staff,
+        view=view,
+    )
+
+
+@staff_required
+def customer_new(request: HttpRequest, staff: StaffMember) -> HttpResponse:
+    form = posted(
+        request, "first_name", "last_name", "address_line_1", "town", "postcode", "email", "phone"
+    )
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            created = customer_create(
+                organisation=staff.organisation,
+                details=CustomerDetails(
+                    first_name=form["first_name"],
+                    last_name=form["last_name"],
+                    address_line_1=form["address_line_1"],
+                    town=form["town"],
+                    postcode=form["postcode"],
+                    emails=[form["email"]] if form["email"] else [],
+                    phones=[form["phone"]] if form["phone"] else [],
+                ),
+                actor=Actor.for_user(staff.user),
+            )
+        except ValidationFailed as problem:
+            errors = {
+                _NEW_CUSTOMER_FIELDS.get(key, key): text for key, text in problem.fields.items()
+            }
+        else:
+            return redirect("workspace:customer", created.pk)
+    return render_staff_page(
+        request,
+        "workspace/customer_new.html",
+        title="Record a new customer",
+        staff=staff,
+        errors=errors,
+        form=form,
+        status=400 if errors else 200,
+    )
+
+
+_NEW_CUSTOMER_FIELDS = {"emails": "email", "phones": "phone"}
+
+
+@staff_required
+def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> HttpResponse:
+    found = _customer_or_404(staff, customer_id)
+    open_cases = list(
+        cases_visible_to(staff)
+        .filter(customer_id=found.pk, status__in=OPEN_STATUSES)
+        .select_related("request_type")
+        .order_by("-opened_at")
+    )
+    form = posted(
+        request, "channel", "reason", "outcome", "case", "summary", "signposted_to", "assisted"
+    )
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        errors = _contact_form_errors(form, open_cases)
+        if not errors and form["outcome"] == "case":
+            request.session[DRAFT_CONTACT_KEY] = {
+                "customer": found.pk,
+                "channel": form["channel"],
+                "reason": form["reason"],
+                "summary": form["summary"],
+                "assisted": form["assisted"] == "yes",
+            }
+            return redirect("workspace:case-new", found.pk)
+        if not errors:
+            linked = next((case for case in open_cases if case.reference == form["case"]), None)
+            try:
+                contact_log(
+                    organisation=staff.organisation,
+                    customer=found,
+                    case=linked,
+                    handled_by=staff.user,
+                    details=ContactDetails(
+                        channel=form["channel"],
+                        reason=form["reason"],
+                        outcome=form["outcome"],
+                        summary=form["summary"],
+                        signposted_to=form["signposted_to"],
+                        assisted=form["assisted"] == "yes",
+                    ),
+                )
+            except ValidationFailed as problem:
+                errors = problem.fields
+            else:
+                return redirect(reverse("workspace:customer", args=[found.pk]) + "#timeline")
+    return render_staff_page(
+        request,
+        "workspace/contact_new.html",
+        title=f"Log a contact with {found.display_name}",
+        staff=staff,
+        errors=errors,
+        customer=found,
+        form=form,
+        channels=choices(Channel.choices, form["channel"]),
+        reasons=choices(ContactReason.choices, form["reason"]),
+        outcomes=choices(CONTACT_OUTCOMES, form["outcome"]),
+        open_cases=open_cases,
+        status=400 if errors else 200,
+    )
+
+
+def _contact_form_errors(form: dict[str, str], open_cases: list) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if form["channel"] not in Channel.values:
+        errors["channel"] = "Select how the customer got in touch"
+    if form["reason"] not in ContactReason.values:
+        errors["reason"] = "Select why the customer got in touch"
+    if form["outcome"] not in dict(CONTACT_OUTCOMES):
+        errors["outcome"] = "Select the outcome of the contact"
+    elif form["outcome"] == ContactOutcome.LINKED_TO_CASE and form["case"] not in {
+        case.reference for case in open_cases
+    }:
+        errors["case"] = "Select the case the customer is contacting us about"
+    elif form["outcome"] == ContactOutcome.SIGNPOSTED and not form["signposted_to"]:
+        errors["signposted_to"] = "Enter where the customer was signposted to"
+    return errors
+
+
+@require_POST
+@staff_required
+def customer_merge_view(request: HttpRequest, staff: StaffMember, customer_id: int) -> HttpResponse:
+    survivor = _customer_or_404(staff, customer_id)
+    duplicate_id = whole_number(request.POST.get("duplicate", ""))
+    if duplicate_id is None:
+        raise Http404("There is no such customer.")
+    duplicate = _customer_or_404(staff, duplicate_id)
+    try:
+        merged = customer_merge(
+            duplicate=duplicate, into=survivor, actor=Actor.for_user(staff.user)
+        )
+    except DomainError as problem:
+        return _customer_with_error(request, staff, survivor.pk, problem.message)
+    return redirect("workspace:customer", merged.pk)
+
+
+@require_POST
+@staff_required
+def account_assisted(request: HttpRequest, staff: StaffMember, customer_id: int) -> HttpResponse:
+    """Set up "my account" with a resident who is on the phone or at reception."""
+    found = _customer_or_404(staff, customer_id)
+    email = request.POST.get("email", "").strip()
+    try:
+        account_sign_up_assisted(
+            staff=staff,
+            email=email,
+            first_name=found.first_name,
+            last_name=found.last_name,
+            link_for=lambda token: request.build_absolute_uri(
+                reverse("portal:account-link", args=[staff.organisation.slug, token])
+            ),
+        )
+    except ValidationFailed as problem:
+        message = next(iter(problem.fields.values()), problem.message)
+        return _customer_with_error(request, staff, found.pk, message, field="email")
+    return redirect(reverse("workspace:customer", args=[found.pk]) + "#timeline")
+
+
+def _customer_with_error(
+    request: HttpRequest, staff: StaffMember, customer_id: int, message: str, field: str = "merge"
+) -> HttpResponse:
+    view = customer_view(staff=staff, customer_id=customer_id)
+    return render_staff_page(
+        request,
+        "workspace/customer.html",
+        title=view.customer.display_name or "Customer",
+        staff=staff,
+        errors={field: message},
+        view=view,
+        status=400,
+    )
+
+
+def _customer_or_404(staff: StaffMember, customer_id: int) -> Customer:
+    try:
+        return access_customer(staff=staff, customer_id=customer_id)
+    except NotFound as problem:
+        raise Http404(problem.message) from problem

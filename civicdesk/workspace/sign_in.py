@@ -1,0 +1,179 @@
+"""Staff sign-in: a password, then a code from an authenticator app; repeated failures lock out.
+
+The first sign-in enrols the authenticator (a QR code and the secret in text). Failures of
+either step count against the sign-in name and against the network address, through the same
+counters as every other sign-in (``core.ratelimit``).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, logout
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from civicdesk.core.errors import ValidationFailed
+from civicdesk.core.ratelimit import attempts_add, attempts_exceeded, attempts_forgotten
+from civicdesk.organisations.models import StaffMember
+from civicdesk.organisations.two_factor import (
+    staff_has_second_factor,
+    staff_totp_begin,
+    staff_totp_check,
+    totp_qr_svg,
+)
+
+from .auth import PENDING_KEY, sign_in_with_two_factors, signed_in_staff
+from .pages import render_staff_page
+
+SIGN_IN_LIMIT = 5
+ADDRESS_LIMIT = 4 * SIGN_IN_LIMIT
+SIGN_IN_WINDOW = 15 * 60
+LOCKED_OUT = "Too many tries. Wait 15 minutes, then try again"
+NEXT_KEY = "civicdesk_staff_next"
+
+
+@never_cache
+def sign_in(request: HttpRequest) -> HttpResponse:
+    if signed_in_staff(request) is not None:
+        return redirect(_next_url(request, request.GET.get("next", "")))
+    errors: dict[str, str] = {}
+    username = request.POST.get("username", "").strip()[:150]
+    if request.method == "POST":
+        name, address = username.lower(), request.META.get("REMOTE_ADDR", "")
+        if _locked_out(name, address):
+            errors["username"] = LOCKED_OUT
+        else:
+            user = authenticate(
+                request, username=username, password=request.POST.get("password", "")
+            )
+            staff = _active_staff(user)
+            if staff is not None and user is not None:
+                request.session.cycle_key()
+                request.session[PENDING_KEY] = user.pk
+                request.session[NEXT_KEY] = _next_url(
+                    request, request.POST.get("next") or request.GET.get("next", "")
+                )
+                if staff_has_second_factor(staff):
+                    return redirect("workspace:sign-in-code")
+                return redirect("workspace:sign-in-set-up")
+            _count_failure(name, address)
+            errors["username"] = "Enter the sign-in name and password of a member of staff"
+    return render_staff_page(
+        request,
+        "workspace/sign_in.html",
+        title="Staff sign in",
+        staff=None,
+        errors=errors,
+        username=username,
+        next_url=request.POST.get("next") or request.GET.get("next", ""),
+        status=400 if errors else 200,
+    )
+
+
+@never_cache
+def sign_in_code(request: HttpRequest) -> HttpResponse:
+    staff = _pending_staff(request)
+    if staff is None:
+        return redirect("workspace:sign-in")
+    if not staff_has_second_factor(staff):
+        return redirect("workspace:sign-in-set-up")
+    errors = _check_code(request, staff) if request.method == "POST" else {}
+    if request.method == "POST" and not errors:
+        return _signed_in(request, staff)
+    return render_staff_page(
+        request,
+        "workspace/sign_in_code.html",
+        title="Enter the code from your authenticator app",
+        staff=None,
+        errors=errors,
+        status=400 if errors else 200,
+    )
+
+
+@never_cache
+def sign_in_set_up(request: HttpRequest) -> HttpResponse:
+    staff = _pending_staff(request)
+    if staff is None:
+        return redirect("workspace:sign-in")
+    if staff_has_second_factor(staff):
+        return redirect("workspace:sign-in-code")
+    secret = staff_totp_begin(staff=staff)
+    errors = _check_code(request, staff) if request.method == "POST" else {}
+    if request.method == "POST" and not errors:
+        return _signed_in(request, staff)
+    return render_staff_page(
+        request,
+        "workspace/sign_in_set_up.html",
+        title="Set up your authenticator app",
+        staff=None,
+        errors=errors,
+        qr_svg=totp_qr_svg(staff),
+        secret=" ".join(secret[index : index + 4] for index in range(0, len(secret), 4)),
+        status=400 if errors else 200,
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("workspace:sign-in")
+
+
+def _check_code(request: HttpRequest, staff: StaffMember) -> dict[str, str]:
+    name, address = staff.user.get_username().lower(), request.META.get("REMOTE_ADDR", "")
+    if _locked_out(name, address):
+        request.session.pop(PENDING_KEY, None)
+        return {"code": LOCKED_OUT}
+    try:
+        staff_totp_check(staff=staff, code=request.POST.get("code", ""))
+    except ValidationFailed as problem:
+        _count_failure(name, address)
+        return problem.fields
+    attempts_forgotten(kind="staff-name", value=name)
+    return {}
+
+
+def _signed_in(request: HttpRequest, staff: StaffMember) -> HttpResponse:
+    next_url = request.session.get(NEXT_KEY) or reverse("workspace:home")
+    sign_in_with_two_factors(request, staff.user)
+    return redirect(next_url)
+
+
+def _pending_staff(request: HttpRequest) -> StaffMember | None:
+    user_id = request.session.get(PENDING_KEY)
+    if not isinstance(user_id, int):
+        return None
+    return _active_staff(User.objects.filter(pk=user_id, is_active=True).first())
+
+
+def _active_staff(user: object) -> StaffMember | None:
+    if not isinstance(user, User):
+        return None
+    return (
+        StaffMember.objects.select_related("organisation", "user")
+        .filter(user=user, active=True)
+        .first()
+    )
+
+
+def _locked_out(name: str, address: str) -> bool:
+    return attempts_exceeded(
+        kind="staff-name", value=name, limit=SIGN_IN_LIMIT
+    ) or attempts_exceeded(kind="staff-address", value=address, limit=ADDRESS_LIMIT)
+
+
+def _count_failure(name: str, address: str) -> None:
+    for kind, value in (("staff-name", name), ("staff-address", address)):
+        attempts_add(kind=kind, value=value, window_seconds=SIGN_IN_WINDOW)
+
+
+def _next_url(request: HttpRequest, candidate: str) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("workspace:home")

@@ -1,0 +1,32 @@
+"""The adviser's desktop: one search box for every way a caller can be found."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+
+from civicdesk.customers.selectors import customer_search
+from civicdesk.organisations.models import StaffMember
+
+from .auth import staff_required
+from .pages import render_staff_page
+
+# The search shows this many; a name as common as "Smith" needs more of it, or the postcode.
+SEARCH_RESULTS_SHOWN = 25
+
+
+@staff_required
+def home(request: HttpRequest, staff: StaffMember) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    # One more than is shown, to know whether there are more matches than the page lists.
+    found = (
+        customer_search(staff=staff, query=query, limit=SEARCH_RESULTS_SHOWN + 1) if query else []
+    )
+    return render_staff_page(
+        request,
+        "workspace/home.html",
+        title="Find a customer",
+        staff=staff,
+        query=query,
+        results=found[:SEARCH_RESULTS_SHOWN],
+        more_found=len(found) > SEARCH_RESULTS_SHOWN,
+    )

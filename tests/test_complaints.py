@@ -1,0 +1,149 @@
+"""Complaints: stage 1 and stage 2 with their own timescales, reasons, outcomes, remedies,
+learning and Ombudsman referral, worked through the staff pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from civicdesk.cases.services import CaseRequest, case_open
+from civicdesk.complaints.models import Complaint, ComplaintReason, ComplaintTimescale
+from civicdesk.notifications.models import OutboxMessage
+from civicdesk.organisations.models import Role
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def complaint_case(council, resident, actor):
+    request_type = factories.RequestTypeFactory(
+        organisation=council, key="complaint", name="Make a complaint", kind="complaint"
+    )
+    factories.QuestionFactory(request_type=request_type, key="what", label="What went wrong?")
+    return case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key="complaint",
+            channel="email",
+            customer=resident,
+            answers={"what": "Nobody called me back"},
+        ),
+        actor=actor,
+    )
+
+
+@pytest.fixture
+def reasons(council):
+    return [
+        ComplaintReason.objects.create(
+            organisation=council, name="Delay", customer_experience=True
+        ),
+        ComplaintReason.objects.create(organisation=council, name="Policy"),
+    ]
+
+
+@pytest.fixture
+def as_lead(staff_client, council, officer):
+    lead = factories.StaffFactory(
+        organisation=council, role=Role.TEAM_LEAD, teams=list(officer.teams.all())
+    )
+    return staff_client(lead)
+
+
+def test_a_complaint_goes_through_both_stages_to_the_ombudsman(
+    as_lead, complaint_case, reasons, council
+):
+    url = f"/staff/complaints/{complaint_case.reference}/"
+    assert "Record the complaint" in as_lead.get(url).content.decode()
+    refused = as_lead.post(f"{url}record/", {})
+    assert refused.status_code == 400
+    assert "Select at least one reason" in refused.content.decode()
+
+    as_lead.post(f"{url}record/", {"reasons": [reasons[0].pk]})
+    complaint = Complaint.objects.get()
+    assert complaint.stage == 1
+    # 10 working days from when the complaint came in.
+    assert complaint.stage_due_at == council.calendar.add_working_days(complaint_case.opened_at, 10)
+
+    no_remedy = as_lead.post(
+        f"{url}respond/", {"outcome": "upheld", "response": "Sorry, we should have called."}
+    )
+    assert "Enter what we did to put things right" in no_remedy.content.decode()
+    as_lead.post(
+        f"{url}respond/",
+        {
+            "outcome": "partly_upheld",
+            "response": "Sorry, we should have called.",
+            "remedy": "Called the customer back",
+            "learning": "Call-backs go in the queue",
+        },
+    )
+    complaint.refresh_from_db()
+    complaint_case.refresh_from_db()
+    assert (complaint.stage1_outcome, complaint_case.status) == ("partly_upheld", "resolved")
+    assert OutboxMessage.objects.filter(
+        case=complaint_case, body__contains="Sorry, we should have called."
+    ).exists()
+
+    as_lead.post(f"{url}escalate/", {"reason": "Still no explanation"})
+    complaint.refresh_from_db()
+    complaint_case.refresh_from_db()
+    assert (complaint.stage, complaint.responded_at, complaint_case.status) == (2, None, "reopened")
+    early = as_lead.post(f"{url}ombudsman/", {"reference": "LGO-1"})
+    assert early.status_code == 400
+
+    as_lead.post(f"{url}respond/", {"outcome": "not_upheld", "response": "Our review found..."})
+    as_lead.post(f"{url}ombudsman/", {"reference": "LGO-1"})
+    complaint.refresh_from_db()
+    assert (complaint.stage2_outcome, complaint.ombudsman_reference) == ("not_upheld", "LGO-1")
+    assert complaint.ombudsman_referred_at is not None
+
+
+def test_stage_timescales_are_the_councils_own(as_lead, complaint_case, reasons, council):
+    ComplaintTimescale.objects.create(organisation=council, stage=1, working_days=5)
+    as_lead.post(
+        f"/staff/complaints/{complaint_case.reference}/record/", {"reasons": [reasons[1].pk]}
+    )
+    complaint = Complaint.objects.get()
+    # 5 working days from when the complaint came in.
+    assert complaint.stage_due_at == council.calendar.add_working_days(complaint_case.opened_at, 5)
+
+
+def test_the_complaints_list_shows_what_waits_and_the_reasons_trend(
+    as_lead, complaint_case, reasons
+):
+    page = as_lead.get("/staff/complaints/").content.decode()
+    assert complaint_case.reference in page and "New complaints to record" in page
+    as_lead.post(
+        f"/staff/complaints/{complaint_case.reference}/record/", {"reasons": [reasons[0].pk]}
+    )
+    page = as_lead.get("/staff/complaints/").content.decode()
+    assert "Waiting for our response" in page and "Delay" in page
+
+
+def test_a_request_that_is_not_a_complaint_has_no_complaint_page(
+    as_lead, resident, council, missed_bin, actor
+):
+    case = case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key="missed-bin",
+            channel="phone",
+            customer=resident,
+            answers={"bin": "Recycling"},
+        ),
+        actor=actor,
+    )
+    assert as_lead.get(f"/staff/complaints/{case.reference}/").status_code == 404
+
+
+def test_a_council_gets_a_starter_list_of_reasons_and_criteria_once(council):
+    from civicdesk.complaints.services import complaint_reasons_starter
+    from civicdesk.quality.services import quality_criteria_starter
+
+    assert complaint_reasons_starter(organisation=council) > 0
+    assert quality_criteria_starter(organisation=council) > 0
+    assert complaint_reasons_starter(organisation=council) == 0
+    assert quality_criteria_starter(organisation=council) == 0
+    assert ComplaintReason.objects.filter(organisation=council, customer_experience=True).exists()

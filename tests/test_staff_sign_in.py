@@ -1,0 +1,208 @@
+"""Staff sign in to the workspace with a password and a code from an authenticator app."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+from django.utils import timezone
+
+from civicdesk.organisations.models import Role, StaffMember
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-staff-password"
+
+
+@pytest.fixture
+def adviser(council) -> StaffMember:
+    staff = factories.StaffFactory(organisation=council, role=Role.ADVISER)
+    staff.user.set_password(PASSWORD)
+    staff.user.save()
+    return staff
+
+
+def enrolled(staff: StaffMember) -> pyotp.TOTP:
+    staff.totp_secret = pyotp.random_base32()
+    staff.totp_confirmed_at = timezone.now()
+    staff.save()
+    return pyotp.TOTP(staff.totp_secret)
+
+
+def password_step(client, staff: StaffMember, password: str = PASSWORD, next_path: str = ""):
+    return client.post(
+        "/staff/sign-in/",
+        {"username": staff.user.username, "password": password, "next": next_path},
+    )
+
+
+def test_workspace_pages_send_strangers_to_the_sign_in_and_back(client):
+    response = client.get("/staff/?q=smith")
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/sign-in/?next=%2Fstaff%2F%3Fq%3Dsmith"
+
+
+def test_a_password_alone_does_not_sign_in(client, adviser):
+    enrolled(adviser)
+    response = password_step(client, adviser)
+    assert response["Location"] == "/staff/sign-in/code/"
+    assert client.get("/staff/")["Location"].startswith("/staff/sign-in/")
+
+
+def test_password_then_code_signs_in_and_returns_to_the_page_asked_for(client, adviser):
+    totp = enrolled(adviser)
+    password_step(client, adviser, next_path="/staff/?q=smith")
+    response = client.post("/staff/sign-in/code/", {"code": totp.now()})
+    assert response["Location"] == "/staff/?q=smith"
+    page = client.get("/staff/")
+    assert page.status_code == 200
+    assert adviser.user.get_full_name() in page.content.decode()
+
+
+def test_the_first_sign_in_enrols_an_authenticator_with_a_qr_code_and_the_key(client, adviser):
+    response = password_step(client, adviser)
+    assert response["Location"] == "/staff/sign-in/set-up/"
+    page = client.get("/staff/sign-in/set-up/").content.decode()
+    assert "<svg" in page and "<title>" in page
+    adviser.refresh_from_db()
+    shown = re.search(r'civicdesk-secret">([A-Z2-7 ]+)<', page)
+    assert shown is not None and shown.group(1).replace(" ", "") == adviser.totp_secret
+    wrong = client.post("/staff/sign-in/set-up/", {"code": "000000"})
+    assert wrong.status_code == 400
+    assert "The code is wrong" in wrong.content.decode()
+    code = pyotp.TOTP(adviser.totp_secret).now()
+    assert client.post("/staff/sign-in/set-up/", {"code": code})["Location"] == "/staff/"
+    adviser.refresh_from_db()
+    assert adviser.totp_confirmed_at is not None
+
+
+def test_a_code_works_only_once(client, adviser):
+    totp = enrolled(adviser)
+    code = totp.now()
+    password_step(client, adviser)
+    client.post("/staff/sign-in/code/", {"code": code})
+    client.post("/staff/sign-out/")
+    password_step(client, adviser)
+    replayed = client.post("/staff/sign-in/code/", {"code": code})
+    assert replayed.status_code == 400
+    assert client.get("/staff/").status_code == 302
+
+
+def test_repeated_wrong_passwords_lock_the_name_out_even_with_the_right_one(client, adviser):
+    enrolled(adviser)
+    for _ in range(5):
+        assert password_step(client, adviser, password="wrong").status_code == 400
+    locked = password_step(client, adviser)
+    assert locked.status_code == 400
+    assert "Too many tries" in locked.content.decode()
+
+
+def test_repeated_wrong_codes_lock_out_and_end_the_half_sign_in(client, adviser):
+    totp = enrolled(adviser)
+    password_step(client, adviser)
+    for _ in range(5):
+        assert client.post("/staff/sign-in/code/", {"code": "123456"}).status_code == 400
+    locked = client.post("/staff/sign-in/code/", {"code": totp.now()})
+    assert "Too many tries" in locked.content.decode()
+    assert client.get("/staff/").status_code == 302
+    assert client.get("/staff/sign-in/code/")["Location"] == "/staff/sign-in/"
+
+
+def test_people_who_are_not_active_staff_cannot_sign_in(client, council, adviser):
+    enrolled(adviser)
+    adviser.active = False
+    adviser.save()
+    assert password_step(client, adviser).status_code == 400
+    resident = factories.UserFactory()
+    resident.set_password(PASSWORD)
+    resident.save()
+    response = client.post("/staff/sign-in/", {"username": resident.username, "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_an_admin_site_session_without_the_second_factor_is_not_enough(client, adviser):
+    client.force_login(adviser.user)
+    assert client.get("/staff/")["Location"].startswith("/staff/sign-in/")
+
+
+@pytest.mark.parametrize(
+    "next_path", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:x"]
+)
+def test_sign_in_never_sends_people_to_another_site(client, adviser, next_path):
+    totp = enrolled(adviser)
+    password_step(client, adviser, next_path=next_path)
+    assert client.post("/staff/sign-in/code/", {"code": totp.now()})["Location"] == "/staff/"
+
+
+def test_knowing_the_password_is_not_enough_to_enrol_another_authenticator(client, adviser):
+    totp = enrolled(adviser)
+    secret = adviser.totp_secret
+    password_step(client, adviser)
+    assert client.get("/staff/sign-in/set-up/")["Location"] == "/staff/sign-in/code/"
+    own = pyotp.TOTP(pyotp.random_base32()).now()
+    assert client.post("/staff/sign-in/set-up/", {"code": own})["Location"] == (
+        "/staff/sign-in/code/"
+    )
+    adviser.refresh_from_db()
+    assert adviser.totp_secret == secret
+    assert client.get("/staff/").status_code == 302
+    assert client.post("/staff/sign-in/code/", {"code": totp.now()})["Location"] == "/staff/"
+
+
+def test_signing_in_gives_a_new_session_so_a_planted_one_is_worthless(client, adviser):
+    totp = enrolled(adviser)
+    client.get("/staff/sign-in/")
+    client.cookies["sessionid"] = "planted-session-key-0123456789ab"
+    password_step(client, adviser)
+    after_password = client.cookies["sessionid"].value
+    client.post("/staff/sign-in/code/", {"code": totp.now()})
+    after_code = client.cookies["sessionid"].value
+    assert "planted-session-key-0123456789ab" not in (after_password, after_code)
+    assert after_password != after_code
+
+
+def test_the_staff_client_helper_is_signed_in_with_both_factors(staff_client, adviser):
+    assert staff_client(adviser).get("/staff/").status_code == 200
+
+
+def test_demo_staff_can_print_a_current_code_but_only_with_debug_on(settings, adviser):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = True
+    with pytest.raises(CommandError, match="Sign in at /staff/sign-in/"):
+        call_command("demo_staff_code", adviser.user.username)
+    totp = enrolled(adviser)
+    out = StringIO()
+    call_command("demo_staff_code", adviser.user.username, stdout=out)
+    assert totp.verify(out.getvalue().strip())
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("demo_staff_code", adviser.user.username)
+
+
+def test_an_administrator_resets_a_lost_authenticator_and_the_next_sign_in_enrols_again(
+    client, council, adviser
+):
+    from django.contrib.auth.models import Permission
+
+    enrolled(adviser)
+    administrator = factories.StaffFactory(organisation=council, role=Role.ADMIN)
+    administrator.user.is_staff = True
+    administrator.user.save()
+    administrator.user.user_permissions.set(
+        Permission.objects.filter(codename__in=["change_staffmember", "view_staffmember"])
+    )
+    client.force_login(administrator.user)
+    client.post(
+        "/admin/organisations/staffmember/",
+        {"action": "reset_authenticator", "_selected_action": [adviser.pk]},
+    )
+    adviser.refresh_from_db()
+    assert (adviser.totp_secret, adviser.totp_confirmed_at) == ("", None)
+    client.logout()
+    assert password_step(client, adviser)["Location"] == "/staff/sign-in/set-up/"

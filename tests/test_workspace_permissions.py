@@ -1,0 +1,395 @@
+"""Who may see every workspace page, walked for every role, another team and another council.
+
+The pages are enumerated from the URL resolver, so a new workspace page fails this test until
+it is added to EXPECTED. Every response is also searched for the personal data of a sensitive
+case (homelessness, handled by the housing team): nobody outside that team may see any of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, get_resolver, reverse
+from django.utils import timezone
+
+from civicdesk.cases.documents import Upload
+from civicdesk.cases.models import Case, CaseNote
+from civicdesk.cases.services import CaseRequest, case_attach, case_open
+from civicdesk.complaints.models import ComplaintReason
+from civicdesk.complaints.services import complaint_record
+from civicdesk.contacts.models import Contact
+from civicdesk.core.audit import Actor
+from civicdesk.customers.services import CustomerDetails, customer_create
+from civicdesk.organisations.models import Role
+from civicdesk.quality.models import QualityCriterion
+from civicdesk.quality.services import quality_assess
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+SECRET_STORY = "Sleeping in the car park behind the leisure centre"
+SECRET_ANSWER = "Sofa-surfing at a friend's flat"
+SECRET_NAME = "Verity Hiddenhouse"
+
+# Who gets what for each page: a role's status code, "other team" meaning the waste officer
+# looking at housing's sensitive case. 302 = sent to sign in; 405 = the page only takes forms.
+ANYONE = {
+    "adviser": 200,
+    "waste_officer": 200,
+    "housing_officer": 200,
+    "team_lead": 200,
+    "manager": 200,
+    "admin": 200,
+    "other_council": 200,
+    "councillor": 200,
+}
+SIGNED_OUT = 302
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ANYONE, status)
+
+
+def only(allowed: set[str], *, refused: int, other_council: int | None = None) -> dict[str, int]:
+    statuses = {role: 200 if role in allowed else refused for role in ANYONE}
+    if other_council is not None:
+        statuses["other_council"] = other_council
+    return statuses
+
+
+HOUSING_ONLY = only({"housing_officer"}, refused=404)
+LEADS = {"team_lead", "manager"}
+
+
+@dataclass(frozen=True)
+class Visit:
+    name: str
+    kwargs: dict[str, str]
+    statuses: dict[str, int]
+    method: str = "get"
+
+
+def councillor_refused(visit: Visit) -> Visit:
+    """A councillor reads the insight dashboard only: the search sends them there, and every
+    other workspace page they reach signed in refuses them (405 and the sign-in pages answer
+    before anyone is looked at)."""
+    before_role_check = visit.statuses["adviser"] == 405 or visit.name.startswith("sign-")
+    if before_role_check:
+        status = visit.statuses["adviser"]
+    else:
+        status = 302 if visit.name == "home" else 403
+    return Visit(visit.name, visit.kwargs, {**visit.statuses, "councillor": status}, visit.method)
+
+
+def visits(world: dict[str, Any]) -> list[Visit]:
+    """Every workspace page with the records it is asked about."""
+    sensitive, ordinary = world["sensitive"].reference, world["ordinary"].reference
+    complaint = world["complaint"].reference
+    customer, hidden = str(world["customer"].pk), str(world["hidden"].pk)
+    table = [
+        Visit("home", {}, everyone(200)),
+        Visit("sign-in", {}, everyone(302)),  # already signed in: sent on to the workspace
+        Visit("sign-in-code", {}, everyone(302)),
+        Visit("sign-in-set-up", {}, everyone(302)),
+        Visit("sign-out", {}, everyone(405)),
+        Visit("customer-new", {}, everyone(200)),
+        Visit(
+            "customer",
+            {"customer_id": customer},
+            only(set(ANYONE) - {"other_council"}, refused=404, other_council=404),
+        ),
+        Visit(
+            "customer",
+            {"customer_id": hidden},
+            only(set(ANYONE) - {"other_council"}, refused=404, other_council=404),
+        ),
+        Visit(
+            "contact-new",
+            {"customer_id": customer},
+            only(set(ANYONE) - {"other_council"}, refused=404, other_council=404),
+        ),
+        Visit("case-new", {"customer_id": customer}, {**everyone(302), "other_council": 404}),
+        Visit("customer-merge", {"customer_id": customer}, everyone(405)),
+        Visit("account-assisted", {"customer_id": customer}, everyone(405)),
+        Visit("case", {"reference": sensitive}, HOUSING_ONLY),
+        Visit(
+            "case",
+            {"reference": ordinary},
+            only(set(ANYONE) - {"other_council"}, refused=404, other_council=404),
+        ),
+        Visit(
+            "case-document",
+            {"reference": sensitive, "document_id": str(world["document"].pk)},
+            HOUSING_ONLY,
+        ),
+        Visit("case-action", {"reference": sensitive, "action": "note"}, everyone(405)),
+        Visit(
+            "case-action",
+            {"reference": sensitive, "action": "note"},
+            HOUSING_ONLY | {"housing_officer": 302},
+            method="post",
+        ),
+        Visit("queue", {}, everyone(200)),
+        Visit("messages", {}, everyone(200)),
+        Visit(
+            "message",
+            {"message_id": str(world["message"].pk)},
+            only(set(ANYONE) - {"other_council"}, refused=404, other_council=404),
+        ),
+        Visit("queue-assign", {}, everyone(405)),
+        Visit("team-lead", {}, only(LEADS | {"admin", "other_council"}, refused=403)),
+        Visit("complaints", {}, everyone(200)),
+        Visit(
+            "complaint",
+            {"reference": complaint},
+            only(set(ANYONE) - {"other_council"}, refused=404, other_council=404),
+        ),
+        Visit("complaint", {"reference": sensitive}, everyone(404)),
+        Visit("complaint-action", {"reference": complaint, "action": "respond"}, everyone(405)),
+        Visit("quality", {}, everyone(200)),
+        Visit("quality-mystery", {}, only(LEADS | {"other_council"}, refused=403)),
+        Visit(
+            "quality-check",
+            {"contact_id": str(world["sensitive_contact"].pk)},
+            # Only team leads and managers check quality, and these two cannot see the case.
+            only(set(), refused=403) | {"team_lead": 404, "manager": 404, "other_council": 404},
+        ),
+        Visit(
+            "quality-check",
+            {"contact_id": str(world["ordinary_contact"].pk)},
+            only(LEADS, refused=403, other_council=404),
+        ),
+        Visit(
+            "quality-assessment",
+            {"assessment_id": str(world["assessment"].pk)},
+            only(LEADS | {"adviser"}, refused=404),
+        ),
+        # A check of the homelessness call: the adviser who took it, not other teams' leads.
+        Visit(
+            "quality-assessment",
+            {"assessment_id": str(world["sensitive_assessment"].pk)},
+            only({"adviser"}, refused=404),
+        ),
+    ]
+    return [councillor_refused(visit) for visit in table]
+
+
+@pytest.fixture
+def world(council, missed_bin, actor) -> dict[str, Any]:
+    housing = factories.TeamFactory(organisation=council, name="Housing options")
+    homelessness = factories.RequestTypeFactory(
+        organisation=council,
+        key="homelessness",
+        name="Homelessness help",
+        sensitive=True,
+        service_area=factories.ServiceAreaFactory(organisation=council, team=housing),
+    )
+    factories.QuestionFactory(
+        request_type=homelessness, key="where", label="Where are you staying?"
+    )
+    complaint_type = factories.RequestTypeFactory(
+        organisation=council, key="complaint", kind="complaint"
+    )
+    customer = customer_create(
+        organisation=council,
+        details=CustomerDetails(first_name="Ann", last_name="Smith", emails=["ann@example.com"]),
+        actor=actor,
+    )
+    hidden = customer_create(
+        organisation=council,
+        details=CustomerDetails(first_name="Verity", last_name="Hiddenhouse"),
+        actor=actor,
+    )
+    adviser = factories.StaffFactory(organisation=council, role=Role.ADVISER)
+    sensitive = case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key="homelessness",
+            channel="phone",
+            customer=hidden,
+            description=SECRET_STORY,
+            answers={"where": SECRET_ANSWER},
+        ),
+        actor=Actor.for_user(adviser.user),
+    )
+    Contact.objects.filter(case=sensitive).update(handled_by=adviser.user, summary=SECRET_STORY)
+    document = case_attach(
+        case=sensitive,
+        upload=Upload(name="tenancy.png", content=b"\x89PNG\r\n\x1a\n" + b"0" * 64),
+        actor=Actor.for_user(adviser.user),
+    )
+    ordinary = case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key="missed-bin",
+            channel="phone",
+            customer=customer,
+            answers={"bin": "Recycling"},
+        ),
+        actor=Actor.for_user(adviser.user),
+    )
+    Contact.objects.filter(case=ordinary).update(handled_by=adviser.user)
+    complaint = case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key=complaint_type.key, channel="email", customer=customer
+        ),
+        actor=actor,
+    )
+    complaint_record(
+        case=complaint,
+        reasons=[ComplaintReason.objects.create(organisation=council, name="Delay")],
+        about_service_area=None,
+        actor=actor,
+    )
+    criterion = QualityCriterion.objects.create(organisation=council, name="Greeting")
+    assessment = quality_assess(
+        organisation=council,
+        kind="spot_check",
+        contact=Contact.objects.get(case=ordinary),
+        scores={criterion.pk: "2"},
+        comments="Good",
+        actor=actor,
+    )
+    sensitive_assessment = quality_assess(
+        organisation=council,
+        kind="spot_check",
+        contact=Contact.objects.get(case=sensitive),
+        scores={criterion.pk: "1"},
+        comments="Needed more care",
+        actor=actor,
+    )
+    from civicdesk.channels.models import InboundMessage
+
+    message = InboundMessage.objects.create(
+        organisation=council,
+        channel="sms",
+        message_id="sms-1",
+        sender="07700900999",
+        body="Where do I take old paint?",
+        received_at=timezone.now(),
+        outcome="triage",
+    )
+    other_council = factories.OrganisationFactory()
+    staff = {
+        "adviser": adviser,
+        "waste_officer": factories.StaffFactory(
+            organisation=council, role=Role.OFFICER, teams=[missed_bin.service_area.team]
+        ),
+        "housing_officer": factories.StaffFactory(
+            organisation=council, role=Role.OFFICER, teams=[housing]
+        ),
+        "team_lead": factories.StaffFactory(
+            organisation=council, role=Role.TEAM_LEAD, teams=[missed_bin.service_area.team]
+        ),
+        "manager": factories.StaffFactory(organisation=council, role=Role.MANAGER),
+        "admin": factories.StaffFactory(organisation=council, role=Role.ADMIN),
+        "other_council": factories.StaffFactory(organisation=other_council, role=Role.MANAGER),
+        "councillor": factories.StaffFactory(organisation=council, role=Role.COUNCILLOR),
+    }
+    return {
+        "staff": staff,
+        "customer": customer,
+        "hidden": hidden,
+        "sensitive": sensitive,
+        "ordinary": ordinary,
+        "complaint": complaint,
+        "sensitive_contact": Contact.objects.get(case=sensitive),
+        "ordinary_contact": Contact.objects.get(case=ordinary),
+        "assessment": assessment,
+        "sensitive_assessment": sensitive_assessment,
+        "message": message,
+        "document": document,
+    }
+
+
+def workspace_url_names() -> set[str]:
+    resolver = get_resolver()
+    workspace = next(
+        pattern
+        for pattern in resolver.url_patterns
+        if getattr(pattern, "namespace", None) == "workspace"
+    )
+    return {pattern.name for pattern in workspace.url_patterns if isinstance(pattern, URLPattern)}
+
+
+def test_every_workspace_page_is_in_the_table(world):
+    assert {visit.name for visit in visits(world)} == workspace_url_names()
+
+
+def test_every_workspace_page_sends_people_who_are_not_signed_in_to_the_sign_in(client, world):
+    for visit in visits(world):
+        if visit.name.startswith("sign-"):
+            continue
+        response = getattr(client, visit.method)(
+            reverse(f"workspace:{visit.name}", kwargs=visit.kwargs)
+        )
+        expected = 405 if visit.statuses["adviser"] == 405 else SIGNED_OUT
+        assert response.status_code == expected, visit
+        if expected == SIGNED_OUT:
+            assert response["Location"].startswith("/staff/sign-in/?next=")
+
+
+def test_who_may_see_each_workspace_page_and_nothing_sensitive_leaks(staff_client, world):
+    secrets = [SECRET_STORY, SECRET_ANSWER, world["sensitive"].reference]
+    problems = []
+    for role, member in world["staff"].items():
+        client = staff_client(member)
+        for visit in visits(world):
+            url = reverse(f"workspace:{visit.name}", kwargs=visit.kwargs)
+            version = Case.objects.get(pk=world["sensitive"].pk).version
+            data = {"version": version, "visibility": "internal", "body": "Checked"}
+            response = (
+                getattr(client, visit.method)(url, data)
+                if visit.method == "post"
+                else client.get(url)
+            )
+            if response.status_code != visit.statuses[role]:
+                expected = visit.statuses[role]
+                problems.append(
+                    f"{role} {visit.method} {url}: {response.status_code}, not {expected}"
+                )
+            content = (
+                b"".join(response.streaming_content) if response.streaming else response.content
+            )
+            body = content.decode(errors="replace")
+            if role != "housing_officer":
+                problems += [
+                    f"{role} {url} shows {secret!r}" for secret in secrets if secret in body
+                ]
+            if role in ("other_council", "councillor"):
+                problems += [
+                    f"{role} {url} shows a customer's name"
+                    for name in (SECRET_NAME, "Ann Smith")
+                    if name in body
+                ]
+    assert not problems, "\n".join(problems)
+    # The one note added is the housing officer's on their own team's case.
+    assert list(CaseNote.objects.values_list("case__reference", flat=True)) == [
+        world["sensitive"].reference
+    ]
+
+
+def test_search_by_a_sensitive_reference_finds_nobody_outside_the_team(staff_client, world):
+    reference = world["sensitive"].reference
+    for role, member in world["staff"].items():
+        page = staff_client(member).get("/staff/", {"q": reference}).content.decode()
+        found = f"/staff/customers/{world['hidden'].pk}/" in page
+        assert found is (role == "housing_officer"), role
+
+
+def test_a_councillor_signs_in_to_the_insight_dashboard_and_no_further(staff_client, council):
+    councillor = factories.StaffFactory(organisation=council, role=Role.COUNCILLOR)
+    client = staff_client(councillor)
+    landing = client.get("/staff/", follow=True)
+    assert landing.redirect_chain[-1][0] == reverse("insight:dashboard")
+    assert landing.status_code == 200
+    navigation = landing.content.decode()
+    assert "Find a customer" not in navigation and "Queues" not in navigation
+    for refused in ("assistant:staff-queue", "insight:rating-record"):
+        response = client.get(reverse(refused))
+        assert response.status_code == 403, refused
+        assert "Your role does not include case work" in response.content.decode()
