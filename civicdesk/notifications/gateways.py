@@ -22,6 +22,7 @@ from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
 from .models import MessageChannel, OutboxMessage
+from .templates import AUTOMATIC_REPLY_TEMPLATES
 
 
 class TemporaryFailure(Exception):
@@ -69,7 +70,15 @@ class SmtpGateway:
             body=message.body,
             from_email=from_email,
             to=[message.recipient],
-            headers={"Message-ID": message_id, "X-CivicDesk-Reference": message.provider_reference},
+            headers={
+                "Message-ID": message_id,
+                "X-CivicDesk-Reference": message.provider_reference,
+                **(
+                    {"Auto-Submitted": "auto-replied"}
+                    if message.template in AUTOMATIC_REPLY_TEMPLATES
+                    else {}
+                ),
+            },
             connection=self.connection,
         )
         try:

@@ -65,6 +65,36 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         sms="{council}: you are following ref {reference} ({service}). {expectation}",
     ),
+    "case_rating_invitation": MessageTemplate(
+        subject="How did we do? {reference}",
+        body=(
+            "We have finished dealing with your request about {service} "
+            "(reference {reference}).\n\n"
+            "Tell us how we did. It takes a minute and helps us improve:\n\n{link}\n\n"
+            "You do not need to sign in. The link works for 60 days."
+        ),
+        sms="{council}: how did we do with ref {reference}? Tell us at {link}",
+    ),
+    "message_received": MessageTemplate(
+        subject="We have received your message",
+        body=(
+            "Thank you for your message to {council}.\n\n"
+            "We have got it. Someone will read it.\n\n"
+            "{expectation}\n\n"
+            "This reply was sent by a computer."
+        ),
+        sms="{council}: we have received your message. {expectation}",
+    ),
+    "email_added_to_case": MessageTemplate(
+        subject="We have added your email to {reference}",
+        body=(
+            "Thank you for your email to {council}.\n\n"
+            "We have added it to your request {reference}.\n\n"
+            "{expectation}\n\n"
+            "This reply was sent by a computer."
+        ),
+        sms="{council}: we have added your message to ref {reference}. {expectation}",
+    ),
     "team_charter_alert": MessageTemplate(
         subject="{team}: {summary}",
         body=(
@@ -78,6 +108,10 @@ TEMPLATES: dict[str, MessageTemplate] = {
 # Messages that carry something only the recipient may use, such as a sign-in link: staff
 # screens never show their words.
 SECRET_TEMPLATES = frozenset({"account_sign_in_link"})
+
+# Replies sent on their own to a message that came in: marked "Auto-Submitted: auto-replied"
+# (RFC 3834), so that the sender's own automatic replies do not answer them in a loop.
+AUTOMATIC_REPLY_TEMPLATES = frozenset({"message_received", "email_added_to_case"})
 
 STATUS_MESSAGES = {
     "assigned": "We have passed it to the team who will deal with it.",

@@ -1,0 +1,38 @@
+"""Reading inbound messages for staff: the triage queue."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from civicdesk.core.errors import NotFound
+from civicdesk.organisations.models import StaffMember
+
+from .models import InboundMessage, MessageOutcome
+
+
+def triage_queue(*, staff: StaffMember) -> QuerySet[InboundMessage]:
+    """Messages of the staff member's organisation waiting for a person, with the service the
+    assistant suggested, oldest first, so the longest-waiting is read first. They belong to no
+    case yet, so the sensitive services' team rule has nothing to hide."""
+    return (
+        InboundMessage.objects.filter(
+            organisation_id=staff.organisation_id, outcome=MessageOutcome.TRIAGE
+        )
+        .select_related("suggested_service")
+        .prefetch_related("held")
+        .order_by("received_at", "id")
+    )
+
+
+def access_inbound_message(*, staff: StaffMember, message_id: int) -> InboundMessage:
+    """A message of the staff member's organisation; any other reads as not found."""
+    message = (
+        InboundMessage.objects.select_related(
+            "organisation", "customer", "contact", "case", "suggested_service"
+        )
+        .filter(organisation_id=staff.organisation_id, pk=message_id)
+        .first()
+    )
+    if message is None:
+        raise NotFound("There is no such message.")
+    return message

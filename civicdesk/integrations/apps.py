@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    name = "civicdesk.integrations"
+    label = "integrations"
+    verbose_name = "API clients and webhooks"

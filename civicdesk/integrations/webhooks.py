@@ -1,0 +1,296 @@
+"""Outgoing webhooks: case events to back-office systems, signed, at least once.
+
+The dispatcher reads the case audit trail after a stored cursor and writes one delivery per
+subscriber per event, in the same transaction as it moves the cursor: an event is turned into
+deliveries exactly once, and the cases app knows nothing about webhooks. The sender claims due
+deliveries with a lease (as the notification worker does), posts them after the claim commits,
+and records the result only while it still holds the lease. Failures back off exponentially;
+after ``max_attempts`` a delivery is failed, where staff see it in the admin.
+
+Each POST carries ``CivicDesk-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">``
+made with the subscription's secret, so the receiver can check who sent it and refuse replays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Max, Q, QuerySet
+from django.utils import timezone
+
+from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.core.errors import ValidationFailed
+from civicdesk.core.models import AuditEvent
+from civicdesk.organisations.models import Organisation
+
+from .models import (
+    DeliveryStatus,
+    DispatchCursor,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
+
+logger = logging.getLogger(__name__)
+
+CURSOR_NAME = "case-webhooks"
+DISPATCH_BATCH = 500
+
+
+def webhook_subscribe(
+    *, organisation: Organisation, name: str, url: str, events: list[str]
+) -> WebhookSubscription:
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "Enter the name of the system"
+    if not url.startswith(("https://", "http://")):
+        errors["url"] = "Enter the address to send events to, starting https://"
+    if not events or any(event not in WebhookEvent.values for event in events):
+        errors["events"] = "Choose the events to send"
+    if errors:
+        raise ValidationFailed("There is a problem with the webhook.", fields=errors)
+    return WebhookSubscription.objects.create(
+        organisation=organisation,
+        name=name.strip(),
+        url=url,
+        events=sorted(set(events)),
+        secret=secrets.token_hex(32),
+    )
+
+
+def _event_for(audit: AuditEvent) -> str | None:
+    if audit.action == "opened":
+        return WebhookEvent.CASE_CREATED
+    if audit.action == "assigned":
+        return WebhookEvent.CASE_ASSIGNED
+    if audit.action == "status_changed" and audit.after.get("status") == CaseStatus.CLOSED:
+        return WebhookEvent.CASE_CLOSED
+    if audit.action in ("status_changed", "note_added", "priority_changed", "document_added"):
+        return WebhookEvent.CASE_UPDATED
+    return None
+
+
+def webhooks_dispatch(*, batch: int = DISPATCH_BATCH) -> int:
+    """Turn case audit entries after the cursor into deliveries; returns how many were made."""
+    made = 0
+    with transaction.atomic():
+        cursor, _ = DispatchCursor.objects.get_or_create(name=CURSOR_NAME)
+        cursor = DispatchCursor.objects.select_for_update().get(pk=cursor.pk)
+        # Entries younger than the settle time are left for the next pass: a transaction that
+        # took an id earlier but commits later must not be skipped by the cursor.
+        settled = timezone.now() - timedelta(seconds=settings.WEBHOOK_SETTLE_SECONDS)
+        if not WebhookSubscription.objects.filter(active=True).exists():
+            # Nobody to tell: skip ahead, so that a first subscriber starts from now rather
+            # than from years of history.
+            latest = AuditEvent.objects.filter(subject_type="case", at__lte=settled).aggregate(
+                latest=Max("id")
+            )["latest"]
+            if latest is not None and latest > cursor.last_event_id:
+                cursor.last_event_id = latest
+                cursor.save(update_fields=["last_event_id"])
+            return 0
+        events = []
+        for event in AuditEvent.objects.filter(
+            subject_type="case", id__gt=cursor.last_event_id
+        ).order_by("id")[:batch]:
+            if event.at > settled:
+                break
+            events.append(event)
+        if not events:
+            return 0
+        subscriptions: dict[int, list[WebhookSubscription]] = {}
+        for subscription in WebhookSubscription.objects.filter(
+            active=True, organisation_id__in={event.organisation_id for event in events}
+        ):
+            subscriptions.setdefault(subscription.organisation_id, []).append(subscription)
+        wanted = [
+            (event, kind)
+            for event in events
+            if (kind := _event_for(event)) and subscriptions.get(event.organisation_id)
+        ]
+        cases = Case.objects.select_related("request_type", "team").in_bulk(
+            {event.subject_id for event, _ in wanted}
+        )
+        now = timezone.now()
+        rows = []
+        for event, kind in wanted:
+            case = cases.get(event.subject_id)
+            # Sensitive services' cases belong to their team alone; no outside system is told
+            # of them, as no API client may read them (ADR 11).
+            if case is None or case.request_type.sensitive:
+                continue
+            for subscription in subscriptions[event.organisation_id]:
+                if kind not in subscription.events:
+                    continue
+                rows.append(
+                    WebhookDelivery(
+                        subscription=subscription,
+                        event_id=f"audit-{event.pk}",
+                        event=kind,
+                        case=case,
+                        payload=_payload(event, kind, case),
+                        next_attempt_at=now,
+                        max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
+                    )
+                )
+        WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+        made = len(rows)
+        cursor.last_event_id = events[-1].pk
+        cursor.save(update_fields=["last_event_id"])
+    return made
+
+
+def _payload(event: AuditEvent, kind: str, case: Case) -> dict[str, Any]:
+    """What the receiver needs to act on the case; no customer details."""
+    return {
+        "id": f"audit-{event.pk}",
+        "type": kind,
+        "occurred_at": event.at.isoformat(),
+        "case": {
+            "reference": case.reference,
+            "service": case.request_type.key,
+            "status": case.status,
+            "priority": case.priority,
+            "team": case.team.slug if case.team else None,
+            "due_at": case.due_at.isoformat() if case.due_at else None,
+            "latitude": case.latitude,
+            "longitude": case.longitude,
+            "location": case.location_text,
+        },
+        "change": {"action": event.action, "after": _safe_after(event.after)},
+    }
+
+
+def _safe_after(after: dict[str, Any]) -> dict[str, Any]:
+    allowed = {"status", "team", "due_at", "priority", "visibility", "clock_state"}
+    return {key: value for key, value in after.items() if key in allowed}
+
+
+def signature_header(secret: str, body: bytes, timestamp: int) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now) | Q(
+        status=DeliveryStatus.SENDING, lease_expires_at__lte=now
+    )
+
+
+def webhooks_claim(*, limit: int = 50, now: datetime | None = None) -> list[WebhookDelivery]:
+    now = now or timezone.now()
+    token = str(uuid.uuid4())
+    lease = timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 3)
+    with transaction.atomic():
+        candidates = WebhookDelivery.objects.filter(_claimable(now)).order_by(
+            "next_attempt_at", "id"
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        WebhookDelivery.objects.filter(_claimable(now), id__in=ids).update(
+            status=DeliveryStatus.SENDING,
+            lease_token=token,
+            lease_expires_at=now + lease,
+            attempts=F("attempts") + 1,
+        )
+    return list(
+        WebhookDelivery.objects.filter(lease_token=token, status=DeliveryStatus.SENDING)
+        .select_related("subscription")
+        .order_by("id")
+    )
+
+
+def _held(delivery: WebhookDelivery) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(
+        pk=delivery.pk, lease_token=delivery.lease_token, status=DeliveryStatus.SENDING
+    )
+
+
+def webhook_send(delivery: WebhookDelivery) -> bool:
+    """POST one claimed delivery; returns whether the receiver accepted it (2xx)."""
+    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+    timestamp = int(time.time())
+    request = urllib.request.Request(  # noqa: S310 (the address is an http(s) URL by validation)
+        delivery.subscription.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "CivicDesk-Webhooks/1",
+            "CivicDesk-Event": delivery.event,
+            "CivicDesk-Delivery": str(delivery.pk),
+            "CivicDesk-Signature": signature_header(delivery.subscription.secret, body, timestamp),
+        },
+    )
+    status: int | None = None
+    try:
+        with urllib.request.urlopen(  # noqa: S310
+            request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+        ) as response:
+            status = response.status
+    except urllib.error.HTTPError as problem:
+        status = problem.code
+        error = f"The receiver answered {problem.code}."
+    except (urllib.error.URLError, OSError) as problem:
+        error = f"Could not reach the receiver ({type(problem).__name__})."
+    else:
+        error = ""
+    now = timezone.now()
+    if status is not None and 200 <= status < 300:
+        _held(delivery).update(
+            status=DeliveryStatus.DELIVERED,
+            delivered_at=now,
+            response_status=status,
+            last_error="",
+            lease_token="",
+        )
+        return True
+    exhausted = delivery.attempts >= delivery.max_attempts
+    logger.warning(
+        "Webhook delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, error
+    )
+    _held(delivery).update(
+        status=DeliveryStatus.FAILED if exhausted else DeliveryStatus.QUEUED,
+        failed_at=now if exhausted else None,
+        next_attempt_at=now + webhook_backoff(delivery.attempts),
+        response_status=status,
+        last_error=(f"Gave up after {delivery.attempts} attempts. " if exhausted else "")
+        + error[:250],
+        lease_token="",
+        lease_expires_at=None,
+    )
+    return False
+
+
+def webhook_backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def webhooks_run(*, budget_seconds: float = 5.0) -> int:
+    """The worker's periodic job: dispatch new events, then send what is due, one claim at a
+    time and for no longer than ``budget_seconds`` (plus one receiver's timeout), so a slow
+    receiver holds up the worker's other work as little as possible."""
+    webhooks_dispatch()
+    delivered = 0
+    stop_at = time.monotonic() + budget_seconds
+    while time.monotonic() < stop_at:
+        claimed = webhooks_claim(limit=1)
+        if not claimed:
+            break
+        delivered += webhook_send(claimed[0])
+    return delivered
