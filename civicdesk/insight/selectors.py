@@ -1,0 +1,815 @@
+"""The dashboard's figures, read from the daily summaries (and, for what is true now rather
+than over a period, from small live counts). Every figure is a ``Table``: the chart draws it,
+the page shows it as an accessible table and the CSV export writes it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import models
+from django.db.models import Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import ExtractIsoWeekDay, ExtractMonth, TruncMonth
+from django.utils import timezone
+
+from civicdesk.cases.models import OPEN_STATUSES, Case, ClockState
+from civicdesk.catalogue.models import ServiceArea
+from civicdesk.complaints.models import Complaint, ComplaintReason
+from civicdesk.core.calendar import LONDON
+from civicdesk.core.choices import Channel
+from civicdesk.customers.models import AccountSignIn, Customer
+from civicdesk.feedback.benchmark import Change
+from civicdesk.feedback.models import MicroSurveyAnswer, PageFeedback, Rating
+from civicdesk.feedback.selectors import rounds_compared
+from civicdesk.organisations.models import Organisation, StaffMember
+
+from .models import CaseResolvedDaily, ContactDaily, ContactHourly, RatingDaily
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SEASONS = {
+    12: "Winter",
+    1: "Winter",
+    2: "Winter",
+    3: "Spring",
+    4: "Spring",
+    5: "Spring",
+    6: "Summer",
+    7: "Summer",
+    8: "Summer",
+    9: "Autumn",
+    10: "Autumn",
+    11: "Autumn",
+}
+NO_SERVICE = "No service recorded"
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    organisation: Organisation
+    start: date
+    end: date
+    channel: str = ""
+    service_area_id: int | None = None
+
+    def applied_to(self, queryset: QuerySet, *, dated: bool = True) -> QuerySet:
+        queryset = queryset.filter(organisation=self.organisation)
+        if dated:
+            queryset = queryset.filter(day__gte=self.start, day__lte=self.end)
+        if self.channel:
+            queryset = queryset.filter(channel=self.channel)
+        if self.service_area_id:
+            queryset = queryset.filter(service_area_id=self.service_area_id)
+        return queryset
+
+
+@dataclass
+class Table:
+    """A figure: a caption, column headings and rows; ``chart`` names the column to draw."""
+
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    chart: int | None = 1
+    definition: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.definition = self.definition or self.key
+
+
+def percent(part: int | float, whole: int | float) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _channel_label(value: str) -> str:
+    return Channel(value).label if value in Channel.values else value
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _service_names(organisation: Organisation) -> dict[int | None, str]:
+    names: dict[int | None, str] = {None: NO_SERVICE}
+    names.update(ServiceArea.objects.filter(organisation=organisation).values_list("pk", "name"))
+    return names
+
+
+# Contacts
+
+
+def contacts_by_channel(filters: Filters) -> Table:
+    rows = (
+        filters.applied_to(ContactDaily.objects.all())
+        .values("channel")
+        .annotate(total=Sum("contacts"))
+        .order_by("-total", "channel")
+    )
+    total = sum(row["total"] for row in rows)
+    return Table(
+        "contacts-by-channel",
+        "Contacts by channel",
+        ["Channel", "Contacts", "Share (%)"],
+        [
+            [_channel_label(row["channel"]), row["total"], percent(row["total"], total)]
+            for row in rows
+        ],
+        definition="contacts",
+    )
+
+
+def contacts_by_weekday(filters: Filters) -> Table:
+    counts = dict(
+        filters.applied_to(ContactDaily.objects.all())
+        .annotate(weekday=ExtractIsoWeekDay("day"))
+        .values("weekday")
+        .annotate(total=Sum("contacts"))
+        .values_list("weekday", "total")
+    )
+    # The average for each weekday divides by how many of that weekday the period holds.
+    days = (filters.end - filters.start).days + 1
+    weekday_count = [
+        days // 7 + ((index - filters.start.weekday()) % 7 < days % 7) for index in range(7)
+    ]
+    return Table(
+        "contacts-by-weekday",
+        "Contacts by day of the week",
+        ["Day", "Contacts", "Average a day"],
+        [
+            [
+                name,
+                counts.get(index + 1, 0),
+                round(counts.get(index + 1, 0) / weekday_count[index], 1)
+                if weekday_count[index]
+                else None,
+            ]
+            for index, name in enumerate(WEEKDAYS)
+        ],
+        chart=2,
+        definition="contacts-by-weekday",
+    )
+
+
+def contacts_by_hour(filters: Filters) -> Table:
+    counts = dict(
+        filters.applied_to(ContactHourly.objects.all())
+        .values("hour")
+        .annotate(total=Sum("contacts"))
+        .values_list("hour", "total")
+    )
+    return Table(
+        "contacts-by-hour",
+        "Contacts by hour of the day",
+        ["Hour", "Contacts"],
+        [[f"{hour:02d}:00", counts.get(hour, 0)] for hour in range(24)],
+        definition="contacts-by-hour",
+    )
+
+
+def contacts_by_month(filters: Filters) -> Table:
+    """Contacts per month, and each channel's share of them: channel shift over time."""
+    rows = (
+        filters.applied_to(ContactDaily.objects.all())
+        .annotate(month=TruncMonth("day"))
+        .values("month", "channel")
+        .annotate(total=Sum("contacts"))
+        .order_by("month")
+    )
+    by_month: dict[date, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        by_month[row["month"]][row["channel"]] = row["total"]
+    channels = sorted({channel for counts in by_month.values() for channel in counts})
+    table_rows: list[list[Cell]] = []
+    for month, counts in sorted(by_month.items()):
+        total = sum(counts.values())
+        shares: list[Cell] = [percent(counts.get(channel, 0), total) for channel in channels]
+        table_rows.append([f"{month:%B %Y}", total, *shares])
+    return Table(
+        "contacts-by-month",
+        "Contacts by month, with each channel's share (channel shift)",
+        ["Month", "Contacts"] + [f"{_channel_label(channel)} (%)" for channel in channels],
+        table_rows,
+        definition="channel-shift",
+    )
+
+
+def contacts_by_season(filters: Filters) -> Table:
+    season = models.Case(
+        *[
+            When(month__in=[m for m, s in SEASONS.items() if s == name], then=Value(name))
+            for name in ("Winter", "Spring", "Summer", "Autumn")
+        ],
+    )
+    counts = dict(
+        filters.applied_to(ContactDaily.objects.all())
+        .annotate(month=ExtractMonth("day"))
+        .annotate(season=season)
+        .values("season")
+        .annotate(total=Sum("contacts"))
+        .values_list("season", "total")
+    )
+    total = sum(counts.values())
+    return Table(
+        "contacts-by-season",
+        "Contacts by season",
+        ["Season", "Contacts", "Share (%)"],
+        [
+            [name, counts.get(name, 0), percent(counts.get(name, 0), total)]
+            for name in ("Winter", "Spring", "Summer", "Autumn")
+        ],
+        definition="contacts-by-season",
+    )
+
+
+# Response against the charter
+
+
+def _percentile(histogram: dict[int, int], share: float) -> int | None:
+    """The smallest number of working days within which ``share`` of the cases were resolved."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    needed = share * total
+    running = 0
+    for days in sorted(histogram):
+        running += histogram[days]
+        if running >= needed:
+            return days
+    return max(histogram)
+
+
+def response_times(filters: Filters, *, by: str) -> Table:
+    """Cases resolved in the period, by channel or by service: share within the charter
+    target, median and 90th percentile working days."""
+    group = "channel" if by == "channel" else "service_area_id"
+    rows = (
+        filters.applied_to(CaseResolvedDaily.objects.all())
+        .values(group, "working_days")
+        .annotate(cases=Sum("cases"), with_target=Sum("with_target"), within=Sum("within_target"))
+    )
+    histograms: dict[object, dict[int, int]] = defaultdict(dict)
+    targets: dict[object, list[int]] = defaultdict(lambda: [0, 0])
+    for row in rows:
+        histograms[row[group]][row["working_days"]] = row["cases"]
+        targets[row[group]][0] += row["with_target"]
+        targets[row[group]][1] += row["within"]
+    names = _service_names(filters.organisation) if by == "service" else {}
+    table_rows: list[list[Cell]] = []
+    for key, histogram in histograms.items():
+        with_target, within = targets[key]
+        label = (
+            _channel_label(str(key))
+            if by == "channel"
+            else names.get(_int_or_none(key), NO_SERVICE)
+        )
+        table_rows.append(
+            [
+                label,
+                sum(histogram.values()),
+                percent(within, with_target),
+                _percentile(histogram, 0.5),
+                _percentile(histogram, 0.9),
+            ]
+        )
+    table_rows.sort(key=lambda row: str(row[0]))
+    heading = "Channel" if by == "channel" else "Service"
+    return Table(
+        f"response-by-{by}",
+        f"Response against the charter by {by}",
+        [
+            heading,
+            "Cases resolved",
+            "Within target (%)",
+            "Median working days",
+            "90th percentile working days",
+        ],
+        table_rows,
+        chart=2,
+        definition="response",
+        notes=["Email is one of the channels: its row shows email response times."]
+        if by == "channel"
+        else [],
+    )
+
+
+# First-time fix and avoidable contact
+
+
+def first_time_fix(filters: Filters) -> Table:
+    rows = (
+        filters.applied_to(ContactDaily.objects.all())
+        .values("channel")
+        .annotate(eligible=Sum("fix_eligible"), fixed=Sum("fixed_first_time"))
+        .order_by("channel")
+    )
+    table_rows: list[list[Cell]] = [
+        [
+            _channel_label(row["channel"]),
+            row["eligible"],
+            row["fixed"],
+            percent(row["fixed"], row["eligible"]),
+        ]
+        for row in rows
+    ]
+    eligible = sum(row["eligible"] for row in rows)
+    fixed = sum(row["fixed"] for row in rows)
+    table_rows.append(["All channels", eligible, fixed, percent(fixed, eligible)])
+    return Table(
+        "first-time-fix",
+        "First-time fix",
+        ["Channel", "Contacts that could be fixed", "Fixed first time", "First-time fix (%)"],
+        table_rows,
+        chart=3,
+        definition="first-time-fix",
+    )
+
+
+def avoidable_contact(filters: Filters) -> Table:
+    """Repeat and avoidable (failure) contact rates, and the services and reasons behind the
+    most avoidable contact."""
+    rows = (
+        filters.applied_to(ContactDaily.objects.all())
+        .values("service_area_id")
+        .annotate(
+            total=Sum("contacts"),
+            repeats=Sum("repeats"),
+            chasing=Sum("progress_chasing"),
+            failure=Sum("failure_demand"),
+        )
+    )
+    names = _service_names(filters.organisation)
+    reasons: list[tuple[int, str, str]] = []
+    table_rows: list[list[Cell]] = []
+    for row in rows:
+        name = names.get(row["service_area_id"], NO_SERVICE)
+        avoidable = row["chasing"] + row["failure"]
+        table_rows.append(
+            [
+                name,
+                row["total"],
+                percent(row["repeats"], row["total"]),
+                percent(avoidable, row["total"]),
+            ]
+        )
+        reasons += [
+            (row["chasing"], name, "Chasing progress"),
+            (row["failure"], name, "Something went wrong"),
+        ]
+    table_rows.sort(key=lambda row: -(row[1] or 0))  # type: ignore[operator]
+    total = sum(row["total"] for row in rows)
+    repeats = sum(row["repeats"] for row in rows)
+    avoidable = sum(row["chasing"] + row["failure"] for row in rows)
+    table_rows.insert(
+        0, ["All services", total, percent(repeats, total), percent(avoidable, total)]
+    )
+    top = [
+        f"{name}: {reason} ({count})"
+        for count, name, reason in sorted(reasons, key=lambda r: (-r[0], r[1], r[2]))
+        if count
+    ][:5]
+    return Table(
+        "avoidable-contact",
+        "Repeat and avoidable contact by service",
+        ["Service", "Contacts", "Repeat (%)", "Avoidable (%)"],
+        table_rows,
+        chart=3,
+        definition="avoidable-contact",
+        notes=[f"Top reasons for avoidable contact: {'; '.join(top)}."] if top else [],
+    )
+
+
+# Work now and accounts
+
+
+def open_work(filters: Filters, *, now: datetime | None = None) -> Table:
+    """Open and overdue cases by service, as they stand now (counts only: no case is named)."""
+    cases = Case.objects.filter(organisation=filters.organisation, status__in=OPEN_STATUSES)
+    if filters.channel:
+        cases = cases.filter(channel=filters.channel)
+    if filters.service_area_id:
+        cases = cases.filter(request_type__service_area_id=filters.service_area_id)
+    rows = (
+        cases.values("request_type__service_area__name")
+        .annotate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(clock_state=ClockState.OVERDUE)),
+        )
+        .order_by("-open", "request_type__service_area__name")
+    )
+    return Table(
+        "open-work",
+        "Open and overdue work by service, now",
+        ["Service", "Open", "Overdue"],
+        [[row["request_type__service_area__name"], row["open"], row["overdue"]] for row in rows],
+        definition="open-work",
+    )
+
+
+def active_accounts(organisation: Organisation, *, now: datetime | None = None) -> Table:
+    now = now or timezone.now()
+    accounts = Customer.objects.filter(
+        organisation=organisation, user__isnull=False, merged_into__isnull=True
+    ).count()
+    # Counted over the same accounts as the total, so an account merged away since it signed
+    # in cannot push a share over 100%.
+    sign_ins = AccountSignIn.objects.filter(
+        customer__organisation=organisation,
+        customer__user__isnull=False,
+        customer__merged_into__isnull=True,
+    )
+    active = sign_ins.aggregate(
+        days_30=Count("customer", distinct=True, filter=Q(at__gte=now - timedelta(days=30))),
+        days_90=Count("customer", distinct=True, filter=Q(at__gte=now - timedelta(days=90))),
+    )
+    return Table(
+        "active-accounts",
+        'Active "my account" users, now',
+        ["Measure", "Accounts", "Share of all accounts (%)"],
+        [
+            ["All accounts", accounts, 100.0 if accounts else None],
+            ["Signed in within 30 days", active["days_30"], percent(active["days_30"], accounts)],
+            ["Signed in within 90 days", active["days_90"], percent(active["days_90"], accounts)],
+        ],
+        definition="active-accounts",
+    )
+
+
+# Satisfaction
+
+
+def net_satisfaction(filters: Filters, *, by: str) -> Table:
+    """Good, average and poor ratings, and net satisfaction (good minus poor, as a percentage)."""
+    queryset = filters.applied_to(RatingDaily.objects.all())
+    if by == "month":
+        queryset = queryset.annotate(month=TruncMonth("day"))
+    field_name = {"month": "month", "channel": "channel", "service": "service_area_id"}[by]
+    rows = (
+        queryset.values(field_name)
+        .annotate(good=Sum("good"), average=Sum("average"), poor=Sum("poor"))
+        .order_by(field_name)
+    )
+    names = _service_names(filters.organisation) if by == "service" else {}
+    table_rows: list[list[Cell]] = []
+    for row in rows:
+        total = row["good"] + row["average"] + row["poor"]
+        key = row[field_name]
+        label = (
+            f"{key:%B %Y}"
+            if by == "month"
+            else _channel_label(key)
+            if by == "channel"
+            else names.get(key, NO_SERVICE)
+        )
+        table_rows.append(
+            [
+                label,
+                total,
+                row["good"],
+                row["average"],
+                row["poor"],
+                percent(row["good"] - row["poor"], total),
+            ]
+        )
+    return Table(
+        f"satisfaction-by-{by}",
+        f"Net satisfaction by {by}",
+        [
+            by.title() if by != "service" else "Service",
+            "Ratings",
+            "Good",
+            "Average",
+            "Poor",
+            "Net satisfaction (%)",
+        ],
+        table_rows,
+        chart=5,
+        definition="net-satisfaction",
+    )
+
+
+def page_feedback_by_page(filters: Filters, *, limit: int = 20) -> Table:
+    rows = (
+        PageFeedback.objects.filter(
+            organisation=filters.organisation,
+            created_at__date__gte=filters.start,
+            created_at__date__lte=filters.end,
+        )
+        .values("path")
+        .annotate(answers=Count("pk"), found=Count("pk", filter=Q(found=True)))
+        .order_by("-answers", "path")[:limit]
+    )
+    return Table(
+        "page-feedback",
+        "Did people find what they were looking for? By page",
+        ["Page", "Answers", "Found it", "Found it (%)"],
+        [
+            [row["path"], row["answers"], row["found"], percent(row["found"], row["answers"])]
+            for row in rows
+        ],
+        chart=3,
+        definition="page-feedback",
+    )
+
+
+# Who may see the dashboard (ADR 15): team leads, managers and administrators, and councillors
+# through a read-only role of their own. Every figure is a count or a rate; none names a case
+# or a person, so nothing on these pages is scoped below the organisation.
+INSIGHT_ROLES = frozenset({"team_lead", "manager", "admin", "councillor"})
+# Roles that may change things on the insight pages (create surveys, import rounds).
+INSIGHT_EDITOR_ROLES = frozenset({"team_lead", "manager", "admin"})
+
+
+def may_see_insight(staff: StaffMember) -> bool:
+    return staff.role in INSIGHT_ROLES
+
+
+def may_edit_insight(staff: StaffMember) -> bool:
+    return staff.role in INSIGHT_EDITOR_ROLES
+
+
+def service_areas_of(organisation: Organisation) -> list[tuple[int, str]]:
+    return list(
+        ServiceArea.objects.filter(organisation=organisation)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+
+
+def place_surveys(filters: Filters) -> Table:
+    """Answers to the surveys at places in the period, by place."""
+    rows = (
+        MicroSurveyAnswer.objects.filter(
+            survey__organisation=filters.organisation,
+            created_at__date__gte=filters.start,
+            created_at__date__lte=filters.end,
+        )
+        .values("survey__place")
+        .annotate(
+            total=Count("pk"),
+            good=Count("pk", filter=Q(rating=Rating.GOOD)),
+            average=Count("pk", filter=Q(rating=Rating.AVERAGE)),
+            poor=Count("pk", filter=Q(rating=Rating.POOR)),
+        )
+        .order_by("-total", "survey__place")
+    )
+    return Table(
+        "place-surveys",
+        "Surveys at places",
+        ["Place", "Answers", "Good", "Average", "Poor", "Net satisfaction (%)"],
+        [
+            [
+                row["survey__place"],
+                row["total"],
+                row["good"],
+                row["average"],
+                row["poor"],
+                percent(row["good"] - row["poor"], row["total"]),
+            ]
+            for row in rows
+        ],
+        chart=5,
+        definition="place-surveys",
+    )
+
+
+def benchmark_rounds(organisation: Organisation) -> Table:
+    """Each benchmark round's CSI or engagement index and NPS, with margins and whether the
+    change from the round before is significant."""
+    table_rows: list[list[Cell]] = []
+    for kind, label in (("resident", "CSI"), ("workforce", "Engagement")):
+        for result in rounds_compared(organisation=organisation, kind=kind):
+            score, nps = result.score, result.nps
+            table_rows.append(
+                [
+                    f"{result.round.name} ({label})",
+                    score.sample if score else 0,
+                    _rounded(score.value if score else None),
+                    _rounded(score.margin if score else None),
+                    _change_words(result.score_change),
+                    _rounded(nps.value if nps else None),
+                    _rounded(nps.margin if nps else None),
+                    _change_words(result.nps_change),
+                ]
+            )
+    return Table(
+        "benchmark",
+        "Benchmark surveys: CSI, engagement and NPS by round",
+        [
+            "Round",
+            "Responses",
+            "Score (0-100)",
+            "Margin (+/-)",
+            "Change in score",
+            "NPS",
+            "NPS margin (+/-)",
+            "Change in NPS",
+        ],
+        table_rows,
+        chart=2,
+        definition="csi",
+    )
+
+
+def _rounded(value: float | None) -> float | None:
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        return None
+    return round(value, 1)
+
+
+def _change_words(change: Change | None) -> str:
+    if change is None:
+        return ""
+    direction = "up" if change.difference > 0 else "down" if change.difference < 0 else "no change"
+    verdict = (
+        "too few answers to tell"
+        if not change.testable
+        else "significant"
+        if change.significant
+        else "not significant"
+    )
+    return f"{direction} {abs(change.difference):.1f} ({verdict})"
+
+
+DASHBOARD: dict[str, Callable[[Filters], Table]] = {
+    "contacts-by-channel": contacts_by_channel,
+    "contacts-by-weekday": contacts_by_weekday,
+    "contacts-by-hour": contacts_by_hour,
+    "contacts-by-season": contacts_by_season,
+    "contacts-by-month": contacts_by_month,
+    "response-by-channel": lambda filters: response_times(filters, by="channel"),
+    "response-by-service": lambda filters: response_times(filters, by="service"),
+    "first-time-fix": first_time_fix,
+    "avoidable-contact": avoidable_contact,
+    "open-work": open_work,
+    "active-accounts": lambda filters: active_accounts(filters.organisation),
+    "satisfaction-by-channel": lambda filters: net_satisfaction(filters, by="channel"),
+    "satisfaction-by-service": lambda filters: net_satisfaction(filters, by="service"),
+    "satisfaction-by-month": lambda filters: net_satisfaction(filters, by="month"),
+    "benchmark": lambda filters: benchmark_rounds(filters.organisation),
+    "place-surveys": place_surveys,
+    "page-feedback": page_feedback_by_page,
+}
+
+
+# Complaints. They are few (hundreds a year, not millions), so they are counted live from the
+# complaints tables rather than from a summary.
+
+UPHELD_IN_WHOLE_OR_PART = ("upheld", "partly_upheld")
+
+
+def _complaints(filters: Filters) -> QuerySet[Complaint]:
+    complaints = Complaint.objects.filter(
+        organisation=filters.organisation,
+        case__opened_at__date__gte=filters.start,
+        case__opened_at__date__lte=filters.end,
+    )
+    if filters.channel:
+        complaints = complaints.filter(case__channel=filters.channel)
+    if filters.service_area_id:
+        complaints = complaints.filter(about_service_area_id=filters.service_area_id)
+    return complaints
+
+
+def complaints_by_month(filters: Filters) -> Table:
+    """Complaints received each month, how many went to stage 2 and the Ombudsman, and how
+    many of those answered at their current stage were answered in time."""
+    rows = (
+        _complaints(filters)
+        .annotate(month=TruncMonth("case__opened_at", tzinfo=LONDON))
+        .values("month")
+        .annotate(
+            received=Count("pk"),
+            escalated=Count("pk", filter=Q(stage=2)),
+            ombudsman=Count("pk", filter=Q(ombudsman_referred_at__isnull=False)),
+            answered=Count("pk", filter=Q(responded_at__isnull=False)),
+            in_time=Count("pk", filter=Q(responded_at__lte=F("stage_due_at"))),
+        )
+        .order_by("month")
+    )
+    return Table(
+        "complaints-by-month",
+        "Complaints by month: stages and timeliness",
+        [
+            "Month",
+            "Received",
+            "Went to stage 2",
+            "Stage 2 (%)",
+            "Referred to the Ombudsman",
+            "Answered in time (%)",
+        ],
+        [
+            [
+                f"{row['month']:%B %Y}",
+                row["received"],
+                row["escalated"],
+                percent(row["escalated"], row["received"]),
+                row["ombudsman"],
+                percent(row["in_time"], row["answered"]),
+            ]
+            for row in rows
+        ],
+        definition="complaints",
+    )
+
+
+def complaints_outcomes(filters: Filters) -> Table:
+    complaints = _complaints(filters)
+    table_rows: list[list[Cell]] = []
+    for stage in (1, 2):
+        field_name = f"stage{stage}_outcome"
+        counts = dict(
+            complaints.exclude(**{field_name: ""})
+            .values(field_name)
+            .annotate(total=Count("pk"))
+            .values_list(field_name, "total")
+        )
+        decided = sum(counts.values())
+        upheld = sum(counts.get(outcome, 0) for outcome in UPHELD_IN_WHOLE_OR_PART)
+        table_rows.append(
+            [
+                f"Stage {stage}",
+                decided,
+                counts.get("upheld", 0),
+                counts.get("partly_upheld", 0),
+                counts.get("not_upheld", 0),
+                percent(upheld, decided),
+            ]
+        )
+    return Table(
+        "complaints-outcomes",
+        "Complaint outcomes by stage",
+        [
+            "Stage",
+            "Decided",
+            "Upheld",
+            "Partly upheld",
+            "Not upheld",
+            "Upheld in whole or part (%)",
+        ],
+        table_rows,
+        chart=5,
+        definition="complaints",
+    )
+
+
+def complaints_reasons(filters: Filters, *, customer_experience: bool) -> Table:
+    """Reasons given in the period against the period of the same length before it."""
+    length = filters.end - filters.start
+    before = Filters(
+        organisation=filters.organisation,
+        start=filters.start - length - timedelta(days=1),
+        end=filters.start - timedelta(days=1),
+        channel=filters.channel,
+        service_area_id=filters.service_area_id,
+    )
+    now_counts = _reason_counts(filters, customer_experience)
+    before_counts = _reason_counts(before, customer_experience)
+    names = sorted(set(now_counts) | set(before_counts), key=lambda n: (-now_counts.get(n, 0), n))
+    kind = "customer experience" if customer_experience else "the service itself"
+    return Table(
+        f"complaints-reasons-{'experience' if customer_experience else 'service'}",
+        f"Complaint reasons about {kind}",
+        ["Reason", "Complaints", "The period before", "Change"],
+        [
+            [
+                name,
+                now_counts.get(name, 0),
+                before_counts.get(name, 0),
+                now_counts.get(name, 0) - before_counts.get(name, 0),
+            ]
+            for name in names
+        ],
+        definition="complaints",
+    )
+
+
+def _reason_counts(filters: Filters, customer_experience: bool) -> dict[str, int]:
+    return dict(
+        ComplaintReason.objects.filter(
+            organisation=filters.organisation,
+            customer_experience=customer_experience,
+            complaints__in=_complaints(filters),
+        )
+        .values("name")
+        .annotate(total=Count("complaints"))
+        .values_list("name", "total")
+    )
+
+
+DASHBOARD.update(
+    {
+        "complaints-by-month": complaints_by_month,
+        "complaints-outcomes": complaints_outcomes,
+        "complaints-reasons-experience": lambda filters: complaints_reasons(
+            filters, customer_experience=True
+        ),
+        "complaints-reasons-service": lambda filters: complaints_reasons(
+            filters, customer_experience=False
+        ),
+    }
+)

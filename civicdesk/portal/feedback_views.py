@@ -1,0 +1,131 @@
+"""Resident pages for feedback: "how did we do?" from the link in a message, and the short
+survey a QR code at a place opens. Neither needs an account; neither asks for personal details.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+
+from civicdesk.core.errors import NotFound, ValidationFailed
+from civicdesk.feedback.models import RATING_REASONS, Rating, RatingSource
+from civicdesk.feedback.selectors import case_already_rated, case_for_rating, micro_survey_by_code
+from civicdesk.feedback.services import (
+    DEVICE_WINDOW_SECONDS,
+    contact_rating_record,
+    micro_survey_answer,
+)
+
+from .pages import render_page
+from .views import council_for
+
+DEVICE_COOKIE = "civicdesk_survey_device"
+DEVICE_SALT = "civicdesk.feedback.device"
+
+
+@never_cache
+def rate(request: HttpRequest, council: str, token: str) -> HttpResponse:
+    organisation = council_for(council)
+    try:
+        case = case_for_rating(organisation=organisation, token=token)
+    except NotFound:
+        raise Http404("No such rating link") from None
+    if case_already_rated(case):
+        return redirect("portal:feedback-thanks", organisation.slug)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            contact_rating_record(
+                organisation=organisation,
+                case=case,
+                rating=request.POST.get("rating", ""),
+                reasons=request.POST.getlist("reasons"),
+                comment=request.POST.get("comment", ""),
+                source=RatingSource.NOTIFICATION_LINK,
+            )
+        except ValidationFailed as problem:
+            errors = problem.fields
+        else:
+            return redirect("portal:feedback-thanks", organisation.slug)
+    return render_page(
+        request,
+        "portal/feedback/rate.html",
+        council=organisation,
+        title="How did we do?",
+        errors=errors,
+        service=case.request_type.name,
+        reference=case.reference,
+        reason_items=[
+            {"value": key, "text": label, "checked": key in request.POST.getlist("reasons")}
+            for key, label in RATING_REASONS.items()
+        ],
+        rating_items=_rating_items(request.POST.get("rating", "")),
+        comment=request.POST.get("comment", ""),
+        status=400 if errors else 200,
+    )
+
+
+@never_cache
+def place_survey(request: HttpRequest, council: str, code: str) -> HttpResponse:
+    organisation = council_for(council)
+    try:
+        survey = micro_survey_by_code(organisation=organisation, code=code)
+    except NotFound:
+        raise Http404("No such survey") from None
+    device = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_SALT)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        device = device or secrets.token_urlsafe(16)
+        try:
+            micro_survey_answer(
+                survey=survey,
+                rating=request.POST.get("rating", ""),
+                comment=request.POST.get("comment", ""),
+                device=device,
+                address=request.META.get("REMOTE_ADDR", ""),
+            )
+        except ValidationFailed as problem:
+            errors = problem.fields
+        else:
+            response = redirect("portal:feedback-thanks", organisation.slug)
+            # A random value, signed so it cannot be forged, that lives only as long as the
+            # one-answer window: it says nothing about the person holding the phone.
+            response.set_signed_cookie(
+                DEVICE_COOKIE,
+                device,
+                salt=DEVICE_SALT,
+                max_age=DEVICE_WINDOW_SECONDS,
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+            return response
+    return render_page(
+        request,
+        "portal/feedback/place.html",
+        council=organisation,
+        title=survey.question,
+        errors=errors,
+        survey=survey,
+        rating_items=_rating_items(request.POST.get("rating", "")),
+        comment=request.POST.get("comment", ""),
+        status=400 if errors else 200,
+    )
+
+
+def thanks(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    return render_page(
+        request, "portal/feedback/thanks.html", council=organisation, title="Thank you"
+    )
+
+
+def _rating_items(chosen: str) -> list[dict[str, object]]:
+    return [
+        {"value": value, "text": label, "checked": value == chosen}
+        for value, label in Rating.choices
+    ]
