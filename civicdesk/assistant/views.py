@@ -1,0 +1,326 @@
+"""Ask, for residents: a chat that is a plain form first, with live updates where JavaScript
+runs. The conversation is found through a random token in the resident's session; nothing
+they type goes into a URL."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from civicdesk.catalogue.models import QuestionKind
+from civicdesk.catalogue.selectors import request_type_get
+from civicdesk.core.errors import DomainError, NotFound
+from civicdesk.core.ratelimit import attempts_add, attempts_exceeded
+from civicdesk.customers.models import Customer
+from civicdesk.organisations.models import Organisation
+from civicdesk.portal.pages import render_page
+from civicdesk.portal.report_journey import answer_error, journey_save, journey_start
+from civicdesk.portal.views import council_for
+
+from .models import Article, Conversation, ConversationState, Message, Speaker
+from .selectors import (
+    ShownMessage,
+    advisers_open,
+    articles_published,
+    conversation_for_token,
+    conversation_messages,
+    queue_position,
+    wait_estimate,
+)
+from .services import (
+    conversation_callback,
+    conversation_choose,
+    conversation_hand_over,
+    conversation_rate,
+    conversation_say,
+    conversation_start,
+)
+
+SESSION_KEY = "assistant_conversations"
+RATED_KEY = "assistant_rated"
+RATE_KIND = "assistant-message"
+# Messages one chat may send in ten minutes: far more than a person types, few enough that a
+# script cannot flood the advisers' queue or the improvement log.
+MESSAGE_LIMIT = 60
+MESSAGE_WINDOW_SECONDS = 600
+# New chats one network address may start in an hour. The message limit above is per chat, and
+# a script that keeps no cookies gets a new chat every time, so without this it could fill the
+# advisers' queue with hand-overs and callbacks. High enough for a library's shared computers.
+NEW_CHAT_KIND = "assistant-new-chat"
+NEW_CHAT_LIMIT = 30
+NEW_CHAT_WINDOW_SECONDS = 3600
+TOO_MANY = "You have sent a lot of messages. Wait a few minutes, or call us instead."
+# The catalogue's "tell us in your own words" question, which the chat can fill in.
+DESCRIBE_KEY = "details"
+
+
+def _customer(request: HttpRequest, organisation: Organisation) -> Customer | None:
+    customer = getattr(request.user, "customer", None) if request.user.is_authenticated else None
+    if isinstance(customer, Customer) and customer.organisation_id == organisation.pk:
+        return customer
+    return None
+
+
+def _current(request: HttpRequest, organisation: Organisation) -> Conversation | None:
+    token = request.session.get(SESSION_KEY, {}).get(organisation.slug, "")
+    return conversation_for_token(organisation=organisation, token=str(token))
+
+
+def _current_or_new(request: HttpRequest, organisation: Organisation) -> Conversation | None:
+    """The resident's open chat, or a new one; None if their address has started too many."""
+    conversation = _current(request, organisation)
+    if conversation is None or conversation.state == ConversationState.CLOSED:
+        address = request.META.get("REMOTE_ADDR", "")
+        if attempts_exceeded(kind=NEW_CHAT_KIND, value=address, limit=NEW_CHAT_LIMIT):
+            return None
+        attempts_add(kind=NEW_CHAT_KIND, value=address, window_seconds=NEW_CHAT_WINDOW_SECONDS)
+        conversation = conversation_start(
+            organisation=organisation, customer=_customer(request, organisation)
+        )
+        tokens = dict(request.session.get(SESSION_KEY, {}))
+        tokens[organisation.slug] = conversation.token
+        request.session[SESSION_KEY] = tokens
+    return conversation
+
+
+def _ask_url(organisation: Organisation, anchor: str = "latest") -> str:
+    return reverse("assistant:ask", args=[organisation.slug]) + f"#{anchor}"
+
+
+def _status(conversation: Conversation | None) -> dict[str, Any]:
+    if conversation is None:
+        return {}
+    position = queue_position(conversation)
+    return {
+        "state": conversation.state,
+        "position": position,
+        "minutes": wait_estimate(organisation=conversation.organisation, position=position)
+        if position
+        else None,
+    }
+
+
+def _shown(conversation: Conversation | None, *, after: int = 0) -> list[ShownMessage]:
+    return conversation_messages(conversation, after=after) if conversation else []
+
+
+@require_http_methods(["GET", "POST"])
+def ask(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    errors: dict[str, str] = {}
+    status = 200
+    text = ""
+    if request.method == "POST":
+        text = request.POST.get("message", "")
+        conversation = _current_or_new(request, organisation) if text.strip() else None
+        if not text.strip():
+            errors["message"] = "Type your question"
+            status = 400
+        elif conversation is None or attempts_exceeded(
+            kind=RATE_KIND, value=conversation.token, limit=MESSAGE_LIMIT
+        ):
+            errors["message"] = TOO_MANY
+            status = 429
+        else:
+            attempts_add(
+                kind=RATE_KIND, value=conversation.token, window_seconds=MESSAGE_WINDOW_SECONDS
+            )
+            try:
+                conversation_say(conversation=conversation, text=text)
+            except DomainError as problem:
+                errors["message"] = problem.message
+                status = 400
+            else:
+                return HttpResponseRedirect(_ask_url(organisation))
+    return _ask_page(request, organisation, errors=errors, status=status, message=text)
+
+
+def _ask_page(
+    request: HttpRequest,
+    organisation: Organisation,
+    *,
+    errors: dict[str, str],
+    status: int,
+    message: str = "",
+) -> HttpResponse:
+    current = _current(request, organisation)
+    return render_page(
+        request,
+        "assistant/ask.html",
+        council=organisation,
+        title="Ask us a question",
+        errors=errors,
+        status=status,
+        shown=_shown(current),
+        status_now=_status(current),
+        conversation=current,
+        # A refused message is given back to be sent again, never silently dropped.
+        message=message if errors else "",
+        rated=current is not None and request.session.get(RATED_KEY) == current.pk,
+        suggested=[
+            "When is my bin day?",
+            "How do I pay my council tax?",
+            "There is a pothole in my road",
+        ],
+    )
+
+
+@require_GET
+def ask_updates(request: HttpRequest, council: str) -> HttpResponse:
+    """New messages after ``after``, as HTML for the page's script to add (live updates)."""
+    organisation = council_for(council)
+    conversation = _current(request, organisation)
+    try:
+        after = int(request.GET.get("after", "0"))
+    except ValueError:
+        after = 0
+    shown = _shown(conversation, after=after)
+    status_now = _status(conversation)
+    context = {
+        "council": organisation,
+        "shown": shown,
+        "status_now": status_now,
+        "js": True,
+    }
+    response = JsonResponse(
+        {
+            "messages": render_to_string("assistant/_messages.html", context, request=request),
+            "status": render_to_string("assistant/_status.html", context, request=request),
+            "state": status_now.get("state", ""),
+            "last": shown[-1].message.pk if shown else after,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def ask_choose(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    conversation = _current(request, organisation)
+    if conversation is not None:
+        # An out-of-date choice is ignored: the page shows the conversation as it is.
+        with contextlib.suppress(DomainError):
+            conversation_choose(conversation=conversation, key=request.POST.get("key", ""))
+    return HttpResponseRedirect(_ask_url(organisation))
+
+
+@require_POST
+def ask_person(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    conversation = _current_or_new(request, organisation)
+    if conversation is None:
+        return _ask_page(request, organisation, errors={"message": TOO_MANY}, status=429)
+    # A chat that has just ended is shown as it is; the resident can start a new one.
+    with contextlib.suppress(DomainError):
+        conversation_hand_over(conversation=conversation)
+    return HttpResponseRedirect(_ask_url(organisation))
+
+
+@require_POST
+def ask_rate(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    conversation = _current(request, organisation)
+    # Once a chat: a second press (or a script) must not tip the log's counts.
+    if conversation is not None and request.session.get(RATED_KEY) != conversation.pk:
+        conversation_rate(conversation=conversation, helpful=request.POST.get("helpful") == "yes")
+        request.session[RATED_KEY] = conversation.pk
+    return HttpResponseRedirect(_ask_url(organisation))
+
+
+@require_POST
+def ask_new(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    tokens = dict(request.session.get(SESSION_KEY, {}))
+    tokens.pop(organisation.slug, None)
+    request.session[SESSION_KEY] = tokens
+    return HttpResponseRedirect(reverse("assistant:ask", args=[organisation.slug]))
+
+
+@require_http_methods(["GET", "POST"])
+def ask_callback(request: HttpRequest, council: str) -> HttpResponse:
+    organisation = council_for(council)
+    errors: dict[str, str] = {}
+    values = {"name": "", "phone": ""}
+    if request.method == "POST":
+        values = {key: request.POST.get(key, "")[:200] for key in values}
+        conversation = _current_or_new(request, organisation)
+        if conversation is None:
+            errors = {"name": TOO_MANY}
+        else:
+            try:
+                conversation_callback(conversation=conversation, **values)
+            except DomainError as problem:
+                errors = problem.fields or {"name": problem.message}
+            else:
+                return HttpResponseRedirect(_ask_url(organisation))
+    return render_page(
+        request,
+        "assistant/callback.html",
+        council=organisation,
+        title="Ask us to call you back",
+        errors=errors,
+        status=400 if errors else 200,
+        values=values,
+        open_now=advisers_open(organisation),
+    )
+
+
+@require_POST
+def ask_start_form(request: HttpRequest, council: str) -> HttpResponse:
+    """Start the service's form with what the resident told the assistant already filled in."""
+    organisation = council_for(council)
+    try:
+        service = request_type_get(organisation_id=organisation.pk, key=request.POST.get("key", ""))
+    except NotFound:
+        raise Http404("No such service") from None
+    if not service.opens_cases:
+        return HttpResponseRedirect(
+            reverse("portal:service", args=[organisation.slug, service.key])
+        )
+    conversation = _current(request, organisation)
+    said = _what_they_said(conversation)
+    journey = journey_start(request.session, organisation.slug, service.key)
+    question = next(
+        (
+            q
+            for q in service.questions.all()
+            if q.key == DESCRIBE_KEY and q.kind == QuestionKind.TEXT
+        ),
+        None,
+    )
+    if (
+        said
+        and question is not None
+        and question.key not in journey.answers
+        and not answer_error(service, question, said)
+    ):
+        journey.answers[question.key] = said
+        journey_save(request.session, organisation.slug, service.key, journey)
+    return HttpResponseRedirect(
+        reverse("portal:report-start", args=[organisation.slug, service.key])
+    )
+
+
+def _what_they_said(conversation: Conversation | None) -> str:
+    if conversation is None:
+        return ""
+    said: Message | None = conversation.messages.filter(speaker=Speaker.RESIDENT).last()
+    return said.text if said else ""
+
+
+@require_GET
+def ask_answer(request: HttpRequest, council: str, article: int) -> HttpResponse:
+    """One published answer on a page of its own (linked from the chat)."""
+    organisation = council_for(council)
+    found: Article | None = articles_published(organisation=organisation).filter(pk=article).first()
+    if found is None:
+        raise Http404("No such answer")
+    return render_page(
+        request, "assistant/answer.html", council=organisation, title=found.title, article=found
+    )
