@@ -38,6 +38,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	mkdir -p bench/results
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python bench/charter_sweep.py $(BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python bench/workspace_search.py $(WORKSPACE_BENCH_ARGS)
+	$(BIN)/python bench/assistant.py --engine baseline
+	$(BIN)/python bench/intake.py
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python bench/insight.py
 
 # Rebuild the stylesheet and browser code from frontend/ (needs Node.js; the output is committed).
 frontend:

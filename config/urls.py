@@ -13,5 +13,9 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("notifications/notify/receipts", notify_receipt, name="notify-receipt"),
     path("admin/", admin.site.urls),
+    path("", include("civicdesk.api.urls")),
+    path("staff/insight/", include("civicdesk.insight.urls")),
+    path("staff/", include("civicdesk.workspace.urls")),
+    path("", include("civicdesk.assistant.urls")),
     path("", include("civicdesk.portal.urls")),
 ]

@@ -94,3 +94,22 @@ def resident(council: Organisation, actor: Actor) -> Customer:
 
 def london(*args: int) -> datetime:
     return datetime(*args, tzinfo=LONDON)  # type: ignore[misc]
+
+
+@pytest.fixture
+def staff_client():
+    """Make a test client signed in as a member of staff who has passed both sign-in factors,
+    without going through the code pages: ``staff_client(staff)``."""
+    from django.test import Client
+
+    from civicdesk.workspace.auth import mark_two_factors_passed
+
+    def signed_in(staff: StaffMember) -> Client:
+        client = Client()
+        client.force_login(staff.user)
+        session = client.session
+        mark_two_factors_passed(session, staff.user)
+        session.save()
+        return client
+
+    return signed_in

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 import factory
 from django.contrib.auth.models import User
+from django.utils import timezone
 
+from civicdesk.assistant.models import Article
+from civicdesk.cases.models import Case
 from civicdesk.catalogue.models import CharterTarget, Question, RequestType, ServiceArea
+from civicdesk.contacts.models import Contact
 from civicdesk.customers.models import Customer
 from civicdesk.organisations.models import Organisation, Role, StaffMember, Team
 
@@ -115,3 +119,49 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     address_line_1 = "1 High Street"
     town = "Telford"
     postcode = "TF3 4JA"
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A case written straight to the table, for read-side tests (insight, exports) that need
+    cases at chosen moments; behaviour tests open cases through ``case_open``."""
+
+    class Meta:
+        model = Case
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    reference = factory.Sequence(lambda n: f"F{n:07d}"[:9])
+    request_type = factory.SubFactory(
+        RequestTypeFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    channel = "web"
+    opened_at = factory.LazyFunction(timezone.now)
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    channel = "phone"
+    started_at = factory.LazyFunction(timezone.now)
+    reason = "new_request"
+    outcome = "resolved_first_contact"
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A knowledge-base answer; published unless told otherwise."""
+
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    title = factory.Sequence(lambda n: f"Question {n}")
+    body = "The answer in plain words."
+    status = "published"
+    review_by = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=180))
+
+    @factory.post_generation
+    def services(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted:
+            self.services.set(extracted)

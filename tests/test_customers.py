@@ -259,3 +259,20 @@ def test_two_online_accounts_are_not_merged_silently(council, resident, actor):
     other.save()
     with pytest.raises(DomainError, match="Both records have an online account"):
         customer_merge(duplicate=other, into=resident, actor=actor)
+
+
+def test_a_postcode_district_finds_its_own_customers_and_not_the_next_districts(council, actor):
+    near = make(council, actor, first_name="Nia", last_name="Near", postcode="TF1 2AB")
+    make(council, actor, first_name="Fay", last_name="Far", postcode="TF10 7XY")
+    assert search(council, "tf1") == [near]
+    assert search(council, "TF1 2") == [near]
+
+
+def test_an_exact_name_comes_before_longer_names_and_addresses(council, actor):
+    longer = make(council, actor, first_name="Ann", last_name="Smithers")
+    exact = make(council, actor, first_name="Ann", last_name="Smith")
+    by_street = make(
+        council, actor, first_name="Bo", last_name="Lee", address_line_1="2 Ann Smith Way"
+    )
+    assert search(council, "ann smith") == [exact, longer, by_street]
+    assert search(council, "smith ann") == [exact]

@@ -83,19 +83,9 @@ def test_null_characters_are_dropped_not_a_server_error(client, council):
     assert client.get("/wrekin/services/", {"q": "pot\x00hole"}).status_code == 200
 
 
-def test_staff_sign_in_slows_down_password_guessing(client, council):
-    staff = factories.StaffFactory(organisation=council)
-    staff.user.set_password("reception-desk-2026")
-    staff.user.save()
-    for _ in range(5):
-        wrong = client.post(
-            "/wrekin/staff/sign-in/", {"username": staff.user.username, "password": "guess"}
-        )
-        assert wrong.status_code == 400
-    right = client.post(
-        "/wrekin/staff/sign-in/",
-        {"username": staff.user.username, "password": "reception-desk-2026"},
-    )
-    assert right.status_code == 400
-    assert "Too many tries. Wait 15 minutes, then try again" in right.content.decode()
-    assert "_auth_user_id" not in client.session
+def test_reception_staff_sign_in_through_the_workspace_sign_in(client, council):
+    """Both factors and the attempt limits are the workspace's (tests/test_staff_sign_in.py)."""
+    response = client.get("/wrekin/staff/sign-in/")
+    assert response["Location"] == "/staff/sign-in/?next=%2Fwrekin%2Faccount%2Fassisted%2F"
+    elsewhere = client.get("/wrekin/staff/sign-in/", {"next": "https://elsewhere.example/"})
+    assert elsewhere["Location"] == response["Location"]

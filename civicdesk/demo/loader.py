@@ -31,13 +31,18 @@ from django.utils.text import slugify
 from shapely import prepared
 from shapely.geometry import shape
 
+from civicdesk.assistant.services import knowledge_base_load
 from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
+from civicdesk.complaints.services import complaint_reasons_starter
 from civicdesk.geo.services import STREETS_DATA, street_rows_read, streets_import
 from civicdesk.organisations.models import Organisation, OrganisationKind, Role, StaffMember, Team
+from civicdesk.quality.services import quality_criteria_starter
 
 from . import places
 from .catalogue_spec import SPEC
+from .feedback import demo_feedback_create
 from .history import Staffing, Volumes, history_create
+from .integrations import demo_doors_create
 from .residents import Area, NumberPool, residents_create
 
 DEMO_PASSWORD = "civicdesk-demo"  # noqa: S105 - the published demo password, see the README
@@ -82,6 +87,15 @@ ADMIN_PERMISSIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("contacts", "contact"): ("view",),
     ("notifications", "outboxmessage"): ("view",),
     ("core", "auditevent"): ("view",),
+    ("integrations", "apiclient"): ("add", "change", "view"),
+    ("integrations", "open311jurisdiction"): ("add", "change", "view"),
+    ("integrations", "webhooksubscription"): ("add", "change", "view"),
+    ("integrations", "webhookdelivery"): ("view",),
+    ("channels", "inboundaddress"): ("add", "change", "view"),
+    ("channels", "inboundmessage"): ("view",),
+    ("complaints", "complaintreason"): ("add", "change", "view"),
+    ("complaints", "complainttimescale"): ("add", "change", "view"),
+    ("quality", "qualitycriterion"): ("add", "change", "view"),
 }
 
 
@@ -281,6 +295,7 @@ def _council_load(
     rows = catalogue_rows_read()
     teams = _teams_create(organisation, council, [row["service_area"] for row in rows])
     catalogue_import(organisation=organisation, rows=rows, spec=SPEC, teams=teams)
+    knowledge_base_load(organisation=organisation)
     streets = (
         streets_import(
             organisation=organisation, rows=street_rows_read(STREETS_DATA / council.streets_file)
@@ -288,6 +303,9 @@ def _council_load(
         if council.streets_file
         else 0
     )
+    demo_doors_create(organisation=organisation, handle=council.handle, domain=council.domain)
+    complaint_reasons_starter(organisation=organisation)
+    quality_criteria_starter(organisation=organisation)
     on_call = teams[OUT_OF_HOURS_TEAM]
     staffing, staff_count = _staff_create(organisation, council, teams, password, group, rng)
     staffing.on_call = on_call
@@ -314,6 +332,7 @@ def _council_load(
         now=now,
         rng=rng,
     )
+    demo_feedback_create(organisation=organisation, scale=scale, now=now, rng=rng)
     return {
         "staff": staff_count,
         "customers": len(residents.customers),
@@ -362,8 +381,8 @@ def _staff_create(
     group: Group,
     rng: random.Random,
 ) -> tuple[Staffing, int]:
-    """A lead and two officers in every team, the contact centre's advisers, a manager and an
-    administrator, all with the demo password."""
+    """A lead and two officers in every team, the contact centre's advisers, a manager, an
+    administrator and a councillor, all with the demo password."""
     people: list[_Person] = []
     emails: set[str] = set()
 
@@ -402,6 +421,7 @@ def _staff_create(
     ]
     add(f"manager@{council.handle}", Role.MANAGER, [])
     admin = add(f"admin@{council.handle}", Role.ADMIN, [], is_staff=True)
+    add(f"councillor@{council.handle}", Role.COUNCILLOR, [])
 
     User.objects.bulk_create([person.user for person in people])
     members = StaffMember.objects.bulk_create(

@@ -48,8 +48,10 @@ from civicdesk.customers.services import (
     account_sign_up_assisted,
     account_use_link,
 )
+from civicdesk.feedback.selectors import rating_link_if_wanted
 from civicdesk.organisations.models import Organisation
-from civicdesk.organisations.selectors import is_staff_of, is_staff_user, staff_for_user
+from civicdesk.organisations.selectors import is_staff_of, is_staff_user
+from civicdesk.workspace.auth import signed_in_staff
 
 from .pages import FEEDBACK_THANKS, render_page
 from .views import council_for
@@ -266,6 +268,7 @@ def case_detail(
         documents=list(public_documents(case)),
         can_confirm=case.status == CaseStatus.RESOLVED,
         reopen_until=deadline,
+        rating_link=rating_link_if_wanted(case),
     )
 
 
@@ -444,10 +447,14 @@ def set_password(
 @never_cache
 def assisted(request: HttpRequest, council: str) -> HttpResponse:
     organisation = council_for(council)
-    if not request.user.is_authenticated:
+    staff = signed_in_staff(request)
+    if staff is None and (
+        not request.user.is_authenticated or is_staff_of(request.user, organisation)
+    ):
+        # Staff use this page after the workspace's sign-in, with both factors (ADR 9).
         sign_in = reverse("portal:staff-sign-in", args=[organisation.slug])
         return redirect(f"{sign_in}?next={request.path}")
-    if not is_staff_of(request.user, organisation):
+    if staff is None or staff.organisation_id != organisation.pk:
         return render_page(
             request,
             "portal/account/assisted_refused.html",
@@ -460,7 +467,7 @@ def assisted(request: HttpRequest, council: str) -> HttpResponse:
     if request.method == "POST":
         try:
             result = account_sign_up_assisted(
-                staff=staff_for_user(request.user),
+                staff=staff,
                 email=form["email"],
                 first_name=form["first_name"],
                 last_name=form["last_name"],

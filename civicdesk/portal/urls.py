@@ -14,4 +14,5 @@ urlpatterns = [
     path("<slug:council>/feedback/page", views.page_feedback, name="page-feedback"),
     path("<slug:council>/", include("civicdesk.portal.report_urls")),
     path("<slug:council>/", include("civicdesk.portal.account_urls")),
+    path("<slug:council>/", include("civicdesk.portal.feedback_urls")),
 ]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,15 +19,14 @@ from civicdesk.catalogue.selectors import (
     request_types_search,
 )
 from civicdesk.core.errors import NotFound, ValidationFailed
-from civicdesk.core.ratelimit import attempts_add, attempts_exceeded, attempts_forgotten
 from civicdesk.core.text import describe_deadline
 from civicdesk.feedback.services import page_feedback_record
 from civicdesk.organisations.models import Organisation
 from civicdesk.organisations.selectors import (
     councils_listed,
-    is_staff_of,
     organisation_by_slug,
 )
+from civicdesk.workspace.auth import sign_in_url
 
 from .pages import FEEDBACK_THANKS, render_page
 
@@ -139,47 +136,15 @@ def track(request: HttpRequest, council: str) -> HttpResponse:
     )
 
 
-STAFF_SIGN_IN_LIMIT = 5
-STAFF_SIGN_IN_WINDOW = 15 * 60
-
-
 @never_cache
 def staff_sign_in(request: HttpRequest, council: str) -> HttpResponse:
-    """Reception staff sign in here to help residents, without needing the admin site."""
+    """Reception staff sign in through the workspace's sign-in, with both factors (ADR 9), and
+    come back to the page they asked for: by default, setting up an account with a resident."""
     organisation = council_for(council)
-    next_url = request.POST.get("next") or request.GET.get("next", "")
+    next_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("portal:account-assisted", args=[organisation.slug])
-    form = AuthenticationForm(request, data=request.POST if request.method == "POST" else None)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        name = request.POST.get("username", "").strip().lower()
-        address = request.META.get("REMOTE_ADDR", "")
-        if attempts_exceeded(
-            kind="staff-name", value=name, limit=STAFF_SIGN_IN_LIMIT
-        ) or attempts_exceeded(kind="staff-address", value=address, limit=4 * STAFF_SIGN_IN_LIMIT):
-            errors["username"] = "Too many tries. Wait 15 minutes, then try again"
-        else:
-            user = form.get_user() if form.is_valid() else None
-            if user is not None and is_staff_of(user, organisation):
-                attempts_forgotten(kind="staff-name", value=name)
-                login(request, user)
-                return redirect(next_url)
-            for kind, value in (("staff-name", name), ("staff-address", address)):
-                attempts_add(kind=kind, value=value, window_seconds=STAFF_SIGN_IN_WINDOW)
-            errors["username"] = (
-                f"Enter the sign-in name and password of a member of staff of {organisation.name}"
-            )
-    return render_page(
-        request,
-        "portal/staff_sign_in.html",
-        council=organisation,
-        title="Staff sign in",
-        errors=errors,
-        username=request.POST.get("username", "")[:150],
-        next_url=next_url,
-        status=400 if errors else 200,
-    )
+    return redirect(sign_in_url(next_url))
 
 
 @require_POST

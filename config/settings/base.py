@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # the API docs page's own copy of Swagger UI, served with the static files
     "civicdesk.core",
     "civicdesk.organisations",
     "civicdesk.catalogue",
@@ -68,7 +69,15 @@ INSTALLED_APPS = [
     "civicdesk.notifications",
     "civicdesk.geo",
     "civicdesk.feedback",
+    "civicdesk.complaints",
+    "civicdesk.quality",
+    "civicdesk.integrations",
+    "civicdesk.channels",
+    "civicdesk.assistant",
+    "civicdesk.insight",
     "civicdesk.portal",
+    "civicdesk.workspace",
+    "civicdesk.api",
     "civicdesk.demo",
 ]
 
@@ -191,6 +200,17 @@ CHARTER_SWEEP_SECONDS = int(os.environ.get("CHARTER_SWEEP_SECONDS", "300"))
 # How long after a case is resolved the resident can say it is not fixed and have it reopened.
 REOPEN_WINDOW_DAYS = int(os.environ.get("REOPEN_WINDOW_DAYS", "28"))
 
+# The assistant ("Ask", ADR 13 and 14): which engine reads residents' words (auto uses sentence
+# embeddings when that extra is installed), how many may wait for an adviser before callbacks
+# are offered instead, and the secret the telephony platform sends with each request (the
+# phone line is refused without one).
+ASSISTANT_ENGINE = os.environ.get("ASSISTANT_ENGINE", "auto")
+ASSISTANT_MAX_QUEUE = int(os.environ.get("ASSISTANT_MAX_QUEUE", "10"))
+# Days a chat or call with the assistant is kept after its last message (the improvement log,
+# which holds no personal data, is kept).
+ASSISTANT_KEEP_DAYS = int(os.environ.get("ASSISTANT_KEEP_DAYS", "90"))
+TELEPHONY_SECRET = os.environ.get("TELEPHONY_SECRET", "")
+
 # Map tiles for the resident report map, e.g. https://tiles.example/{z}/{x}/{y}.png. Unset, the
 # map shows the council boundary only and needs no tile server.
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
@@ -205,5 +225,33 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Outgoing webhooks: how long to wait for a receiver, how often to try, and how old an audit
+# entry must be before the dispatcher reads it (so a transaction committing late is not skipped).
+WEBHOOK_TIMEOUT_SECONDS = int(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_SETTLE_SECONDS = 5
+
+# Inbound email: where `manage.py receive_email` listens for SMTP from the council's mail relay.
+INBOUND_EMAIL_HOST = os.environ.get("INBOUND_EMAIL_HOST", "127.0.0.1")
+INBOUND_EMAIL_PORT = int(os.environ.get("INBOUND_EMAIL_PORT", "8025"))
+INBOUND_EMAIL_MAX_BYTES = 25 * 1024 * 1024
+
+# The address residents reach the site at, for links in messages (such as "how did we do?").
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000")
+
+# How often the worker brings the dashboard's daily summaries up to date, and sends invitations
+# to rate recently finished cases.
+INSIGHT_REFRESH_SECONDS = int(os.environ.get("INSIGHT_REFRESH_SECONDS", "300"))
+RATING_INVITATION_SECONDS = int(os.environ.get("RATING_INVITATION_SECONDS", "600"))
+
 # Jobs the worker runs on a timer: (dotted path to a function taking no arguments, seconds).
-PERIODIC_JOBS = [("civicdesk.cases.services.charter_sweep", CHARTER_SWEEP_SECONDS)]
+PERIODIC_JOBS = [
+    ("civicdesk.cases.services.charter_sweep", CHARTER_SWEEP_SECONDS),
+    ("civicdesk.insight.services.insight_refresh", INSIGHT_REFRESH_SECONDS),
+    ("civicdesk.insight.services.insight_recount_all", 24 * 60 * 60),
+    ("civicdesk.feedback.services.rating_invitations_send", RATING_INVITATION_SECONDS),
+    ("civicdesk.integrations.webhooks.webhooks_run", 5),
+    ("civicdesk.integrations.open311.open311_tokens_process", 2),
+    ("civicdesk.integrations.services.idempotency_records_forget", 3600),
+    ("civicdesk.assistant.services.conversations_forget", 3600),
+]

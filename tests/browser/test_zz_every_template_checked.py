@@ -1,4 +1,4 @@
-"""Every resident page template has been through axe-core in the browser tests above.
+"""Every page template, resident or staff, has been through axe-core in the browser tests above.
 
 Runs after the other browser tests in this folder (pytest runs files in name order).
 """
@@ -11,14 +11,16 @@ import pytest
 
 from .conftest import CHECKED
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "civicdesk" / "portal" / "jinja2"
+APPS = Path(__file__).resolve().parents[2] / "civicdesk"
 
 
 def page_templates() -> set[str]:
-    """Whole pages: partials (_name.html) and the layout are checked as part of them."""
+    """Whole pages in every app's jinja2 folder: partials (_name.html) and layouts (base.html)
+    are checked as part of the pages that use them."""
     return {
-        str(path.relative_to(TEMPLATES))
-        for path in TEMPLATES.rglob("*.html")
+        str(path.relative_to(folder))
+        for folder in APPS.glob("*/jinja2")
+        for path in folder.rglob("*.html")
         if not path.name.startswith("_") and path.name != "base.html"
     }
 

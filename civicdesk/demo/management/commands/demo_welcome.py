@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from civicdesk.demo.integrations import demo_doors
 from civicdesk.demo.loader import DEMO_PASSWORD, demo_sign_ins
 from civicdesk.organisations.selectors import councils_listed
 
@@ -26,7 +27,8 @@ class Command(BaseCommand):
                 f"  Residents:     {url}/{council.slug}/  ({council.name})"
                 for council in councils_listed()
             ),
-            f"  Staff sign-in: {url}/admin/",
+            f"  Staff:         {url}/staff/  (the workspace)",
+            f"  Admin site:    {url}/admin/",
             f"  Health check:  {url}/healthz",
         ]
         sign_ins = demo_sign_ins()
@@ -38,5 +40,21 @@ class Command(BaseCommand):
                 for sign_in in sign_ins
             ]
             lines.append("  Every team has lead.<team>@ and officer.<team>@ accounts too.")
+            lines += [
+                "",
+                "The workspace asks for a code from an authenticator app after the password.",
+                "The first sign-in shows a QR code and key to add to the app; or, after that",
+                "first password, print the current code with:",
+                "  python manage.py demo_staff_code <sign-in>",
+            ]
+        for door in demo_doors():
+            lines += [
+                "",
+                f"Open311 for {door.council}: {url}/open311/v2/discovery.xml",
+                f"  jurisdiction_id={door.jurisdiction_id}  api_key={door.api_key}",
+                f"  Residents' email to {door.email} arrives through `manage.py receive_email`.",
+            ]
+        if sign_ins:
+            lines.append(f"REST API (keys from the admin's API clients): {url}/api/v1/docs")
         lines += ["", "Stop with Ctrl+C.", ""]
         self.stdout.write("\n".join(lines))
