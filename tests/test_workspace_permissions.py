@@ -139,6 +139,7 @@ def visits(world: dict[str, Any]) -> list[Visit]:
             {"message_id": str(world["message"].pk)},
             only(set(ANYONE) - {"other_council"}, refused=404, other_council=404),
         ),
+        Visit("message", {"message_id": str(world["sensitive_message"].pk)}, HOUSING_ONLY),
         Visit("queue-assign", {}, everyone(405)),
         Visit("team-lead", {}, only(LEADS | {"admin", "other_council"}, refused=403)),
         Visit("complaints", {}, everyone(200)),
@@ -273,6 +274,18 @@ def world(council, missed_bin, actor) -> dict[str, Any]:
         received_at=timezone.now(),
         outcome="triage",
     )
+    # An email from the resident that was threaded onto the homelessness case.
+    sensitive_message = InboundMessage.objects.create(
+        organisation=council,
+        channel="email",
+        message_id="<chase-1@example.com>",
+        sender="verity@example.com",
+        subject=f"Re: {sensitive.reference}",
+        body=SECRET_STORY,
+        received_at=timezone.now(),
+        outcome="threaded",
+        case=sensitive,
+    )
     other_council = factories.OrganisationFactory()
     staff = {
         "adviser": adviser,
@@ -302,6 +315,7 @@ def world(council, missed_bin, actor) -> dict[str, Any]:
         "assessment": assessment,
         "sensitive_assessment": sensitive_assessment,
         "message": message,
+        "sensitive_message": sensitive_message,
         "document": document,
     }
 

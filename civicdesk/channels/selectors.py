@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from civicdesk.cases.selectors import cases_visible_to
 from civicdesk.core.errors import NotFound
 from civicdesk.organisations.models import StaffMember
 
@@ -25,12 +26,15 @@ def triage_queue(*, staff: StaffMember) -> QuerySet[InboundMessage]:
 
 
 def access_inbound_message(*, staff: StaffMember, message_id: int) -> InboundMessage:
-    """A message of the staff member's organisation; any other reads as not found."""
+    """A message of the staff member's organisation that is on no case, or on a case they may
+    see: a message on a sensitive service's case is read only by its team. Any other reads as
+    not found."""
     message = (
         InboundMessage.objects.select_related(
             "organisation", "customer", "contact", "case", "suggested_service"
         )
         .filter(organisation_id=staff.organisation_id, pk=message_id)
+        .filter(Q(case__isnull=True) | Q(case__in=cases_visible_to(staff)))
         .first()
     )
     if message is None:
