@@ -191,3 +191,15 @@ def test_a_signed_in_resident_is_asked_to_rate_a_finished_request(missed_bin, re
     client.post(link, {"rating": "average"})
     assert ContactRating.objects.get(case=finished_case).rating == "average"
     assert "Tell us how we did" not in client.get(address).content.decode()
+
+
+def test_pressing_again_on_one_phone_does_not_use_up_the_venues_allowance(council, town_park):
+    address = f"/{council.slug}/feedback/place/{town_park.code}/"
+    phone = Client()
+    assert phone.post(address, {"rating": "good"}, REMOTE_ADDR="10.2.2.2").status_code == 302
+    for _ in range(ADDRESS_LIMIT_PER_HOUR):
+        assert phone.post(address, {"rating": "good"}, REMOTE_ADDR="10.2.2.2").status_code == 400
+    # Everyone else on the same wifi can still answer.
+    for _ in range(ADDRESS_LIMIT_PER_HOUR - 1):
+        assert Client().post(address, {"rating": "poor"}, REMOTE_ADDR="10.2.2.2").status_code == 302
+    assert MicroSurveyAnswer.objects.count() == ADDRESS_LIMIT_PER_HOUR

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civicdesk.catalogue.models import QuestionKind
 from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.core.errors import DomainError, NotFound
+from civicdesk.core.http import client_address
 from civicdesk.core.ratelimit import attempts_add, attempts_exceeded
 from civicdesk.customers.models import Customer
 from civicdesk.organisations.models import Organisation
@@ -75,7 +76,7 @@ def _current_or_new(request: HttpRequest, organisation: Organisation) -> Convers
     """The resident's open chat, or a new one; None if their address has started too many."""
     conversation = _current(request, organisation)
     if conversation is None or conversation.state == ConversationState.CLOSED:
-        address = request.META.get("REMOTE_ADDR", "")
+        address = client_address(request)
         if attempts_exceeded(kind=NEW_CHAT_KIND, value=address, limit=NEW_CHAT_LIMIT):
             return None
         attempts_add(kind=NEW_CHAT_KIND, value=address, window_seconds=NEW_CHAT_WINDOW_SECONDS)

@@ -19,14 +19,19 @@ def attempts_exceeded(*, kind: str, value: str, limit: int) -> bool:
 
 
 def attempts_add(*, kind: str, value: str, window_seconds: int) -> int:
-    """Count one more attempt; returns how many there have been in the window."""
+    """Count one more attempt; returns how many there have been. The count is forgotten once
+    window_seconds pass with no further attempt."""
     key = _key(kind, value)
     cache.add(key, 0, window_seconds)
     try:
-        return int(cache.incr(key))
+        count = int(cache.incr(key))
     except ValueError:
         cache.set(key, 1, window_seconds)
         return 1
+    # Some caches (the file cache) store an incremented value with the default timeout, not
+    # the key's own: set the window again so a lock-out lasts as long as the page says.
+    cache.touch(key, window_seconds)
+    return count
 
 
 def attempts_forgotten(*, kind: str, value: str) -> None:

@@ -19,7 +19,7 @@ from civicdesk.cases.models import Case, CaseStatus
 from civicdesk.contacts.models import Contact
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import NotFound, ValidationFailed
-from civicdesk.core.ratelimit import attempts_add
+from civicdesk.core.ratelimit import attempts_add, attempts_exceeded
 from civicdesk.core.redaction import redact_personal_data
 from civicdesk.notifications.services import notification_queue
 from civicdesk.organisations.models import Organisation
@@ -256,20 +256,25 @@ def micro_survey_answer(
     if errors:
         raise ValidationFailed("There is a problem with your answer.", fields=errors)
     # Counted before the answer is stored, so that a second press finds the first one's count
-    # (with REDIS_URL set the increment is atomic across web servers too).
-    from_address = attempts_add(
-        kind="survey-address", value=f"{survey.pk}:{address}", window_seconds=60 * 60
+    # (with REDIS_URL set the increment is atomic across web servers too). A repeat from the
+    # same phone is refused before the address is counted, so pressing again cannot use up
+    # the allowance of everyone on the venue's wifi.
+    address_key = f"{survey.pk}:{address}"
+    address_full = attempts_exceeded(
+        kind="survey-address", value=address_key, limit=ADDRESS_LIMIT_PER_HOUR
     )
-    from_device = (
+    repeat = address_full or (
         attempts_add(
             kind="survey-device",
             value=f"{survey.pk}:{device}",
             window_seconds=DEVICE_WINDOW_SECONDS,
         )
-        if from_address <= ADDRESS_LIMIT_PER_HOUR
-        else 0
+        > 1
     )
-    if from_address > ADDRESS_LIMIT_PER_HOUR or from_device > 1:
+    if repeat or (
+        attempts_add(kind="survey-address", value=address_key, window_seconds=60 * 60)
+        > ADDRESS_LIMIT_PER_HOUR
+    ):
         raise ValidationFailed(
             "You have already answered this survey. Thank you.",
             fields={"rating": "You have already answered this survey today"},

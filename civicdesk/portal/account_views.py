@@ -33,6 +33,7 @@ from civicdesk.cases.selectors import (
 from civicdesk.cases.services import case_add_information, case_resident_confirm
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
+from civicdesk.core.http import client_address
 from civicdesk.core.text import describe_deadline
 from civicdesk.customers.models import Customer, PreferredChannel, SignInMethod
 from civicdesk.customers.selectors import contact_details_of, resident_account
@@ -194,7 +195,7 @@ def sign_in_password(request: HttpRequest, council: str) -> HttpResponse:
                 organisation=organisation,
                 email=email,
                 password=request.POST.get("password", ""),
-                address=request.META.get("REMOTE_ADDR", ""),
+                address=client_address(request),
             )
         except NotPermitted as problem:
             errors, status = problem.fields, 429

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from civicdesk.core.errors import NotFound, ValidationFailed
+from civicdesk.core.http import client_address
 from civicdesk.feedback.models import RATING_REASONS, Rating, RatingSource
 from civicdesk.feedback.selectors import case_already_rated, case_for_rating, micro_survey_by_code
 from civicdesk.feedback.services import (
@@ -86,7 +87,7 @@ def place_survey(request: HttpRequest, council: str, code: str) -> HttpResponse:
                 rating=request.POST.get("rating", ""),
                 comment=request.POST.get("comment", ""),
                 device=device,
-                address=request.META.get("REMOTE_ADDR", ""),
+                address=client_address(request),
             )
         except ValidationFailed as problem:
             errors = problem.fields

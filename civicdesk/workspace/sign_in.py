@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicdesk.core.errors import ValidationFailed
+from civicdesk.core.http import client_address
 from civicdesk.core.ratelimit import attempts_add, attempts_exceeded, attempts_forgotten
 from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.two_factor import (
@@ -43,7 +44,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     username = request.POST.get("username", "").strip()[:150]
     if request.method == "POST":
-        name, address = username.lower(), request.META.get("REMOTE_ADDR", "")
+        name, address = username.lower(), client_address(request)
         if _locked_out(name, address):
             errors["username"] = LOCKED_OUT
         else:
@@ -124,7 +125,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 
 def _check_code(request: HttpRequest, staff: StaffMember) -> dict[str, str]:
-    name, address = staff.user.get_username().lower(), request.META.get("REMOTE_ADDR", "")
+    name, address = staff.user.get_username().lower(), client_address(request)
     if _locked_out(name, address):
         request.session.pop(PENDING_KEY, None)
         return {"code": LOCKED_OUT}

@@ -177,6 +177,9 @@ NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "5")
 NOTIFICATION_LEASE_SECONDS = int(os.environ.get("NOTIFICATION_LEASE_SECONDS", "60"))
 
 # Shared between the web server's processes (sign-in attempt counters rely on it): files under
+# How many proxies in front of the web server append to X-Forwarded-For (core.http.client_address).
+TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
+
 # var/ on one machine, or Redis when REDIS_URL is set (several machines).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {
