@@ -14,6 +14,7 @@ from civicdesk.catalogue.models import RequestKind, RequestType
 from civicdesk.core.choices import Priority
 from civicdesk.core.errors import NotFound
 from civicdesk.core.models import AuditEvent
+from civicdesk.core.numbers import whole_number
 from civicdesk.core.references import reference_normalise
 from civicdesk.customers.models import Customer
 from civicdesk.customers.normalise import normalise_email, normalise_phone
@@ -225,9 +226,9 @@ def queue_cases(*, staff: StaffMember, filters: QueueFilters) -> QuerySet[Case]:
         cases = cases.filter(assigned_to_id=staff.user_id)
     elif filters.team == "unassigned":
         cases = cases.filter(team__isnull=True)
-    elif (team_id := _whole_number(filters.team)) is not None:
+    elif (team_id := whole_number(filters.team)) is not None:
         cases = cases.filter(team_id=team_id)
-    if (service_area_id := _whole_number(filters.service_area)) is not None:
+    if (service_area_id := whole_number(filters.service_area)) is not None:
         cases = cases.filter(request_type__service_area_id=service_area_id)
     if filters.status in OPEN_STATUSES:
         cases = cases.filter(status=filters.status)
@@ -254,11 +255,6 @@ def _clock_state_now_is(state: str, now: datetime) -> Q:
     if state == ClockState.NO_TARGET:
         return Q(clock_state=ClockState.NO_TARGET) | (running & no_target)
     return Q(clock_state=state)
-
-
-def _whole_number(value: str) -> int | None:
-    """An ID typed into a filter: plain digits that fit a database column, else None."""
-    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from civicdesk.cases.models import Case, CaseStatus
 from civicdesk.contacts.models import Contact
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import NotFound, ValidationFailed
+from civicdesk.core.numbers import whole_number
 from civicdesk.core.ratelimit import attempts_add, attempts_exceeded
 from civicdesk.core.redaction import redact_personal_data
 from civicdesk.notifications.services import notification_queue
@@ -346,12 +347,13 @@ def survey_responses_import(*, survey_round: SurveyRound, csv_text: str) -> int:
             value = (row.get(column) or "").strip()
             if not value:
                 continue
-            if not value.isdigit() or not low <= int(value) <= high:
+            number_given = whole_number(value)
+            if number_given is None or not low <= number_given <= high:
                 problems.append(
                     f"Row {number}: {column} must be a whole number from {low} to {high}"
                 )
                 break
-            answers[column] = int(value)
+            answers[column] = number_given
         recommend = answers.pop("recommend", None) if resident else None
         score = csi_of_answers(answers) if resident else engagement_of_answers(answers)
         if score is None:

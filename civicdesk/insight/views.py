@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import NotFound, ValidationFailed
+from civicdesk.core.numbers import whole_number
 from civicdesk.feedback.analysis import sentiment_label, themes_find
 from civicdesk.feedback.models import (
     RATING_REASONS,
@@ -135,7 +136,7 @@ def _filters(request: HttpRequest, staff: StaffMember) -> tuple[Filters, dict[st
         elif (end - start).days >= MAX_PERIOD_DAYS:
             errors["end"] = "Choose a period of 10 years or less"
     services = dict(service_areas_of(staff.organisation))
-    service_id = int(chosen["service"]) if chosen["service"].isdigit() else None
+    service_id = whole_number(chosen["service"])
     if chosen["service"] and service_id not in services:
         errors["service"] = "Select a service from the list"
         service_id = None
@@ -543,7 +544,7 @@ def rating_record(request: HttpRequest, staff: StaffMember) -> HttpResponse:
     comment = request.POST.get("comment", "")
     recorded = request.GET.get("recorded") == "1"
     if request.method == "POST":
-        service_id = int(service) if service.isdigit() else None
+        service_id = whole_number(service)
         try:
             contact_rating_record(
                 organisation=staff.organisation,

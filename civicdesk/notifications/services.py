@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicdesk.core.errors import NotFound, ValidationFailed
+from civicdesk.core.numbers import whole_number
 from civicdesk.customers.models import ContactDetail, DetailKind
 
 from .models import MessageChannel, MessageStatus, OutboxMessage
@@ -146,15 +147,12 @@ def notification_record_receipt(
             fields={"status": "Expected delivered or a failure status"},
         )
     prefix = "civicdesk-outbox-"
-    if not reference.startswith(prefix) or not reference[len(prefix) :].isdigit():
+    message_id = whole_number(reference.removeprefix(prefix))
+    if not reference.startswith(prefix) or message_id is None:
         raise NotFound("No message has that reference.")
     at = at or timezone.now()
     with transaction.atomic():
-        message = (
-            OutboxMessage.objects.select_for_update()
-            .filter(pk=int(reference[len(prefix) :]))
-            .first()
-        )
+        message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None:
             raise NotFound("No message has that reference.")
         message.status = status

@@ -20,6 +20,7 @@ from civicdesk.cases.selectors import access_case_in_session, open_cases_in_orde
 from civicdesk.catalogue.models import Question, QuestionKind, RequestKind
 from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
+from civicdesk.core.numbers import whole_number
 from civicdesk.core.text import describe_deadline
 from civicdesk.customers.models import Customer
 from civicdesk.customers.selectors import resident_account
@@ -504,8 +505,9 @@ def report_place(request: HttpRequest, council: str, key: str, question: str) ->
         choice = request.POST.get("place", "")
         if choice == NO_LOCATION:
             return _described_only(step, asked, str(kept["description"])) or step.after(asked)
-        if choice.isdigit() and int(choice) < len(places):
-            place = places[int(choice)]
+        index = whole_number(choice)
+        if index is not None and index < len(places):
+            place = places[index]
             return _place_decided(
                 step,
                 asked,
@@ -544,8 +546,9 @@ def report_nearby(request: HttpRequest, council: str, key: str, question: str) -
             step.journey.follow_id = None
             step.save()
             return step.after(asked)
-        if choice.isdigit() and int(choice) < len(cases):
-            step.journey.follow_id = cases[int(choice)].pk
+        index = whole_number(choice)
+        if index is not None and index < len(cases):
+            step.journey.follow_id = cases[index].pk
             step.save()
             return HttpResponseRedirect(step.url("details"))
         errors["nearby"] = "Select the report that is yours, or select that it is a new problem"

@@ -40,11 +40,12 @@ from civicdesk.contacts.services import ContactDetails
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.errors import DomainError, EditConflict, NotFound, ValidationFailed
+from civicdesk.core.numbers import whole_number
 from civicdesk.organisations.models import StaffMember, Team
 
 from .auth import staff_required
 from .customers import DRAFT_CONTACT_KEY, _customer_or_404
-from .forms import choices, posted, posted_version, whole_number
+from .forms import choices, posted, posted_version
 from .pages import render_staff_page
 from .replies import reply_templates
 

@@ -25,10 +25,11 @@ from civicdesk.complaints.services import (
 )
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import DomainError, NotFound
+from civicdesk.core.numbers import whole_number
 from civicdesk.organisations.models import StaffMember
 
 from .auth import staff_required
-from .forms import choices, posted, whole_number
+from .forms import choices, posted
 from .pages import render_staff_page
 
 COMPLAINT_ACTIONS = ("record", "respond", "escalate", "ombudsman")

@@ -15,6 +15,7 @@ from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
+from civicdesk.core.numbers import whole_number
 from civicdesk.customers.models import Customer
 from civicdesk.customers.selectors import access_customer
 from civicdesk.customers.services import (
@@ -27,7 +28,7 @@ from civicdesk.organisations.models import StaffMember
 
 from .auth import staff_required
 from .customer_view import customer_view
-from .forms import choices, posted, whole_number
+from .forms import choices, posted
 from .pages import render_staff_page
 
 # What the adviser can do with a contact; "case" goes on to the raise-a-case form.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from civicdesk.core.numbers import whole_number
+
 MAX_FIELD_LENGTH = 5000
-# Record IDs and versions fit a 64-bit column with room to spare; a longer number is nobody's.
-MAX_ID_DIGITS = 18
 
 
 def posted(request: HttpRequest, *names: str) -> dict[str, str]:
@@ -16,14 +16,6 @@ def posted(request: HttpRequest, *names: str) -> dict[str, str]:
 def posted_version(request: HttpRequest) -> int | None:
     """The case version the page was showing, sent back so a stale edit can be refused."""
     return whole_number(request.POST.get("version", ""))
-
-
-def whole_number(value: str) -> int | None:
-    """A posted ID or version: plain digits 0-9 of a size a database column holds, else None
-    (``str.isdigit`` alone also accepts digits such as '²' that ``int`` refuses)."""
-    if value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS:
-        return int(value)
-    return None
 
 
 def choices(

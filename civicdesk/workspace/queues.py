@@ -22,10 +22,11 @@ from civicdesk.catalogue.models import ServiceArea
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Priority
 from civicdesk.core.errors import DomainError, EditConflict, NotPermitted
+from civicdesk.core.numbers import whole_number
 from civicdesk.organisations.models import StaffMember, Team
 
 from .auth import require_lead, staff_required
-from .forms import choices, whole_number
+from .forms import choices
 from .pages import render_staff_page
 
 QUEUE_PAGE_SIZE = 50
