@@ -10,6 +10,7 @@ from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.contacts.models import Contact
 from civicdesk.core.models import AuditEvent
 from civicdesk.customers.models import Customer, SupportNeed
+from civicdesk.customers.services import CustomerDetails, account_register, customer_create
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.models import Role
 
@@ -313,6 +314,55 @@ def test_an_adviser_sets_up_an_online_account_for_the_customer(as_adviser, resid
     resident.refresh_from_db()
     assert resident.user is not None and resident.account_created_by == adviser.user
     assert Contact.objects.filter(customer=resident, assisted=True).exists()
+
+
+def test_the_account_goes_on_the_record_the_adviser_has_open(as_adviser, resident, council, actor):
+    # Two records share the address (the resident's duplicate, not yet merged): the account
+    # must still go on the one the adviser is looking at, not on a new third record.
+    twin = customer_create(
+        organisation=council,
+        details=CustomerDetails(
+            first_name="A", last_name="Smith", emails=["ann.smith@example.com"]
+        ),
+        actor=actor,
+    )
+    response = as_adviser.post(
+        f"/staff/customers/{resident.pk}/account/",
+        {"email": "ann.smith@example.com", "channel": "face_to_face"},
+    )
+    assert response.status_code == 302
+    resident.refresh_from_db()
+    twin.refresh_from_db()
+    assert resident.user is not None and twin.user is None
+    assert Customer.objects.count() == 2
+    contact = Contact.objects.get(customer=resident, assisted=True)
+    assert contact.channel == "face_to_face"
+
+
+def test_an_email_on_someone_elses_account_is_refused_not_joined(
+    as_adviser, resident, council, actor
+):
+    other = customer_create(
+        organisation=council,
+        details=CustomerDetails(first_name="Bob", last_name="Jones", emails=["shared@example.com"]),
+        actor=actor,
+    )
+    account_register(
+        organisation=council,
+        email="shared@example.com",
+        first_name="Bob",
+        last_name="Jones",
+        actor=actor,
+    )
+    response = as_adviser.post(
+        f"/staff/customers/{resident.pk}/account/", {"email": "shared@example.com"}
+    )
+    assert response.status_code == 400
+    assert "already used by another customer" in response.content.decode()
+    resident.refresh_from_db()
+    assert resident.user is None
+    assert not Contact.objects.filter(assisted=True).exists()
+    assert Customer.objects.get(pk=other.pk).user.email == "shared@example.com"
 
 
 def test_internal_notes_never_go_to_the_customer(as_officer, resident, council, missed_bin, actor):

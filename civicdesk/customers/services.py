@@ -410,12 +410,16 @@ def account_register(
     last_name: str,
     actor: Actor,
     created_by: User | None = None,
+    customer: Customer | None = None,
 ) -> AccountRequest:
     """Set up an online account for an email address, or find the one it already has.
 
     An existing account is left exactly as it is. Otherwise the account is tied to the
     customer record with this email address when there is exactly one, or to a new record.
     Nothing is changed on an existing customer record beyond linking the account.
+
+    Staff setting up an account for the customer in front of them pass that ``customer``: the
+    account is tied to that record and no other (see _account_for_chosen_customer).
     """
     errors: dict[str, str] = {}
     if not (first_name.strip() or last_name.strip()):
@@ -426,6 +430,10 @@ def account_register(
     if errors:
         raise ValidationFailed("There is a problem with your details.", fields=errors)
     normalised = normalise_email(email)
+    if customer is not None:
+        return _account_for_chosen_customer(
+            customer=customer, email=email, actor=actor, created_by=created_by
+        )
     with transaction.atomic():
         existing = account_for_email(organisation=organisation, email=normalised)
         if existing is not None:
@@ -461,26 +469,93 @@ def account_register(
                 ),
                 actor=actor,
             )
-        user = User.objects.create_user(
-            username=f"resident-{uuid.uuid4().hex}",
+        _account_create(
+            customer=customer,
             email=normalised,
-            first_name=first_name.strip()[:150],
-            last_name=last_name.strip()[:150],
-        )
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-        customer.user = user
-        customer.account_created_by = created_by
-        customer.save(update_fields=["user", "account_created_by", "updated_at"])
-        audit_record(
-            organisation=organisation,
-            subject_type="customer",
-            subject_id=customer.pk,
-            action="account_created",
+            first_name=first_name,
+            last_name=last_name,
             actor=actor,
-            after={"assisted": created_by is not None},
+            created_by=created_by,
         )
     return AccountRequest(customer=customer, created=True)
+
+
+def _account_for_chosen_customer(
+    *, customer: Customer, email: str, actor: Actor, created_by: User | None
+) -> AccountRequest:
+    """An account for this customer record and no other. An email address that already signs
+    in to someone else's account is refused (the records may be duplicates to merge), as is a
+    second account for a record that has one; the address given is added to the record."""
+    normalised = normalise_email(email)
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        existing = account_for_email(organisation=customer.organisation, email=normalised)
+        if existing is not None and existing.pk == customer.pk:
+            return AccountRequest(customer=existing, created=False)
+        if existing is not None:
+            raise ValidationFailed(
+                "That email address is used by another online account.",
+                fields={
+                    "email": "That email address is already used by another customer's online "
+                    "account. If they are the same person, merge the two records first"
+                },
+            )
+        if customer.user_id is not None:
+            raise ValidationFailed(
+                "This customer already has an online account.",
+                fields={
+                    "email": "This customer already has an online account with a different "
+                    "email address. Ask them to sign in with that address"
+                },
+            )
+        if not customer.details.filter(kind=DetailKind.EMAIL, normalised=normalised).exists():
+            _add_detail(
+                customer,
+                DetailKind.EMAIL,
+                email.strip(),
+                primary=not customer.details.filter(kind=DetailKind.EMAIL).exists(),
+            )
+        _account_create(
+            customer=customer,
+            email=normalised,
+            first_name=customer.first_name or customer.display_name,
+            last_name=customer.last_name,
+            actor=actor,
+            created_by=created_by,
+        )
+    return AccountRequest(customer=customer, created=True)
+
+
+def _account_create(
+    *,
+    customer: Customer,
+    email: str,
+    first_name: str,
+    last_name: str,
+    actor: Actor,
+    created_by: User | None,
+) -> None:
+    """A sign-in for the resident (only ever by emailed link until they set a password),
+    tied to their record."""
+    user = User.objects.create_user(
+        username=f"resident-{uuid.uuid4().hex}",
+        email=email,
+        first_name=first_name.strip()[:150],
+        last_name=last_name.strip()[:150],
+    )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    customer.user = user
+    customer.account_created_by = created_by
+    customer.save(update_fields=["user", "account_created_by", "updated_at"])
+    audit_record(
+        organisation=customer.organisation,
+        subject_type="customer",
+        subject_id=customer.pk,
+        action="account_created",
+        actor=actor,
+        after={"assisted": created_by is not None},
+    )
 
 
 def account_link_token(customer: Customer) -> str:
@@ -712,6 +787,7 @@ def account_sign_up(
     last_name: str,
     link_for: Callable[[str], str],
     created_by: User | None = None,
+    customer: Customer | None = None,
 ) -> AccountRequest:
     """Set up an account (or find the one this email address has) and send it a sign-in link."""
     actor = Actor.for_user(created_by) if created_by is not None else RESIDENT
@@ -723,6 +799,7 @@ def account_sign_up(
             last_name=last_name,
             actor=actor,
             created_by=created_by,
+            customer=customer,
         )
         account_send_link(
             customer=result.customer, link=link_for(account_link_token(result.customer))
@@ -737,11 +814,14 @@ def account_sign_up_assisted(
     first_name: str,
     last_name: str,
     link_for: Callable[[str], str],
+    customer: Customer | None = None,
+    channel: str = Channel.FACE_TO_FACE,
 ) -> AccountRequest:
-    """A member of staff sets up an account with a resident who is with them at reception.
+    """A member of staff sets up an account with a resident who is with them at reception
+    (or on the phone: ``channel``), for the ``customer`` record they have open if any.
 
-    The account records who set it up, the visit is logged as an assisted face-to-face
-    contact, and the resident is sent a sign-in link to use when they are ready.
+    The account records who set it up, the visit is logged as an assisted contact, and the
+    resident is sent a sign-in link to use when they are ready.
     """
     with transaction.atomic():
         result = account_sign_up(
@@ -751,13 +831,14 @@ def account_sign_up_assisted(
             last_name=last_name,
             link_for=link_for,
             created_by=staff.user,
+            customer=customer,
         )
         contact_log(
             organisation=staff.organisation,
             customer=result.customer,
             handled_by=staff.user,
             details=ContactDetails(
-                channel=Channel.FACE_TO_FACE,
+                channel=channel,
                 reason=ContactReason.OTHER,
                 outcome=ContactOutcome.RESOLVED_FIRST_CONTACT,
                 assisted=True,

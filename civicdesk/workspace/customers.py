@@ -31,6 +31,9 @@ from .customer_view import customer_view
 from .forms import choices, posted
 from .pages import render_staff_page
 
+# How a resident is helped to set up an account: on the phone or in person.
+ASSISTED_CHANNELS = (Channel.PHONE, Channel.FACE_TO_FACE)
+
 # What the adviser can do with a contact; "case" goes on to the raise-a-case form.
 CONTACT_OUTCOMES = [
     (ContactOutcome.RESOLVED_FIRST_CONTACT, "Resolved now, at first contact"),
@@ -204,15 +207,18 @@ def account_assisted(request: HttpRequest, staff: StaffMember, customer_id: int)
     """Set up "my account" with a resident who is on the phone or at reception."""
     found = _customer_or_404(staff, customer_id)
     email = request.POST.get("email", "").strip()
+    channel = request.POST.get("channel", "")
     try:
         account_sign_up_assisted(
             staff=staff,
             email=email,
-            first_name=found.first_name,
+            first_name=found.first_name or found.display_name,
             last_name=found.last_name,
             link_for=lambda token: request.build_absolute_uri(
                 reverse("portal:account-link", args=[staff.organisation.slug, token])
             ),
+            customer=found,
+            channel=channel if channel in ASSISTED_CHANNELS else Channel.PHONE,
         )
     except ValidationFailed as problem:
         message = next(iter(problem.fields.values()), problem.message)
