@@ -188,6 +188,33 @@ def test_raising_a_case_asks_the_catalogue_questions_and_stores_contact_and_case
     assert OutboxMessage.objects.filter(case=case, template="case_acknowledgement").exists()
 
 
+def test_an_adviser_who_raises_a_sensitive_case_is_told_where_it_went(
+    as_adviser, resident, council
+):
+    housing = factories.TeamFactory(organisation=council, name="Housing options")
+    factories.RequestTypeFactory(
+        organisation=council,
+        key="homelessness",
+        name="Homelessness help",
+        sensitive=True,
+        service_area=factories.ServiceAreaFactory(organisation=council, team=housing),
+    )
+    as_adviser.post(
+        f"/staff/customers/{resident.pk}/contacts/new/",
+        {"channel": "phone", "reason": "new_request", "outcome": "case", "summary": "No home"},
+    )
+    done = as_adviser.post(
+        f"/staff/customers/{resident.pk}/cases/new/", {"service": "homelessness"}
+    )
+    case = Case.objects.get()
+    assert done["Location"] == f"/staff/customers/{resident.pk}/"
+    page = as_adviser.get(done["Location"]).content.decode()
+    assert f"Case {case.reference} has been raised and passed to Housing options" in page
+    # Shown once: the adviser still may not open the case itself.
+    assert case.reference not in as_adviser.get(done["Location"]).content.decode()
+    assert as_adviser.get(f"/staff/cases/{case.reference}/").status_code == 404
+
+
 def test_raising_a_case_needs_the_contact_first(as_adviser, resident, missed_bin):
     response = as_adviser.get(f"/staff/customers/{resident.pk}/cases/new/")
     assert response["Location"] == f"/staff/customers/{resident.pk}/contacts/new/"

@@ -41,6 +41,10 @@ def cases_visible_to(staff: StaffMember) -> QuerySet[Case]:
     )
 
 
+def case_visible_to(*, staff: StaffMember, case: Case) -> bool:
+    return cases_visible_to(staff).filter(pk=case.pk).exists()
+
+
 def access_case(*, staff: StaffMember, reference: str) -> Case:
     """The case with this reference if the staff member may see it.
 

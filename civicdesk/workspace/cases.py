@@ -21,6 +21,7 @@ from civicdesk.cases.selectors import (
     access_case_document,
     case_request_types,
     case_timeline,
+    case_visible_to,
     clock_state_now,
 )
 from civicdesk.cases.services import (
@@ -46,7 +47,7 @@ from civicdesk.organisations.models import StaffMember, Team
 from .auth import staff_required
 from .customers import DRAFT_CONTACT_KEY, _customer_or_404
 from .forms import choices, posted, posted_version
-from .pages import render_staff_page
+from .pages import case_opened_elsewhere, render_staff_page
 from .replies import reply_templates
 
 CASE_ACTIONS = ("note", "status", "assign", "take", "priority", "duplicate", "attach", "reply")
@@ -97,7 +98,7 @@ def case_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> Http
             }
         else:
             request.session.pop(DRAFT_CONTACT_KEY, None)
-            return redirect("workspace:case", case.reference)
+            return case_opened_redirect(request, staff, case)
     questions = (
         list(
             request_type_get(organisation_id=staff.organisation_id, key=chosen.key).questions.all()
@@ -123,6 +124,17 @@ def case_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> Http
         description=request.POST.get("description", ""),
         status=400 if errors else 200,
     )
+
+
+def case_opened_redirect(request: HttpRequest, staff: StaffMember, case: Case) -> HttpResponse:
+    """On to the new case, or, when it is a sensitive service's that only its team may read,
+    back to the customer with a note saying where the case went."""
+    if case_visible_to(staff=staff, case=case):
+        return redirect("workspace:case", case.reference)
+    case_opened_elsewhere(
+        request, reference=case.reference, team_name=case.team.name if case.team else "its team"
+    )
+    return redirect("workspace:customer", case.customer_id)
 
 
 def posted_answers(request: HttpRequest, request_type: RequestType) -> dict[str, Any]:

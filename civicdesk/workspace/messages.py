@@ -18,7 +18,7 @@ from civicdesk.core.errors import DomainError, NotFound
 from civicdesk.organisations.models import StaffMember
 
 from .auth import staff_required
-from .cases import posted_answers
+from .cases import case_opened_redirect, posted_answers
 from .forms import choices
 from .pages import render_staff_page
 
@@ -59,7 +59,7 @@ def message(request: HttpRequest, staff: StaffMember, message_id: int) -> HttpRe
                     actor=actor,
                     answers=posted_answers(request, request_type),
                 )
-                return redirect("workspace:case", case.reference)
+                return case_opened_redirect(request, staff, case)
         except DomainError as problem:
             errors = {
                 ("note" if field == "note" else f"answer-{field}"): text
