@@ -147,3 +147,27 @@ def test_a_council_gets_a_starter_list_of_reasons_and_criteria_once(council):
     assert complaint_reasons_starter(organisation=council) == 0
     assert quality_criteria_starter(organisation=council) == 0
     assert ComplaintReason.objects.filter(organisation=council, customer_experience=True).exists()
+
+
+def test_the_case_falls_due_by_each_stages_timescale(as_lead, complaint_case, reasons, council):
+    """Queues, the team lead's view and the charter sweep read the case's due date: it must be
+    the complaint stage's, not the complaint service's own charter target."""
+    url = f"/staff/complaints/{complaint_case.reference}/"
+    as_lead.post(f"{url}record/", {"reasons": [reasons[0].pk]})
+    complaint = Complaint.objects.get()
+    complaint_case.refresh_from_db()
+    stage_1_due = council.calendar.add_working_days(complaint_case.opened_at, 10)
+    assert complaint_case.due_at == complaint.stage_due_at == stage_1_due
+    assert "Stage 1 complaint" in complaint_case.target_summary
+
+    as_lead.post(
+        f"{url}respond/",
+        {"outcome": "not_upheld", "response": "We found no fault.", "remedy": "", "learning": ""},
+    )
+    as_lead.post(f"{url}escalate/", {"reason": "Still unhappy"})
+    complaint.refresh_from_db()
+    complaint_case.refresh_from_db()
+    stage_2_due = council.calendar.add_working_days(complaint.stage_started_at, 20)
+    assert complaint_case.status == "reopened"
+    assert complaint_case.due_at == complaint.stage_due_at == stage_2_due
+    assert complaint_case.clock_state == "on_track"

@@ -418,6 +418,46 @@ def case_set_priority(
     return case
 
 
+def case_set_timescale(
+    *,
+    case: Case,
+    working_days: int,
+    start: datetime,
+    summary: str,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Case:
+    """Put an open case on a timescale of its own in place of its service's charter target,
+    counted in working days from ``start``: a complaint's stage 1 or stage 2 response time.
+    Queues, the team lead's view and the charter sweep then flag it by that timescale. A case
+    waiting for the customer stays paused."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case, None)
+        if not case.is_open:
+            raise TransitionNotAllowed("A finished case has no timescale to change.")
+        before = {"due_at": _iso(case.due_at)}
+        paused_at = case.paused_at
+        case.target_amount = working_days
+        case.target_unit = TimeUnit.WORKING_DAYS
+        case.target_summary = summary[:200]
+        _restart_clock(case, start)
+        if paused_at is not None:
+            case.paused_at = paused_at
+            case.clock_state = ClockState.PAUSED
+        else:
+            case.clock_state = clock_state_settled(case, now, previous=ClockState.ON_TRACK)
+        _save(case)
+        _audit_case(
+            case,
+            action="timescale_set",
+            actor=actor,
+            before=before,
+            after={"due_at": _iso(case.due_at), "summary": case.target_summary},
+        )
+    return case
+
+
 def _carry_waiting_time(case: Case, start: datetime, previous: dict[str, Any]) -> None:
     """Keep the time a case already spent waiting for the customer when its target changes."""
     if case.due_at is None or case.due_soon_at is None or previous["due_at"] is None:

@@ -9,7 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicdesk.cases.models import Case, CaseKind, CaseStatus, NoteVisibility
-from civicdesk.cases.services import LIFECYCLE, case_add_note, case_transition
+from civicdesk.cases.services import (
+    LIFECYCLE,
+    case_add_note,
+    case_set_timescale,
+    case_transition,
+)
 from civicdesk.catalogue.models import ServiceArea
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import DomainError, TransitionNotAllowed, ValidationFailed
@@ -21,12 +26,28 @@ from .models import Complaint, ComplaintReason, ComplaintTimescale, Outcome
 DEFAULT_WORKING_DAYS = {1: 10, 2: 20}
 
 
-def stage_due(*, case: Case, stage: int, start: datetime) -> datetime:
+def stage_working_days(*, organisation_id: int, stage: int) -> int:
     set_by_council = ComplaintTimescale.objects.filter(
-        organisation_id=case.organisation_id, stage=stage
+        organisation_id=organisation_id, stage=stage
     ).first()
-    days = set_by_council.working_days if set_by_council else DEFAULT_WORKING_DAYS[stage]
-    return case.organisation.calendar.add_working_days(start, days)
+    return set_by_council.working_days if set_by_council else DEFAULT_WORKING_DAYS[stage]
+
+
+def _start_stage(case: Case, *, stage: int, start: datetime, actor: Actor) -> datetime:
+    """Put the complaint's case on the stage's timescale, so that queues and the charter sweep
+    flag it by that, not by the service's own target; returns when the stage is due."""
+    days = stage_working_days(organisation_id=case.organisation_id, stage=stage)
+    if not case.is_open:
+        return case.organisation.calendar.add_working_days(start, days)
+    case = case_set_timescale(
+        case=case,
+        working_days=days,
+        start=start,
+        summary=f"Stage {stage} complaint: a response within {days} working days",
+        actor=actor,
+    )
+    assert case.due_at is not None  # a working-days timescale always has a due date
+    return case.due_at
 
 
 def complaint_record(
@@ -65,7 +86,7 @@ def complaint_record(
             about_service_area=about_service_area,
             stage=1,
             stage_started_at=case.opened_at,
-            stage_due_at=stage_due(case=case, stage=1, start=case.opened_at),
+            stage_due_at=_start_stage(case, stage=1, start=case.opened_at, actor=actor),
             recorded_by=actor.saved_user,
         )
         complaint.reasons.set(reasons)
@@ -137,21 +158,21 @@ def complaint_escalate(
             raise TransitionNotAllowed(
                 "A complaint goes to stage 2 only after our stage 1 response."
             )
-        complaint.stage = 2
-        complaint.stage_started_at = now
-        complaint.stage_due_at = stage_due(case=complaint.case, stage=2, start=now)
-        complaint.responded_at = None
-        complaint.escalation_reason = reason.strip()
-        complaint.save()
         case = complaint.case
         if CaseStatus.REOPENED in LIFECYCLE[case.status]:
-            case_transition(
+            case = case_transition(
                 case=case,
                 to_status=CaseStatus.REOPENED,
                 actor=actor,
                 note="We are reviewing your complaint at stage 2.",
                 now=now,
             )
+        complaint.stage = 2
+        complaint.stage_started_at = now
+        complaint.stage_due_at = _start_stage(case, stage=2, start=now, actor=actor)
+        complaint.responded_at = None
+        complaint.escalation_reason = reason.strip()
+        complaint.save()
         _audit(complaint, "complaint_escalated", actor, {"stage": 2})
     return complaint
 
