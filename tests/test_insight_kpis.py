@@ -3,9 +3,14 @@ here, read through the summaries the worker keeps up to date."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import threading
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -13,7 +18,7 @@ from civicdesk.cases.models import Case, CaseStatus, ClockState
 from civicdesk.contacts.models import Contact
 from civicdesk.customers.models import AccountSignIn
 from civicdesk.feedback.models import ContactRating
-from civicdesk.insight import selectors
+from civicdesk.insight import selectors, services
 from civicdesk.insight.models import ContactDaily, RefreshMark
 from civicdesk.insight.selectors import Filters
 from civicdesk.insight.services import insight_refresh
@@ -331,3 +336,41 @@ def test_the_worker_job_is_the_refresh(council, missed_bin, settings):
     job()
     letters = Filters(organisation=council, start=date(2026, 11, 9), end=date(2026, 11, 9))
     assert column(selectors.contacts_by_channel(letters), "Contacts") == {"Letter": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs two real transactions at once")
+def test_two_workers_refreshing_at_once_count_each_contact_once(council, missed_bin):
+    """Every worker process runs the refresh. Both recount the same day: each would delete the
+    day's rows and insert its own. Here the first is held after counting, long enough for the
+    second to reach the same point if nothing stopped it; the lock makes it wait instead."""
+    for hour in (9, 10, 11):
+        factories.ContactFactory(
+            organisation=council, started_at=london(2026, 11, 2, hour), channel="phone"
+        )
+    both_counted = threading.Barrier(2, timeout=2)
+    contacts, *others = services.SUMMARIES
+    daily_rows, hourly_rows = contacts.recount
+
+    def rows_then_wait(organisation, days):
+        rows = daily_rows(organisation, days)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_counted.wait()
+        return rows
+
+    held = dataclasses.replace(contacts, recount=(rows_then_wait, hourly_rows))
+
+    def refresh() -> None:
+        try:
+            insight_refresh(full=True)
+        finally:
+            connection.close()
+
+    with mock.patch.object(services, "SUMMARIES", (held, *others)):
+        workers = [threading.Thread(target=refresh) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+    week = Filters(organisation=council, start=date(2026, 11, 2), end=date(2026, 11, 8))
+    assert column(selectors.contacts_by_channel(week), "Contacts")["Phone"] == 3

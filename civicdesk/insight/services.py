@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=10)
 WORKING_DAYS_FROM = date(2010, 1, 1)
 DAYS_PER_RECOUNT = 62
+# The mark of a summary that has never been built: everything is still to count.
+NEVER_REFRESHED = datetime(2000, 1, 1, tzinfo=UTC)
 
 # Outcomes of a contact that could have been sorted out there and then. Contacts that were
 # abandoned, added to a case already open, or were our own notifications are left out.
@@ -250,12 +252,35 @@ SUMMARIES = (
 
 
 def insight_refresh(*, now: datetime | None = None, full: bool = False) -> dict[str, int]:
-    """Bring every summary up to date; returns how many council days each recounted."""
+    """Bring every summary up to date; returns how many council days each recounted. A summary
+    that fails is logged and the others are still refreshed; the first failure is raised at
+    the end, so the worker reports it."""
     now = now or timezone.now()
     recounted: dict[str, int] = {}
+    failure: Exception | None = None
     for summary in SUMMARIES:
-        mark = RefreshMark.objects.filter(name=summary.name).first()
-        since = None if full or mark is None else mark.up_to - OVERLAP
+        try:
+            recounted[summary.name] = _refresh_summary(summary, now=now, full=full)
+        except Exception as problem:
+            logger.exception("Insight summary %s could not be refreshed", summary.name)
+            failure = failure or problem
+    logger.info("Insight summaries refreshed: %s council days", recounted)
+    if failure is not None:
+        raise failure
+    return recounted
+
+
+def _refresh_summary(summary: Summary, *, now: datetime, full: bool) -> int:
+    RefreshMark.objects.get_or_create(
+        name=summary.name, defaults={"up_to": NEVER_REFRESHED, "finished_at": NEVER_REFRESHED}
+    )
+    with transaction.atomic():
+        # One worker at a time: two recounting the same day at once would each delete the
+        # old rows and then both insert theirs, counting the day twice. The second waits
+        # here, then starts from where the first got to.
+        mark = RefreshMark.objects.select_for_update().get(name=summary.name)
+        never = mark.up_to <= NEVER_REFRESHED
+        since = None if full or never else mark.up_to - OVERLAP
         changed = summary.changed(since)
         if since is None:
             _forget_days_without_records(summary, keep=changed)
@@ -268,12 +293,10 @@ def insight_refresh(*, now: datetime | None = None, full: bool = False) -> dict[
             ordered = sorted(days)
             for first in range(0, len(ordered), DAYS_PER_RECOUNT):
                 _recount(summary, organisation, ordered[first : first + DAYS_PER_RECOUNT])
-        RefreshMark.objects.update_or_create(
-            name=summary.name, defaults={"up_to": now, "finished_at": timezone.now()}
-        )
-        recounted[summary.name] = sum(len(days) for days in days_by_council.values())
-    logger.info("Insight summaries refreshed: %s council days", recounted)
-    return recounted
+        mark.up_to = max(mark.up_to, now)
+        mark.finished_at = timezone.now()
+        mark.save(update_fields=["up_to", "finished_at"])
+    return sum(len(days) for days in days_by_council.values())
 
 
 def insight_recount_all() -> dict[str, int]:
