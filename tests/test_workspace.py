@@ -426,6 +426,12 @@ def test_queues_filter_sort_by_due_date_and_flag_what_is_slipping(
     assert late.reference in by_area
     elsewhere = as_officer.get("/staff/queue/", {"area": "SY3", "team": ""}).content.decode()
     assert late.reference not in elsewhere
+    # TF1 is its own district: not TF10 to TF13. A full postcode works typed either way.
+    neighbour = as_officer.get("/staff/queue/", {"area": "tf11", "team": ""}).content.decode()
+    assert late.reference not in neighbour
+    for typed in ("TF1 1AA", "tf11aa"):
+        exact = as_officer.get("/staff/queue/", {"area": typed, "team": ""}).content.decode()
+        assert late.reference in exact, typed
 
 
 def test_the_due_filter_finds_what_the_flags_show_before_the_charter_sweep_has_run(
@@ -520,6 +526,26 @@ def test_the_team_lead_view_counts_what_is_overdue_by_officer_and_service(
     assert missed_bin.service_area.name in page
     assert 'govuk-tag--red">1<' in page
     assert staff_client(officer).get("/staff/team-lead/").status_code == 403
+
+
+def test_the_team_lead_sees_a_case_overdue_before_the_charter_sweep_has_run(
+    staff_client, officer, council, resident, missed_bin, actor
+):
+    from datetime import timedelta
+
+    case = open_case(council, resident, actor)
+    # Fell due a minute ago; the sweep has not yet stored it as overdue.
+    Case.objects.filter(pk=case.pk).update(
+        clock_state="on_track",
+        due_at=timezone.now() - timedelta(minutes=1),
+        due_soon_at=timezone.now() - timedelta(hours=4),
+        assigned_to=officer.user,
+    )
+    lead = factories.StaffFactory(
+        organisation=council, role=Role.TEAM_LEAD, teams=[missed_bin.service_area.team]
+    )
+    page = staff_client(lead).get("/staff/team-lead/").content.decode()
+    assert 'govuk-tag--red">1<' in page
 
 
 def test_messages_nobody_could_match_are_sorted_into_a_case_or_closed(

@@ -17,7 +17,12 @@ from civicdesk.core.models import AuditEvent
 from civicdesk.core.numbers import whole_number
 from civicdesk.core.references import reference_normalise
 from civicdesk.customers.models import Customer
-from civicdesk.customers.normalise import normalise_email, normalise_phone
+from civicdesk.customers.normalise import (
+    looks_like_postcode,
+    normalise_email,
+    normalise_phone,
+    normalise_postcode,
+)
 from civicdesk.organisations.models import Role, StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
@@ -240,8 +245,16 @@ def queue_cases(*, staff: StaffMember, filters: QueueFilters) -> QuerySet[Case]:
         cases = cases.filter(_clock_state_now_is(filters.due, timezone.now()))
     if filters.priority in Priority.values:
         cases = cases.filter(priority=filters.priority)
-    if filters.area:
-        cases = cases.filter(customer__postcode__startswith=filters.area.strip().upper())
+    area = " ".join(filters.area.upper().split())
+    if looks_like_postcode(area):
+        area = normalise_postcode(area)
+    if area:
+        # An outward code alone ("TF1") is the whole district, not TF10 to TF13 as well.
+        cases = cases.filter(
+            Q(customer__postcode__startswith=area)
+            if " " in area
+            else Q(customer__postcode=area) | Q(customer__postcode__startswith=f"{area} ")
+        )
     return cases.order_by(F("due_at").asc(nulls_last=True), "opened_at", "id")
 
 
@@ -284,10 +297,17 @@ def slipping(*, staff: StaffMember, by: str) -> list[SlippingRow]:
         fields = ["assigned_to__first_name", "assigned_to__last_name", "assigned_to_id"]
     else:
         fields = ["request_type__service_area__name"]
+    # Counted by where each clock stands now, as the queue shows it, not as the charter sweep
+    # last stored it: a case that fell due since the last sweep is already overdue here.
+    now = timezone.now()
     rows = cases.values(*fields).annotate(
-        overdue=Count("id", filter=Q(clock_state=ClockState.OVERDUE)),
-        due_soon=Count("id", filter=Q(clock_state=ClockState.DUE_SOON)),
-        on_track=Count("id", filter=Q(clock_state__in=[ClockState.ON_TRACK, ClockState.NO_TARGET])),
+        overdue=Count("id", filter=_clock_state_now_is(ClockState.OVERDUE, now)),
+        due_soon=Count("id", filter=_clock_state_now_is(ClockState.DUE_SOON, now)),
+        on_track=Count(
+            "id",
+            filter=_clock_state_now_is(ClockState.ON_TRACK, now)
+            | _clock_state_now_is(ClockState.NO_TARGET, now),
+        ),
         waiting=Count("id", filter=Q(clock_state=ClockState.PAUSED)),
     )
     result = []
