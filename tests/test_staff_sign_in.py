@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 import pytest
@@ -206,3 +207,21 @@ def test_an_administrator_resets_a_lost_authenticator_and_the_next_sign_in_enrol
     assert (adviser.totp_secret, adviser.totp_confirmed_at) == ("", None)
     client.logout()
     assert password_step(client, adviser)["Location"] == "/staff/sign-in/set-up/"
+
+
+def test_a_staff_sign_in_left_unused_for_an_hour_asks_for_both_factors_again(
+    client, adviser, monkeypatch
+):
+    totp = enrolled(adviser)
+    password_step(client, adviser)
+    client.post("/staff/sign-in/code/", {"code": totp.now()})
+    signed_in_at = time.time()
+    # Busy for two hours, never an hour apart: still signed in.
+    for minutes in (30, 80, 120):
+        monkeypatch.setattr(time, "time", lambda minutes=minutes: signed_in_at + minutes * 60)
+        assert client.get("/staff/").status_code == 200, minutes
+    monkeypatch.setattr(time, "time", lambda: signed_in_at + 181 * 60 + 1)
+    assert client.get("/staff/")["Location"].startswith("/staff/sign-in/")
+    # Signed out altogether: the password alone does not bring the session back.
+    monkeypatch.undo()
+    assert "_auth_user_id" not in client.session

@@ -8,11 +8,13 @@ accepted they are signed in and the session records that this user passed both
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Concatenate, ParamSpec, TypeVar
 
-from django.contrib.auth import login
+from django.conf import settings
+from django.contrib.auth import login, logout
 from django.contrib.auth.models import User
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
@@ -32,13 +34,26 @@ StaffView = Callable[Concatenate[HttpRequest, StaffMember, P], R]
 
 TWO_FACTOR_KEY = "civicdesk_staff_two_factor"
 PENDING_KEY = "civicdesk_staff_pending"
+SEEN_KEY = "civicdesk_staff_seen"
+# How often the session's last-seen time is written back: not on every request.
+SEEN_RESOLUTION_SECONDS = 60
 
 
 def signed_in_staff(request: HttpRequest) -> StaffMember | None:
-    """The active staff record of whoever is signed in with both factors, or None."""
+    """The active staff record of whoever is signed in with both factors, or None.
+
+    A staff session left unused for STAFF_IDLE_MINUTES is signed out: screens full of
+    residents' details are often left open on shared desks and reception counters."""
     user = request.user
     if not user.is_authenticated or request.session.get(TWO_FACTOR_KEY) != user.pk:
         return None
+    now = int(time.time())
+    seen = request.session.get(SEEN_KEY)
+    if not isinstance(seen, int) or now - seen > settings.STAFF_IDLE_MINUTES * 60:
+        logout(request)
+        return None
+    if now - seen >= SEEN_RESOLUTION_SECONDS:
+        request.session[SEEN_KEY] = now
     try:
         return staff_for_user(user)
     except NotPermitted:
@@ -48,6 +63,7 @@ def signed_in_staff(request: HttpRequest) -> StaffMember | None:
 def mark_two_factors_passed(session: SessionBase, user: User) -> None:
     session.pop(PENDING_KEY, None)
     session[TWO_FACTOR_KEY] = user.pk
+    session[SEEN_KEY] = int(time.time())
 
 
 def sign_in_with_two_factors(request: HttpRequest, user: User) -> None:

@@ -177,6 +177,9 @@ NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATION_MAX_ATTEMPTS", "5")
 NOTIFICATION_LEASE_SECONDS = int(os.environ.get("NOTIFICATION_LEASE_SECONDS", "60"))
 
 # Shared between the web server's processes (sign-in attempt counters rely on it): files under
+# Minutes a staff session may go unused before the workspace asks for both factors again.
+STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "60"))
+
 # How many proxies in front of the web server append to X-Forwarded-For (core.http.client_address).
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 
