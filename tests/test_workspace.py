@@ -329,7 +329,13 @@ def test_a_new_customer_is_recorded_and_duplicates_can_be_merged(as_adviser, res
     assert response["Location"] == f"/staff/customers/{new.pk}/"
     page = as_adviser.get(f"/staff/customers/{resident.pk}/").content.decode()
     assert "Possible duplicate records" in page
-    as_adviser.post(f"/staff/customers/{resident.pk}/merge/", {"duplicate": new.pk})
+    asked = as_adviser.post(f"/staff/customers/{resident.pk}/merge/", {"duplicate": new.pk})
+    assert "A merge cannot be undone" in asked.content.decode()
+    new.refresh_from_db()
+    assert new.merged_into is None
+    as_adviser.post(
+        f"/staff/customers/{resident.pk}/merge/", {"duplicate": new.pk, "confirm": "yes"}
+    )
     new.refresh_from_db()
     assert new.merged_into == resident
     moved = as_adviser.get(f"/staff/customers/{new.pk}/")

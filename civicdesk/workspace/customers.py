@@ -192,6 +192,19 @@ def customer_merge_view(request: HttpRequest, staff: StaffMember, customer_id: i
     if duplicate_id is None:
         raise Http404("There is no such customer.")
     duplicate = _customer_or_404(staff, duplicate_id)
+    if request.POST.get("confirm") != "yes":
+        return render_staff_page(
+            request,
+            "workspace/customer_merge.html",
+            title=f"Merge {duplicate.display_name} into {survivor.display_name}?",
+            staff=staff,
+            survivor=survivor,
+            duplicate=duplicate,
+            details={
+                record.pk: [detail.value for detail in record.details.all()]
+                for record in (survivor, duplicate)
+            },
+        )
     try:
         merged = customer_merge(
             duplicate=duplicate, into=survivor, actor=Actor.for_user(staff.user)

@@ -17,6 +17,7 @@ from civicdesk.channels.models import InboundMessage
 from civicdesk.complaints.models import ComplaintReason
 from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
+from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.organisations.models import Role, StaffMember
 from civicdesk.quality.models import QualityCriterion
@@ -174,6 +175,19 @@ def test_the_adviser_finds_the_caller_logs_the_contact_and_raises_a_case(
 
     follow(page, "Ann Smith")
     assert page.get_by_text(case.reference).first.is_visible()
+
+    # The same caller on an older record: merged only after a second look.
+    customer_create(
+        organisation=council,
+        details=CustomerDetails(first_name="A", last_name="Smith", phones=["07700 900123"]),
+        actor=Actor(label="Test"),
+    )
+    page.reload()
+    press(page, "Merge A Smith into this record")
+    check("merge, confirm")
+    press(page, "Merge the records")
+    assert page.get_by_role("heading", name="Ann Smith").is_visible()
+    assert Customer.objects.filter(merged_into__isnull=False).count() == 1
 
     page.goto(f"{live_server.url}/staff/customers/new/")
     press(page, "Save customer")
