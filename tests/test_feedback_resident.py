@@ -13,6 +13,7 @@ from django.utils import timezone
 from civicdesk.cases.models import Case, CaseStatus
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.feedback.models import ContactRating, MicroSurveyAnswer
+from civicdesk.feedback.selectors import rating_link_if_wanted
 from civicdesk.feedback.services import (
     ADDRESS_LIMIT_PER_HOUR,
     micro_survey_create,
@@ -62,6 +63,13 @@ def test_rating_from_the_link_is_stored_once(client, finished_case):
     assert client.get(link).status_code == 302
     client.post(link, {"rating": "good"})
     assert ContactRating.objects.get().rating == "poor"
+
+
+def test_a_rating_from_the_residents_account_counts_as_the_websites(client, finished_case, council):
+    link = rating_link_if_wanted(finished_case)
+    assert link.startswith(rating_link_path(finished_case))
+    assert client.post(link, {"rating": "good"}).status_code == 302
+    assert ContactRating.objects.get().source == "portal"
 
 
 def test_rating_without_a_choice_shows_the_error_summary(client, finished_case):

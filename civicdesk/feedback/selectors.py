@@ -52,13 +52,17 @@ def case_already_rated(case: Case) -> bool:
     return ContactRating.objects.filter(case=case).exists()
 
 
+# Marks the rating link shown on the resident's account, so the rating counts as the website's.
+FROM_THE_WEBSITE = "via=account"
+
+
 def rating_link_if_wanted(case: Case) -> str:
     """The rating page for a finished case nobody has rated yet; "" otherwise. Sensitive
     services are never asked, as with the invitations."""
     finished = case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
     if not finished or case.request_type.sensitive or case_already_rated(case):
         return ""
-    return rating_link_path(case)
+    return f"{rating_link_path(case)}?{FROM_THE_WEBSITE}"
 
 
 def micro_survey_by_code(*, organisation: Organisation, code: str) -> MicroSurvey:

@@ -14,7 +14,12 @@ from django.views.decorators.cache import never_cache
 from civicdesk.core.errors import NotFound, ValidationFailed
 from civicdesk.core.http import client_address
 from civicdesk.feedback.models import RATING_REASONS, Rating, RatingSource
-from civicdesk.feedback.selectors import case_already_rated, case_for_rating, micro_survey_by_code
+from civicdesk.feedback.selectors import (
+    FROM_THE_WEBSITE,
+    case_already_rated,
+    case_for_rating,
+    micro_survey_by_code,
+)
 from civicdesk.feedback.services import (
     DEVICE_WINDOW_SECONDS,
     contact_rating_record,
@@ -46,7 +51,11 @@ def rate(request: HttpRequest, council: str, token: str) -> HttpResponse:
                 rating=request.POST.get("rating", ""),
                 reasons=request.POST.getlist("reasons"),
                 comment=request.POST.get("comment", ""),
-                source=RatingSource.NOTIFICATION_LINK,
+                source=(
+                    RatingSource.PORTAL
+                    if request.GET.urlencode() == FROM_THE_WEBSITE
+                    else RatingSource.NOTIFICATION_LINK
+                ),
             )
         except ValidationFailed as problem:
             errors = problem.fields
