@@ -215,6 +215,21 @@ def test_an_adviser_who_raises_a_sensitive_case_is_told_where_it_went(
     assert as_adviser.get(f"/staff/cases/{case.reference}/").status_code == 404
 
 
+def test_the_service_is_suggested_from_the_advisers_notes(as_adviser, resident, missed_bin):
+    as_adviser.post(
+        f"/staff/customers/{resident.pk}/contacts/new/",
+        {
+            "channel": "phone",
+            "reason": "new_request",
+            "outcome": "case",
+            "summary": "The bin men did not empty our recycling bin this morning",
+        },
+    )
+    page = as_adviser.get(f"/staff/customers/{resident.pk}/cases/new/").content.decode()
+    suggested = page[page.index("Suggested from your notes") :]
+    assert '<a class="govuk-link" href="?service=missed-bin">' in suggested
+
+
 def test_raising_a_case_needs_the_contact_first(as_adviser, resident, missed_bin):
     response = as_adviser.get(f"/staff/customers/{resident.pk}/cases/new/")
     assert response["Location"] == f"/staff/customers/{resident.pk}/contacts/new/"

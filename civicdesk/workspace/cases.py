@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from civicdesk.assistant.selectors import Suggestion, suggest_services
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
 from civicdesk.cases.models import Case, CaseStatus, NoteVisibility
 from civicdesk.cases.selectors import (
@@ -119,11 +120,31 @@ def case_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> Http
             first=[("", "Choose a service")],
         ),
         chosen=chosen,
+        suggestions=_suggested_services(staff, str(draft.get("summary", "")), services),
         questions=questions,
         answers={question_key: str(value) for question_key, value in answers.items()},
         description=request.POST.get("description", ""),
         status=400 if errors else 200,
     )
+
+
+# How sure the assistant must be before its guess from the adviser's notes is offered.
+SUGGESTION_CONFIDENCE = 0.2
+
+
+def _suggested_services(
+    staff: StaffMember, notes: str, services: list[RequestType]
+) -> list[Suggestion]:
+    """The services the assistant reads in the contact's notes, among those a case can be
+    raised for here, so the adviser can pick one instead of searching the list."""
+    if not notes.strip():
+        return []
+    allowed = {service.key for service in services}
+    return [
+        suggestion
+        for suggestion in suggest_services(organisation=staff.organisation, text=notes)
+        if suggestion.key in allowed and suggestion.confidence >= SUGGESTION_CONFIDENCE
+    ]
 
 
 def case_opened_redirect(request: HttpRequest, staff: StaffMember, case: Case) -> HttpResponse:
