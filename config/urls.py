@@ -5,9 +5,6 @@ from civicdesk.core.views import health
 from civicdesk.notifications.views import notify_receipt
 from civicdesk.portal.views import index
 
-admin.site.site_header = "CivicDesk administration"
-admin.site.site_title = "CivicDesk"
-
 urlpatterns = [
     path("", index, name="home"),
     path("healthz", health, name="health"),

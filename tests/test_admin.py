@@ -14,6 +14,7 @@ from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.models import Role, StaffMember
 
 from . import factories
+from .conftest import sign_in_with_both_factors
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def two_councils():
 
 def test_an_admin_sees_only_their_own_councils_records(client, two_councils):
     ours, theirs = two_councils
-    client.force_login(council_admin(ours))
+    sign_in_with_both_factors(client, council_admin(ours))
 
     page = client.get("/admin/catalogue/requesttype/")
     assert page.status_code == 200
@@ -70,7 +71,7 @@ def test_an_admin_sees_only_their_own_councils_records(client, two_councils):
 
 def test_drop_downs_offer_only_the_admins_own_teams(client, two_councils):
     ours, _ = two_councils
-    client.force_login(council_admin(ours))
+    sign_in_with_both_factors(client, council_admin(ours))
     request_type = ours.request_types.get()
     page = client.get(f"/admin/catalogue/requesttype/{request_type.pk}/change/")
     assert page.status_code == 200
@@ -83,7 +84,7 @@ def test_cases_cannot_be_edited_in_admin_bypassing_the_audit_trail(client, two_c
     ours, _ = two_councils
     user = council_admin(ours)
     user.user_permissions.add(Permission.objects.get(codename="change_case"))
-    client.force_login(user)
+    sign_in_with_both_factors(client, user)
     case = ours.cases.get()
     response = client.post(f"/admin/cases/case/{case.pk}/change/", {"status": "closed"})
     case.refresh_from_db()
@@ -132,7 +133,7 @@ def test_sensitive_cases_stay_hidden_in_the_outbox_contacts_and_audit_trail(
     client, two_councils, sensitive_case
 ):
     ours, _ = two_councils
-    client.force_login(council_admin(ours, *AUDIT_READER))
+    sign_in_with_both_factors(client, council_admin(ours, *AUDIT_READER))
     visible = set(ours.cases.exclude(pk=sensitive_case.pk).values_list("pk", flat=True))
 
     outbox, contacts, audit = case_ids_in_admin(client)
@@ -153,11 +154,13 @@ def test_the_handling_team_and_superusers_see_sensitive_cases_rows(
     client, two_councils, sensitive_case, django_user_model
 ):
     ours, _ = two_councils
-    client.force_login(council_admin(ours, *AUDIT_READER, teams=[sensitive_case.team]))
+    sign_in_with_both_factors(
+        client, council_admin(ours, *AUDIT_READER, teams=[sensitive_case.team])
+    )
     outbox, contacts, audit = case_ids_in_admin(client)
     assert sensitive_case.pk in outbox & contacts & audit
 
-    client.force_login(django_user_model.objects.create_superuser("root", "", "pw"))
+    sign_in_with_both_factors(client, django_user_model.objects.create_superuser("root", "", "pw"))
     outbox, contacts, audit = case_ids_in_admin(client)
     assert sensitive_case.pk in outbox & contacts & audit
     assert contacts == set(Contact.objects.values_list("case_id", flat=True))
@@ -174,7 +177,7 @@ def staff_admin_scene(client, two_councils):
     outsider = factories.StaffFactory(organisation=theirs, teams=[their_team])
     resident_account = factories.UserFactory()
     admin_user = council_admin(ours, "view_staffmember", "change_staffmember")
-    client.force_login(admin_user)
+    sign_in_with_both_factors(client, admin_user)
     return {
         "ours": ours,
         "theirs": theirs,
@@ -240,13 +243,13 @@ def test_an_is_staff_account_without_a_staff_record_sees_no_cases(
 ):
     user = django_user_model.objects.create_user("former", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename="view_case"))
-    client.force_login(user)
+    sign_in_with_both_factors(client, user)
     assert listed(client, "/admin/cases/case/") == []
 
 
 def test_admin_search_does_not_take_personal_data(client, two_councils, sensitive_case):
     ours, _ = two_councils
-    client.force_login(council_admin(ours, "view_outboxmessage", "view_customer"))
+    sign_in_with_both_factors(client, council_admin(ours, "view_outboxmessage", "view_customer"))
     ordinary = ours.cases.get(request_type__key="street-lights")
 
     assert listed(client, "/admin/notifications/outboxmessage/?q=ann.smith@example.com") == []
@@ -260,7 +263,7 @@ def test_admin_search_does_not_take_personal_data(client, two_councils, sensitiv
 
 def test_list_filters_name_only_the_admins_own_teams_and_service_areas(client, two_councils):
     ours, theirs = two_councils
-    client.force_login(council_admin(ours))
+    sign_in_with_both_factors(client, council_admin(ours))
     their_area = theirs.request_types.get().service_area
     page = client.get("/admin/catalogue/requesttype/")
     assert page.status_code == 200
@@ -275,7 +278,7 @@ def test_list_filters_name_only_the_admins_own_teams_and_service_areas(client, t
 def test_staff_can_read_messages_but_never_a_residents_sign_in_link(client, two_councils):
     ours, _ = two_councils
     user = council_admin(ours, "view_outboxmessage")
-    client.force_login(user)
+    sign_in_with_both_factors(client, user)
     case_message = OutboxMessage.objects.create(
         organisation=ours,
         template="case_public_update",

@@ -32,6 +32,7 @@ from civicdesk.geo.services import STREETS_DATA, street_rows_read, streets_impor
 from civicdesk.organisations.models import Organisation, Role
 
 from . import factories
+from .conftest import sign_in_with_both_factors
 
 pytestmark = pytest.mark.django_db
 
@@ -491,7 +492,7 @@ def test_council_admins_read_only_their_own_streets_in_the_admin(client, telford
     staff.user.is_staff = True
     staff.user.save()
     staff.user.user_permissions.set(Permission.objects.filter(codename="view_street"))
-    client.force_login(staff.user)
+    sign_in_with_both_factors(client, staff.user)
 
     page = client.get("/admin/geo/street/")
     theirs = Street.objects.get(usrn="2")

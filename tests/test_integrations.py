@@ -29,6 +29,7 @@ from civicdesk.integrations.webhooks import webhook_subscribe
 from civicdesk.organisations.models import Role
 
 from . import factories
+from .conftest import sign_in_with_both_factors
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def council_admin(organisation):
 
 
 def test_an_admin_registers_a_client_and_sees_its_key_once(client, council):
-    client.force_login(council_admin(council))
+    sign_in_with_both_factors(client, council_admin(council))
     page = client.post(
         "/admin/integrations/apiclient/add/",
         {
@@ -100,7 +101,7 @@ def test_an_admin_sees_neither_another_councils_clients_nor_its_failed_deliverie
         last_error="The receiver answered 500.",
     )
     assert request_type.organisation == elsewhere
-    client.force_login(council_admin(council))
+    sign_in_with_both_factors(client, council_admin(council))
     assert list(client.get("/admin/integrations/apiclient/").context["cl"].result_list) == []
     deliveries = client.get("/admin/integrations/webhookdelivery/?status__exact=failed")
     assert list(deliveries.context["cl"].result_list) == []
@@ -139,12 +140,12 @@ def test_staff_see_back_office_updates_with_their_source(client, council, missed
         case=case,
         update=ReportedUpdate(external_id="R-1", status="completed", description="Emptied"),
     )
-    client.force_login(council_admin(council))
+    sign_in_with_both_factors(client, council_admin(council))
     page = client.get("/admin/integrations/externalupdate/")
     assert page.status_code == 200
     [row] = page.context["cl"].result_list
     assert (row.source, row.case, row.status) == ("Waste rounds", case, "resolved")
-    client.force_login(council_admin(factories.OrganisationFactory()))
+    sign_in_with_both_factors(client, council_admin(factories.OrganisationFactory()))
     assert list(client.get("/admin/integrations/externalupdate/").context["cl"].result_list) == []
 
 
@@ -155,7 +156,7 @@ def test_an_admin_subscribes_a_system_sees_the_secret_once_and_revokes_a_key(cli
             codename__in=["add_webhooksubscription", "view_webhooksubscription"]
         )
     )
-    client.force_login(user)
+    sign_in_with_both_factors(client, user)
     page = client.post(
         "/admin/integrations/webhooksubscription/add/",
         {

@@ -12,6 +12,7 @@ from civicdesk.organisations.models import Role, StaffMember
 from civicdesk.organisations.services import NewStaff, staff_create
 
 from . import factories
+from .conftest import sign_in_with_both_factors
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_a_council_admin_adds_staff_through_the_admin_site(client, council):
     )
     team = factories.TeamFactory(organisation=council)
     other_council = factories.OrganisationFactory()
-    client.force_login(admin_staff.user)
+    sign_in_with_both_factors(client, admin_staff.user)
 
     form = {
         "organisation": other_council.pk,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from civicdesk.organisations.models import Role, StaffMember
 
 from . import factories
+from .conftest import sign_in_with_both_factors
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +199,7 @@ def test_an_administrator_resets_a_lost_authenticator_and_the_next_sign_in_enrol
     administrator.user.user_permissions.set(
         Permission.objects.filter(codename__in=["change_staffmember", "view_staffmember"])
     )
-    client.force_login(administrator.user)
+    sign_in_with_both_factors(client, administrator.user)
     client.post(
         "/admin/organisations/staffmember/",
         {"action": "reset_authenticator", "_selected_action": [adviser.pk]},
@@ -225,3 +226,55 @@ def test_a_staff_sign_in_left_unused_for_an_hour_asks_for_both_factors_again(
     # Signed out altogether: the password alone does not bring the session back.
     monkeypatch.undo()
     assert "_auth_user_id" not in client.session
+
+
+@pytest.fixture
+def administrator(council) -> StaffMember:
+    staff = factories.StaffFactory(organisation=council, role=Role.ADMIN)
+    staff.user.is_staff = True
+    staff.user.set_password(PASSWORD)
+    staff.user.save()
+    return staff
+
+
+def test_the_admin_site_asks_council_staff_for_the_code_too(client, administrator):
+    totp = enrolled(administrator)
+    # A session with the password alone is sent for the code, not let in.
+    client.force_login(administrator.user)
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    assert client.get("/admin/login/?next=/admin/")["Location"] == (
+        "/staff/sign-in/?next=%2Fadmin%2F"
+    )
+    client.logout()
+    # The admin's own sign-in form goes on to the code, then to the admin.
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": administrator.user.username, "password": PASSWORD, "next": "/admin/"},
+    )
+    assert response["Location"] == "/staff/sign-in/code/"
+    assert client.get("/admin/").status_code == 302
+    assert client.post("/staff/sign-in/code/", {"code": totp.now()})["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_wrong_passwords_on_the_admin_site_count_towards_the_lock_out(client, administrator):
+    for _ in range(5):
+        client.post("/admin/login/", {"username": administrator.user.username, "password": "x"})
+    locked = client.post(
+        "/admin/login/", {"username": administrator.user.username, "password": PASSWORD}
+    )
+    assert locked.status_code == 400
+    assert "Too many tries" in locked.content.decode()
+    assert password_step(client, administrator).status_code == 400
+
+
+def test_the_installations_operator_signs_in_to_the_admin_with_a_password(
+    client, django_user_model
+):
+    django_user_model.objects.create_superuser("operator", "", PASSWORD)
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "operator", "password": PASSWORD, "next": "/admin/"},
+    )
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200

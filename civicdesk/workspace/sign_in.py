@@ -45,23 +45,18 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     username = request.POST.get("username", "").strip()[:150]
     if request.method == "POST":
         name, address = username.lower(), client_address(request)
-        if _locked_out(name, address):
+        if sign_in_locked_out(name, address):
             errors["username"] = LOCKED_OUT
         else:
             user = authenticate(
                 request, username=username, password=request.POST.get("password", "")
             )
-            staff = _active_staff(user)
-            if staff is not None and user is not None:
-                request.session.cycle_key()
-                request.session[PENDING_KEY] = user.pk
-                request.session[NEXT_KEY] = _next_url(
-                    request, request.POST.get("next") or request.GET.get("next", "")
+            staff = active_staff(user)
+            if staff is not None:
+                return second_factor_start(
+                    request, staff, request.POST.get("next") or request.GET.get("next", "")
                 )
-                if staff_has_second_factor(staff):
-                    return redirect("workspace:sign-in-code")
-                return redirect("workspace:sign-in-set-up")
-            _count_failure(name, address)
+            sign_in_failed(name, address)
             errors["username"] = "Enter the sign-in name and password of a member of staff"
     return render_staff_page(
         request,
@@ -126,16 +121,27 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 def _check_code(request: HttpRequest, staff: StaffMember) -> dict[str, str]:
     name, address = staff.user.get_username().lower(), client_address(request)
-    if _locked_out(name, address):
+    if sign_in_locked_out(name, address):
         request.session.pop(PENDING_KEY, None)
         return {"code": LOCKED_OUT}
     try:
         staff_totp_check(staff=staff, code=request.POST.get("code", ""))
     except ValidationFailed as problem:
-        _count_failure(name, address)
+        sign_in_failed(name, address)
         return problem.fields
     attempts_forgotten(kind="staff-name", value=name)
     return {}
+
+
+def second_factor_start(request: HttpRequest, staff: StaffMember, next_path: str) -> HttpResponse:
+    """The password was right: on to the code (or to enrolling an authenticator first). Until
+    the code is accepted the session holds only who is part-way through."""
+    request.session.cycle_key()
+    request.session[PENDING_KEY] = staff.user_id
+    request.session[NEXT_KEY] = _next_url(request, next_path)
+    if staff_has_second_factor(staff):
+        return redirect("workspace:sign-in-code")
+    return redirect("workspace:sign-in-set-up")
 
 
 def _signed_in(request: HttpRequest, staff: StaffMember) -> HttpResponse:
@@ -148,10 +154,10 @@ def _pending_staff(request: HttpRequest) -> StaffMember | None:
     user_id = request.session.get(PENDING_KEY)
     if not isinstance(user_id, int):
         return None
-    return _active_staff(User.objects.filter(pk=user_id, is_active=True).first())
+    return active_staff(User.objects.filter(pk=user_id, is_active=True).first())
 
 
-def _active_staff(user: object) -> StaffMember | None:
+def active_staff(user: object) -> StaffMember | None:
     if not isinstance(user, User):
         return None
     return (
@@ -161,13 +167,13 @@ def _active_staff(user: object) -> StaffMember | None:
     )
 
 
-def _locked_out(name: str, address: str) -> bool:
+def sign_in_locked_out(name: str, address: str) -> bool:
     return attempts_exceeded(
         kind="staff-name", value=name, limit=SIGN_IN_LIMIT
     ) or attempts_exceeded(kind="staff-address", value=address, limit=ADDRESS_LIMIT)
 
 
-def _count_failure(name: str, address: str) -> None:
+def sign_in_failed(name: str, address: str) -> None:
     for kind, value in (("staff-name", name), ("staff-address", address)):
         attempts_add(kind=kind, value=value, window_seconds=SIGN_IN_WINDOW)
 

@@ -1,0 +1,70 @@
+"""The admin site asks council staff for both factors, like the workspace (ADR 9).
+
+Anyone with a staff record signs in to the admin with their password and then the code from
+their authenticator app, through the workspace's own code pages; a session without both is
+not let in. The installation's operators (superusers with no staff record, made with
+``createsuperuser``) keep the password sign-in, counted against the same limits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth import authenticate
+from django.http import HttpRequest, HttpResponseRedirect
+
+from civicdesk.core.http import client_address
+
+from .auth import sign_in_url, signed_in_staff
+from .pages import render_staff_page
+from .sign_in import (
+    LOCKED_OUT,
+    active_staff,
+    second_factor_start,
+    sign_in_failed,
+    sign_in_locked_out,
+)
+
+
+class CivicDeskAdminSite(admin.AdminSite):
+    site_header = "CivicDesk administration"
+    site_title = "CivicDesk"
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        if not super().has_permission(request):
+            return False
+        return active_staff(request.user) is None or signed_in_staff(request) is not None
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        next_path = request.POST.get("next") or request.GET.get("next") or "/admin/"
+        password_only = (
+            request.user.is_authenticated
+            and active_staff(request.user) is not None
+            and signed_in_staff(request) is None
+        )
+        if password_only:
+            return HttpResponseRedirect(sign_in_url(next_path))
+        if request.method != "POST":
+            return super().login(request, extra_context)
+        name = request.POST.get("username", "").strip()[:150]
+        address = client_address(request)
+        if sign_in_locked_out(name.lower(), address):
+            return render_staff_page(
+                request,
+                "workspace/sign_in.html",
+                title="Staff sign in",
+                staff=None,
+                errors={"username": LOCKED_OUT},
+                username=name,
+                next_url=next_path,
+                status=400,
+            )
+        user = authenticate(request, username=name, password=request.POST.get("password", ""))
+        if user is None:
+            sign_in_failed(name.lower(), address)
+            return super().login(request, extra_context)
+        staff = active_staff(user)
+        if staff is not None:
+            return second_factor_start(request, staff, next_path)
+        return super().login(request, extra_context)
