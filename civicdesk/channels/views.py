@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 from datetime import UTC
 
-from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -14,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from civicdesk.core.errors import NotFound
+from civicdesk.notifications.views import notify_callback_refused
 
 from .models import InboundChannel
 from .services import Inbound, inbound_address_find, inbound_receive
@@ -24,12 +23,8 @@ from .services import Inbound, inbound_address_find, inbound_receive
 def notify_received_text(request: HttpRequest) -> JsonResponse:
     """Notify posts {id, source_number, destination_number, message, date_received}. The same
     id twice (Notify retries) is stored once."""
-    expected = settings.NOTIFY_CALLBACK_TOKEN
-    supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not expected or not hmac.compare_digest(supplied.encode(), expected.encode()):
-        return JsonResponse(
-            {"code": "not_authorised", "message": "Bad callback token."}, status=401
-        )
+    if refused := notify_callback_refused(request):
+        return refused
     try:
         payload = json.loads(request.body)
         message_id = str(payload["id"]).strip()

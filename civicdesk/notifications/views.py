@@ -18,16 +18,22 @@ from civicdesk.core.errors import DomainError, NotFound
 from .services import notification_record_receipt
 
 
+def notify_callback_refused(request: HttpRequest) -> JsonResponse | None:
+    """None if the callback carries the bearer token we gave Notify (compared in constant
+    time); otherwise the 401 to answer. With no token configured every callback is refused."""
+    expected = settings.NOTIFY_CALLBACK_TOKEN
+    supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if expected and hmac.compare_digest(supplied.encode(), expected.encode()):
+        return None
+    return JsonResponse({"code": "not_authorised", "message": "Bad callback token."}, status=401)
+
+
 @csrf_exempt
 @require_POST
 def notify_receipt(request: HttpRequest) -> JsonResponse:
     """Notify posts {reference, status, completed_at, ...} with the bearer token we gave it."""
-    expected = settings.NOTIFY_CALLBACK_TOKEN
-    supplied = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not expected or not hmac.compare_digest(supplied.encode(), expected.encode()):
-        return JsonResponse(
-            {"code": "not_authorised", "message": "Bad callback token."}, status=401
-        )
+    if refused := notify_callback_refused(request):
+        return refused
     try:
         payload = json.loads(request.body)
         reference = str(payload["reference"] or "")
