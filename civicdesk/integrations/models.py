@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+if TYPE_CHECKING:
+    from civicdesk.core.models import AuditEvent
 
 
 class Scope(models.TextChoices):
@@ -218,11 +225,14 @@ class WebhookDelivery(models.Model):
         return f"{self.event} #{self.pk} ({self.status})"
 
 
-class DispatchCursor(models.Model):
-    """How far through the audit trail the webhook dispatcher has read."""
+@receiver(post_save, sender="core.AuditEvent", dispatch_uid="integrations-webhook-deliveries")
+def queue_webhook_deliveries(
+    sender: type[models.Model], instance: AuditEvent, created: bool, raw: bool, **kwargs: Any
+) -> None:
+    """Write a case event's webhook deliveries in the transaction that saves its audit entry
+    (ADR 12). Fixtures loaded raw are history, not news, and send nothing."""
+    if created and not raw:
+        # Imported here: the webhooks module imports these models.
+        from .webhooks import webhooks_queue
 
-    name = models.CharField(max_length=40, unique=True)
-    last_event_id = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.name} at {self.last_event_id}"
+        webhooks_queue(audit=instance)

@@ -1,11 +1,12 @@
 """Outgoing webhooks: case events to back-office systems, signed, at least once.
 
-The dispatcher reads the case audit trail after a stored cursor and writes one delivery per
-subscriber per event, in the same transaction as it moves the cursor: an event is turned into
-deliveries exactly once, and the cases app knows nothing about webhooks. The sender claims due
-deliveries with a lease (as the notification worker does), posts them after the claim commits,
-and records the result only while it still holds the lease. Failures back off exponentially;
-after ``max_attempts`` a delivery is failed, where staff see it in the admin.
+When a case's audit entry is saved, one delivery per matching subscriber is written in the same
+transaction (``webhooks_queue``), as the notification outbox is: the change and its deliveries
+are stored together or not at all, and the cases app knows nothing about webhooks. The sender
+claims due deliveries with a lease (as the notification worker does), posts them after the
+claim commits, and records the result only while it still holds the lease. Failures (a refusal,
+no connection, an answer that is not HTTP) back off exponentially; after ``max_attempts`` a
+delivery is failed, where staff see it in the admin.
 
 Each POST carries ``CivicDesk-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">``
 made with the subscription's secret, so the receiver can check who sent it and refuse replays.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import secrets
@@ -27,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from civicdesk.cases.models import Case, CaseStatus
@@ -35,18 +37,9 @@ from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.models import AuditEvent
 from civicdesk.organisations.models import Organisation
 
-from .models import (
-    DeliveryStatus,
-    DispatchCursor,
-    WebhookDelivery,
-    WebhookEvent,
-    WebhookSubscription,
-)
+from .models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
 
 logger = logging.getLogger(__name__)
-
-CURSOR_NAME = "case-webhooks"
-DISPATCH_BATCH = 500
 
 
 def webhook_subscribe(
@@ -82,74 +75,48 @@ def _event_for(audit: AuditEvent) -> str | None:
     return None
 
 
-def webhooks_dispatch(*, batch: int = DISPATCH_BATCH) -> int:
-    """Turn case audit entries after the cursor into deliveries; returns how many were made."""
-    made = 0
-    with transaction.atomic():
-        cursor, _ = DispatchCursor.objects.get_or_create(name=CURSOR_NAME)
-        cursor = DispatchCursor.objects.select_for_update().get(pk=cursor.pk)
-        # Entries younger than the settle time are left for the next pass: a transaction that
-        # took an id earlier but commits later must not be skipped by the cursor.
-        settled = timezone.now() - timedelta(seconds=settings.WEBHOOK_SETTLE_SECONDS)
-        if not WebhookSubscription.objects.filter(active=True).exists():
-            # Nobody to tell: skip ahead, so that a first subscriber starts from now rather
-            # than from years of history.
-            latest = AuditEvent.objects.filter(subject_type="case", at__lte=settled).aggregate(
-                latest=Max("id")
-            )["latest"]
-            if latest is not None and latest > cursor.last_event_id:
-                cursor.last_event_id = latest
-                cursor.save(update_fields=["last_event_id"])
-            return 0
-        events = []
-        for event in AuditEvent.objects.filter(
-            subject_type="case", id__gt=cursor.last_event_id
-        ).order_by("id")[:batch]:
-            if event.at > settled:
-                break
-            events.append(event)
-        if not events:
-            return 0
-        subscriptions: dict[int, list[WebhookSubscription]] = {}
+def webhooks_queue(*, audit: AuditEvent) -> int:
+    """Write the deliveries a case audit entry causes; returns how many were made.
+
+    Called as the entry is saved (``models.queue_webhook_deliveries``), so the deliveries are
+    stored in the transaction that makes the change and writes its audit entry: both, or
+    neither. Nothing reads the audit trail afterwards, so a transaction that commits late
+    cannot be overtaken and skipped.
+    """
+    if audit.subject_type != "case":
+        return 0
+    kind = _event_for(audit)
+    if kind is None:
+        return 0
+    subscriptions = [
+        subscription
         for subscription in WebhookSubscription.objects.filter(
-            active=True, organisation_id__in={event.organisation_id for event in events}
-        ):
-            subscriptions.setdefault(subscription.organisation_id, []).append(subscription)
-        wanted = [
-            (event, kind)
-            for event in events
-            if (kind := _event_for(event)) and subscriptions.get(event.organisation_id)
-        ]
-        cases = Case.objects.select_related("request_type", "team").in_bulk(
-            {event.subject_id for event, _ in wanted}
+            organisation_id=audit.organisation_id, active=True
+        ).order_by("id")
+        if kind in subscription.events
+    ]
+    if not subscriptions:
+        return 0
+    case = Case.objects.select_related("request_type", "team").filter(pk=audit.subject_id).first()
+    # Sensitive services' cases belong to their team alone; no outside system is told of them,
+    # as no API client may read them (ADR 11).
+    if case is None or case.request_type.sensitive:
+        return 0
+    payload = _payload(audit, kind, case)
+    now = timezone.now()
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            subscription=subscription,
+            event_id=f"audit-{audit.pk}",
+            event=kind,
+            case=case,
+            payload=payload,
+            next_attempt_at=now,
+            max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
         )
-        now = timezone.now()
-        rows = []
-        for event, kind in wanted:
-            case = cases.get(event.subject_id)
-            # Sensitive services' cases belong to their team alone; no outside system is told
-            # of them, as no API client may read them (ADR 11).
-            if case is None or case.request_type.sensitive:
-                continue
-            for subscription in subscriptions[event.organisation_id]:
-                if kind not in subscription.events:
-                    continue
-                rows.append(
-                    WebhookDelivery(
-                        subscription=subscription,
-                        event_id=f"audit-{event.pk}",
-                        event=kind,
-                        case=case,
-                        payload=_payload(event, kind, case),
-                        next_attempt_at=now,
-                        max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
-                    )
-                )
-        WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-        made = len(rows)
-        cursor.last_event_id = events[-1].pk
-        cursor.save(update_fields=["last_event_id"])
-    return made
+        for subscription in subscriptions
+    )
+    return len(subscriptions)
 
 
 def _payload(event: AuditEvent, kind: str, case: Case) -> dict[str, Any]:
@@ -248,6 +215,14 @@ def webhook_send(delivery: WebhookDelivery) -> bool:
         error = f"The receiver answered {problem.code}."
     except (urllib.error.URLError, OSError) as problem:
         error = f"Could not reach the receiver ({type(problem).__name__})."
+    except http.client.HTTPException as problem:
+        # BadStatusLine, LineTooLong, IncompleteRead...: urlopen lets these through unwrapped.
+        error = f"The receiver's answer was not valid HTTP ({type(problem).__name__})."
+    except Exception as problem:
+        # Anything else (a host name that cannot be encoded, say) is a failed attempt for this
+        # delivery alone, as for the notification outbox (ADR 2), never one left "sending".
+        logger.exception("Webhook delivery %s: unexpected error", delivery.pk)
+        error = f"Could not send to the receiver ({type(problem).__name__})."
     else:
         error = ""
     now = timezone.now()
@@ -282,10 +257,9 @@ def webhook_backoff(attempts: int) -> timedelta:
 
 
 def webhooks_run(*, budget_seconds: float = 5.0) -> int:
-    """The worker's periodic job: dispatch new events, then send what is due, one claim at a
-    time and for no longer than ``budget_seconds`` (plus one receiver's timeout), so a slow
-    receiver holds up the worker's other work as little as possible."""
-    webhooks_dispatch()
+    """The worker's periodic job: send what is due, one claim at a time and for no longer than
+    ``budget_seconds`` (plus one receiver's timeout), so a slow receiver holds up the worker's
+    other work as little as possible."""
     delivered = 0
     stop_at = time.monotonic() + budget_seconds
     while time.monotonic() < stop_at:

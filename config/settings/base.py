@@ -231,11 +231,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Outgoing webhooks: how long to wait for a receiver, how often to try, and how old an audit
-# entry must be before the dispatcher reads it (so a transaction committing late is not skipped).
+# Outgoing webhooks: how long to wait for a receiver, and how often to try.
 WEBHOOK_TIMEOUT_SECONDS = int(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5"))
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
-WEBHOOK_SETTLE_SECONDS = 5
 
 # Inbound email: where `manage.py receive_email` listens for SMTP from the council's mail relay.
 INBOUND_EMAIL_HOST = os.environ.get("INBOUND_EMAIL_HOST", "127.0.0.1")
