@@ -206,6 +206,15 @@ def test_residents_include_likely_duplicates_and_only_reserved_details(demo, tel
             assert detail.normalised.startswith("07700900") or "4960" in detail.normalised
 
 
+def test_reception_has_people_booked_tomorrow_and_waiting_today(demo, telford):
+    from civicdesk.appointments.models import Visit
+
+    visits = Visit.objects.filter(organisation=telford)
+    assert visits.filter(status="booked").count() == 3
+    assert visits.filter(status="waiting").count() == 2
+    assert telford.venues.filter(kind="community_hub").count() == 2
+
+
 def test_the_welcome_lists_the_addresses_and_sign_ins(demo):
     out = StringIO()
     call_command("demo_welcome", "--url", "http://127.0.0.1:8000", stdout=out)

@@ -14,6 +14,7 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
+from civicdesk.appointments.services import venue_create, walk_in_record
 from civicdesk.cases.documents import Upload
 from civicdesk.cases.models import Case, CaseNote
 from civicdesk.cases.services import CaseRequest, case_attach, case_open
@@ -135,6 +136,16 @@ def visits(world: dict[str, Any]) -> list[Visit]:
             {"reference": sensitive, "action": "note"},
             HOUSING_ONLY | {"housing_officer": 302},
             method="post",
+        ),
+        Visit(
+            "appointment-new",
+            {"customer_id": customer},
+            only(set(ANYONE) - {"other_council"}, refused=404, other_council=404),
+        ),
+        Visit("reception", {}, everyone(200)),
+        Visit("walk-in", {}, everyone(405)),
+        Visit(
+            "visit-action", {"visit_id": str(world["visit"].pk), "action": "arrived"}, everyone(405)
         ),
         Visit("queue", {}, everyone(200)),
         Visit("messages", {}, everyone(200)),
@@ -306,6 +317,10 @@ def world(council, missed_bin, actor) -> dict[str, Any]:
         outcome="threaded",
         case=sensitive,
     )
+    venue = venue_create(organisation=council, name="Civic Offices", kind="reception")
+    visit = walk_in_record(
+        venue=venue, customer=customer, name_given="", reason="Council tax bill", actor=actor
+    )
     other_council = factories.OrganisationFactory()
     staff = {
         "adviser": adviser,
@@ -336,6 +351,7 @@ def world(council, missed_bin, actor) -> dict[str, Any]:
         "sensitive_assessment": sensitive_assessment,
         "message": message,
         "sensitive_message": sensitive_message,
+        "visit": visit,
         "document": document,
     }
 

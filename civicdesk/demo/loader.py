@@ -19,7 +19,8 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,14 @@ from django.utils.text import slugify
 from shapely import prepared
 from shapely.geometry import shape
 
+from civicdesk.appointments.models import VenueKind
+from civicdesk.appointments.services import appointment_book, venue_create, walk_in_record
 from civicdesk.assistant.services import knowledge_base_load
 from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
 from civicdesk.complaints.services import complaint_reasons_starter
+from civicdesk.core.audit import Actor
+from civicdesk.core.calendar import LONDON
+from civicdesk.customers.models import Customer
 from civicdesk.geo.services import STREETS_DATA, street_rows_read, streets_import
 from civicdesk.organisations.models import Organisation, OrganisationKind, Role, StaffMember, Team
 from civicdesk.quality.services import quality_criteria_starter
@@ -96,6 +102,7 @@ ADMIN_PERMISSIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("complaints", "complaintreason"): ("add", "change", "view"),
     ("complaints", "complainttimescale"): ("add", "change", "view"),
     ("quality", "qualitycriterion"): ("add", "change", "view"),
+    ("appointments", "venue"): ("add", "change", "view"),
 }
 
 
@@ -333,6 +340,7 @@ def _council_load(
         rng=rng,
     )
     demo_feedback_create(organisation=organisation, scale=scale, now=now, rng=rng)
+    _visits_create(organisation, council, residents.customers[:6], now)
     return {
         "staff": staff_count,
         "customers": len(residents.customers),
@@ -340,6 +348,40 @@ def _council_load(
         "cases": history["cases"],
         "streets": streets,
     }
+
+
+def _visits_create(
+    organisation: Organisation, council: CouncilSpec, customers: list[Customer], now: datetime
+) -> None:
+    """A reception desk and a community hub in each of the first two towns, with people booked
+    for the next working day and two waiting today, so the reception list has something on it."""
+    actor = Actor(label="Demo data")
+    desk = venue_create(
+        organisation=organisation, name="Customer service centre", kind=VenueKind.RECEPTION
+    )
+    for town in council.towns[:2]:
+        venue_create(
+            organisation=organisation,
+            name=f"{town.name} community hub",
+            kind=VenueKind.COMMUNITY_HUB,
+        )
+    calendar = organisation.calendar
+    next_day = calendar.next_working_day(timezone.localtime(now).date())
+    reasons = ["Council tax bill", "Blue badge application", "Housing register form"]
+    for index, (customer, reason) in enumerate(zip(customers[:3], reasons, strict=False)):
+        appointment_book(
+            venue=desk,
+            customer=customer,
+            starts_at=datetime.combine(next_day, clock_time(10), tzinfo=LONDON)
+            + timedelta(minutes=30 * index),
+            reason=reason,
+            actor=actor,
+            now=now,
+        )
+    for customer, reason in zip(customers[3:5], ["Parking permit", "Bus pass"], strict=False):
+        walk_in_record(
+            venue=desk, customer=customer, name_given="", reason=reason, actor=actor, now=now
+        )
 
 
 def _boundary(council: CouncilSpec) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from civicdesk.appointments.models import Visit, VisitKind
+from civicdesk.appointments.selectors import visits_of_customer
 from civicdesk.cases.models import Case
 from civicdesk.cases.selectors import cases_visible_to, clock_state_now
 from civicdesk.contacts.models import Contact
@@ -77,6 +79,7 @@ def customer_view(
             *(_message_item(message) for message in messages),
             *(_case_item(case) for case in cases),
             *(_rating_item(rating) for rating in ratings),
+            *(_visit_item(visit) for visit in visits_of_customer(customer)[:TIMELINE_LENGTH]),
         ],
         key=lambda item: item.at,
         reverse=True,
@@ -118,6 +121,18 @@ def _contact_item(contact: Contact) -> TimelineItem:
         detail=detail,
         reference=contact.case.reference if contact.case else "",
         by=handled_by,
+    )
+
+
+def _visit_item(visit: Visit) -> TimelineItem:
+    booked = visit.kind == VisitKind.APPOINTMENT
+    moment = visit.starts_at if booked else visit.arrived_at
+    return TimelineItem(
+        at=moment or visit.created_at,
+        kind="Appointment" if booked else "Visit",
+        title=f"{'Appointment at' if booked else 'Walked in to'} {visit.venue.name}",
+        detail=f"{visit.get_status_display()}. {visit.reason}",
+        by=visit.seen_by.get_full_name() if visit.seen_by else "",
     )
 
 

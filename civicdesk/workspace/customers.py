@@ -118,6 +118,9 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
     form = posted(
         request, "channel", "reason", "outcome", "case", "summary", "signposted_to", "assisted"
     )
+    if request.method == "GET" and request.GET.get("channel", "") in Channel.values:
+        # Coming from reception, the visit is face to face.
+        form["channel"] = request.GET["channel"]
     errors: dict[str, str] = {}
     if request.method == "POST":
         errors = _contact_form_errors(form, open_cases)

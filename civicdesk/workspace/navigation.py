@@ -23,6 +23,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Find a customer", "workspace:home"),
     NavItem("Queues", "workspace:queue"),
     NavItem("Messages to sort", "workspace:messages"),
+    NavItem("Reception", "workspace:reception"),
     NavItem("Team lead view", "workspace:team-lead", LEADS),
     NavItem("Complaints", "workspace:complaints"),
     NavItem("Quality", "workspace:quality"),

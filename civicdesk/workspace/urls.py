@@ -1,6 +1,16 @@
 from django.urls import URLPattern, URLResolver, path
 
-from . import cases, complaints, customers, messages, quality, queues, sign_in, views
+from . import (
+    cases,
+    complaints,
+    customers,
+    messages,
+    quality,
+    queues,
+    reception,
+    sign_in,
+    views,
+)
 
 app_name = "workspace"
 
@@ -21,6 +31,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "customers/<int:customer_id>/account/",
         customers.account_assisted,
         name="account-assisted",
+    ),
+    path(
+        "customers/<int:customer_id>/appointments/new/",
+        reception.appointment_new,
+        name="appointment-new",
+    ),
+    path("reception/", reception.reception, name="reception"),
+    path("reception/walk-in/", reception.walk_in, name="walk-in"),
+    path(
+        "reception/visits/<int:visit_id>/<slug:action>/",
+        reception.visit_action,
+        name="visit-action",
     ),
     path("cases/<str:reference>/", cases.case_page, name="case"),
     path(

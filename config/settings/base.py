@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "civicdesk.feedback",
     "civicdesk.complaints",
     "civicdesk.quality",
+    "civicdesk.appointments",
     "civicdesk.integrations",
     "civicdesk.channels",
     "civicdesk.assistant",

@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from civicdesk.appointments.services import venue_create
 from civicdesk.cases.models import Case
 from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.channels.models import InboundMessage
@@ -238,6 +239,33 @@ def test_the_officer_takes_a_case_from_the_queue_updates_and_resolves_it(
     press(page, "Change status")
     case.refresh_from_db()
     assert case.status == "resolved"
+    check.assert_clean()
+
+
+def test_reception_books_an_appointment_checks_the_resident_in_and_sees_them(
+    page, live_server, council, resident
+):
+    venue_create(organisation=council, name="Wellington hub", kind="community_hub")
+    adviser = member(council, Role.ADVISER, team=False)
+    check = Checker(page)
+    sign_in(page, live_server, adviser)
+    page.goto(f"{live_server.url}/staff/customers/{resident.pk}/")
+    press(page, "Book an appointment or check in")
+    check("book an appointment")
+    press(page, "Book appointment")
+    check("book an appointment, errors")
+    page.get_by_label("Place").select_option(label="Wellington hub")
+    page.get_by_label("What it is about").fill("Help with a blue badge form")
+    press(page, "Check in now")
+    assert page.get_by_role("heading", name="Reception: Wellington hub").is_visible()
+    check("reception")
+    with page.expect_navigation():
+        page.locator("form[action$='/seen/'] button").click()
+    assert page.get_by_text("Log what you did for Ann Smith at Wellington hub").is_visible()
+    assert page.get_by_label("Face to face").is_checked()
+    page.goto(f"{live_server.url}/staff/reception/")
+    press(page, "Add to the waiting list")
+    check("reception, errors")
     check.assert_clean()
 
 
