@@ -158,6 +158,14 @@ def test_a_new_email_about_a_known_service_opens_a_case_and_is_acknowledged(
     assert acknowledgement.recipient == "ann.smith@example.com"
     assert case.reference in acknowledgement.body
     assert "reply to your email" in acknowledgement.body
+    # The email charter's day, as the inbox promises it to every email.
+    promised = re.search(r"on \w+ \d+ \w+ \d{4}", reply_promise(inbox))
+    assert promised is not None
+    assert promised.group() in acknowledgement.body
+    # It answers an email by itself, so it is marked as an automatic reply.
+    SmtpGateway().send(acknowledgement)
+    [sent] = mail.outbox
+    assert sent.extra_headers["Auto-Submitted"] == "auto-replied"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -350,6 +358,25 @@ def test_messages_with_nul_characters_are_stored_not_bounced(
     response = received_text(client, "callback-secret", message="Hi\x00 there")
     assert response.status_code == 200
     assert InboundMessage.objects.get(channel="sms").body == "Hi there"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_in_a_charset_we_do_not_know_is_stored_not_bounced(smtp_server, inbox):
+    def raw(number: int, charset: str, body: bytes) -> bytes:
+        return (
+            b"From: Ann Smith <ann.smith@example.com>\r\nTo: " + INBOX.encode() + b"\r\n"
+            b"Subject: Hello\r\nMessage-ID: <charset-%d@example.com>\r\n"
+            b"Content-Type: text/plain; charset=%s\r\nContent-Transfer-Encoding: 8bit\r\n"
+            b"\r\n%s\r\n" % (number, charset.encode(), body)
+        )
+
+    with smtplib.SMTP("127.0.0.1", smtp_server, timeout=10) as smtp:
+        smtp.sendmail("ann.smith@example.com", [INBOX], raw(1, "x-foo", b"Caf\xe9 \x93bin\x94"))
+        smtp.sendmail("ann.smith@example.com", [INBOX], raw(2, "x-foo", "Café".encode()))
+        # UTF-7 can spell a lone surrogate, which no database stores.
+        smtp.sendmail("ann.smith@example.com", [INBOX], raw(3, "utf-7", b"Bin +2AA-missed"))
+    bodies = [message.body for message in InboundMessage.objects.order_by("message_id")]
+    assert bodies == ["Café \u201cbin\u201d", "Café", "Bin missed"]
 
 
 @pytest.mark.django_db

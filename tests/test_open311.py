@@ -15,7 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicdesk.cases.models import Case, CaseStatus
-from civicdesk.cases.services import CaseRequest, case_add_note, case_open, case_transition
+from civicdesk.cases.services import (
+    CaseRequest,
+    case_add_note,
+    case_assign,
+    case_open,
+    case_transition,
+)
 from civicdesk.core.audit import Actor
 from civicdesk.integrations.models import ExternalUpdate, Open311Jurisdiction, Scope
 from civicdesk.integrations.open311 import open311_tokens_process
@@ -27,6 +33,8 @@ pytestmark = pytest.mark.django_db
 
 BASE = "/open311/v2"
 JURISDICTION = "wrekin.gov.uk"
+# What FixMyStreet sends when it reads requests or polls a token: no api_key.
+FETCH = {"jurisdiction_id": JURISDICTION}
 
 _STRING_OR_NULL = {"type": ["string", "null"]}
 SERVICES_SCHEMA = {
@@ -245,19 +253,17 @@ def test_a_fixmystreet_report_becomes_a_case_and_reads_back_without_personal_det
     assert (case.latitude, case.longitude) == (52.700512, -2.516378)
     assert case.answers == {"bin": "Recycling"}
     assert case.customer is not None
-    read = client.get(
-        f"{BASE}/requests/{reference}.xml", {"jurisdiction_id": JURISDICTION, "api_key": api_key}
-    )
+    read = client.get(f"{BASE}/requests/{reference}.xml", FETCH)
     request = xml(read).find("request")
     assert request is not None
     assert request.findtext("status") == "open"
     assert request.findtext("expected_datetime")
     assert b"reporter@example.com" not in read.content
     assert b"900456" not in read.content
-    as_json = client.get(
-        f"{BASE}/requests/{reference}.json", {"jurisdiction_id": JURISDICTION, "api_key": api_key}
-    ).json()
+    as_json = client.get(f"{BASE}/requests/{reference}.json", FETCH).json()
     conforms(REQUESTS_SCHEMA, as_json)
+    with_key = client.get(f"{BASE}/requests/{reference}.json", {**FETCH, "api_key": api_key})
+    assert with_key.json() == as_json
 
 
 def test_contact_details_typed_into_a_case_are_not_read_back(client, api_key, council, officer):
@@ -276,7 +282,7 @@ def test_contact_details_typed_into_a_case_are_not_read_back(client, api_key, co
         case=case, body="We will call you on 07700 900123.", visibility="public", actor=staff
     )
     params = {"jurisdiction_id": JURISDICTION, "api_key": api_key}
-    read = client.get(f"{BASE}/requests/{case.reference}.xml", params)
+    read = client.get(f"{BASE}/requests/{case.reference}.xml", FETCH)
     request = xml(read).find("request")
     assert request.findtext("description").startswith("Bin missed again. Call Ann on [removed]")
     assert request.findtext("status_notes") == "We will call you on [removed]."
@@ -305,23 +311,23 @@ def test_get_requests_takes_repeated_keys_and_filters(client, api_key):
         first.findtext("request/service_request_id"),
         second.findtext("request/service_request_id"),
     ]
-    both = client.get(
-        f"{BASE}/requests.json",
-        {"jurisdiction_id": JURISDICTION, "api_key": api_key, "service_request_id": ids},
-    ).json()
+    both = client.get(f"{BASE}/requests.json", {**FETCH, "service_request_id": ids}).json()
     conforms(REQUESTS_SCHEMA, both)
     assert sorted(row["service_request_id"] for row in both) == sorted(ids)
-    params = {"jurisdiction_id": JURISDICTION, "api_key": api_key}
-    assert len(client.get(f"{BASE}/requests.json", {**params, "status": "open"}).json()) == 2
-    assert client.get(f"{BASE}/requests.json", {**params, "status": "closed"}).json() == []
-    assert len(client.get(f"{BASE}/requests.json", {**params, "limit": "1"}).json()) == 1
+    assert len(client.get(f"{BASE}/requests.json", {**FETCH, "status": "open"}).json()) == 2
+    assert client.get(f"{BASE}/requests.json", {**FETCH, "status": "closed"}).json() == []
+    assert len(client.get(f"{BASE}/requests.json", {**FETCH, "limit": "1"}).json()) == 1
     assert (
-        client.get(f"{BASE}/requests.json", {**params, "start_date": "yesterday"}).status_code
-        == 400
+        client.get(f"{BASE}/requests.json", {**FETCH, "start_date": "yesterday"}).status_code == 400
     )
-    assert client.get(f"{BASE}/requests.json", {"jurisdiction_id": JURISDICTION}).status_code == 403
-    far_zone = {**params, "start_date": "0045-12-28T22:05:41-21:25"}
+    far_zone = {**FETCH, "start_date": "0045-12-28T22:05:41-21:25"}
     assert client.get(f"{BASE}/requests.json", far_zone).status_code == 200
+    # A key is not needed to read, but one that is sent must be good.
+    keyed = client.get(f"{BASE}/requests.json", {**FETCH, "api_key": api_key})
+    assert len(keyed.json()) == 2
+    wrong = client.get(f"{BASE}/requests.json", {**FETCH, "api_key": "cd_00000000_wrong"})
+    assert wrong.status_code == 403
+    assert client.get(f"{BASE}/requests.json", {**FETCH, "api_key": ""}).status_code == 200
 
 
 FORM_VALUES = st.one_of(
@@ -370,7 +376,7 @@ def test_batch_intake_answers_with_a_token_the_client_polls(client, jurisdiction
     created = client.post(f"{BASE}/requests.json", fixmystreet_report(api_key)).json()
     conforms(CREATED_SCHEMA, created)
     token = created[0]["token"]
-    poll = {"jurisdiction_id": JURISDICTION, "api_key": api_key}
+    poll = FETCH  # FixMyStreet polls with the jurisdiction alone
     waiting = xml(client.get(f"{BASE}/tokens/{token}.xml", poll))
     assert waiting.findtext("request/token") == token
     assert waiting.find("request/service_request_id") is None
@@ -379,6 +385,10 @@ def test_batch_intake_answers_with_a_token_the_client_polls(client, jurisdiction
     done = xml(client.get(f"{BASE}/tokens/{token}.xml", poll))
     assert done.findtext("request/service_request_id") == Case.objects.get().reference
     assert client.get(f"{BASE}/tokens/not-a-token.xml", poll).status_code == 404
+    other = factories.OrganisationFactory()
+    Open311Jurisdiction.objects.create(organisation=other, jurisdiction_id="other.gov.uk")
+    elsewhere = client.get(f"{BASE}/tokens/{token}.xml", {"jurisdiction_id": "other.gov.uk"})
+    assert elsewhere.status_code == 404
 
 
 def test_update_extensions_both_ways(client, api_key, officer):
@@ -497,3 +507,115 @@ def test_every_status_fixmystreet_sends_is_understood(client, api_key):
         )
         assert answer.status_code == 200, (status, answer.content)
     assert Case.objects.get(reference=reference).status == CaseStatus.CLOSED
+
+
+def test_reading_needs_no_key_but_sensitive_cases_stay_hidden_and_writing_needs_one(
+    client, api_key, council, actor
+):
+    hidden = factories.RequestTypeFactory(organisation=council, key="safeguarding", sensitive=True)
+    sensitive = case_open(
+        organisation=council,
+        request=CaseRequest(request_type_key=hidden.key, channel="phone", description="Private"),
+        actor=actor,
+    )
+    listed = client.get(f"{BASE}/requests.json", FETCH).json()
+    assert sensitive.reference not in [row["service_request_id"] for row in listed]
+    assert client.get(f"{BASE}/requests/{sensitive.reference}.xml", FETCH).status_code == 404
+    keyless_report = {k: v for k, v in fixmystreet_report(api_key).items() if k != "api_key"}
+    assert client.post(f"{BASE}/requests.xml", keyless_report).status_code == 403
+    assert not Case.objects.exclude(pk=sensitive.pk).exists()
+    assert client.get(f"{BASE}/servicerequestupdates.xml", FETCH).status_code == 403
+    update = {
+        **FETCH,
+        "service_request_id": sensitive.reference,
+        "update_id": "1",
+        "status": "FIXED",
+    }
+    assert client.post(f"{BASE}/servicerequestupdates.xml", update).status_code == 403
+
+
+def test_characters_xml_cannot_carry_are_left_out_so_every_list_still_parses(
+    client, api_key, council, actor
+):
+    case = case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key="missed-bin",
+            channel="email",
+            answers={"bin": "Recycling"},
+            description="Bin\x0b missed\x1b[0m again\ufffe",
+        ),
+        actor=actor,
+    )
+    case_add_note(case=case, body="Crew\x0b booked\x1b", visibility="public", actor=actor)
+    listed = xml(client.get(f"{BASE}/requests.xml", FETCH))
+    assert listed.findtext("request/description") == "Bin missed[0m again"
+    assert listed.findtext("request/status_notes") == "Crew booked"
+    updates = client.get(
+        f"{BASE}/servicerequestupdates.xml",
+        {**FETCH, "api_key": api_key, "start_date": "2000-01-01T00:00:00Z"},
+    )
+    assert xml(updates).findtext("request_update/description") == "Crew booked"
+    posted = client.post(
+        f"{BASE}/requests.xml", fixmystreet_report(api_key, description="Sofa\x0b dumped\x1b")
+    )
+    reference = xml(posted).findtext("request/service_request_id")
+    assert Case.objects.get(reference=reference).description.startswith("Sofa dumped")
+
+
+def test_an_update_fixmystreet_sends_with_update_id_ext_is_recorded_once(client, api_key):
+    reference = xml(client.post(f"{BASE}/requests.xml", fixmystreet_report(api_key))).findtext(
+        "request/service_request_id"
+    )
+    # FixMyStreet with extended updates on: its own ids are the *_ext fields.
+    posted = {
+        "jurisdiction_id": JURISDICTION,
+        "api_key": api_key,
+        "service_request_id": reference,
+        "service_request_id_ext": "4321",
+        "update_id_ext": "8765",
+        "public_anonymity_required": "FALSE",
+        "status": "FIXED",
+        "description": "Fixed, says the reporter",
+        "email": "reporter@example.com",
+    }
+    answer = client.post(f"{BASE}/servicerequestupdates.xml", posted)
+    assert answer.status_code == 200, answer.content
+    assert client.post(f"{BASE}/servicerequestupdates.xml", posted).status_code == 200
+    assert ExternalUpdate.objects.get().external_id == "8765"
+    assert Case.objects.get(reference=reference).status == CaseStatus.RESOLVED
+    neither = {k: v for k, v in posted.items() if k != "update_id_ext"}
+    refused = client.post(f"{BASE}/servicerequestupdates.xml", neither)
+    assert refused.status_code == 400
+    assert "update_id" in xml(refused).findtext("error/description")
+
+
+def test_assigning_a_new_case_reads_as_action_scheduled_in_the_updates(
+    client, api_key, council, missed_bin, actor
+):
+    reference = xml(client.post(f"{BASE}/requests.xml", fixmystreet_report(api_key))).findtext(
+        "request/service_request_id"
+    )
+    case = case_assign(
+        case=Case.objects.get(reference=reference), team=missed_bin.service_area.team, actor=actor
+    )
+    assert case.status == CaseStatus.ASSIGNED
+    # Given to another team: the status does not change, so there is nothing new to report.
+    case_assign(case=case, team=factories.TeamFactory(organisation=council), actor=actor)
+    fetched = client.get(
+        f"{BASE}/servicerequestupdates.xml",
+        {**FETCH, "api_key": api_key, "start_date": "2000-01-01T00:00:00Z"},
+    )
+    updates = xml(fetched).findall("request_update")
+    assert [(u.findtext("service_request_id"), u.findtext("status")) for u in updates] == [
+        (reference, "action_scheduled")
+    ]
+
+
+def test_a_jurisdiction_id_matches_in_any_letter_case(client, jurisdiction):
+    jurisdiction.jurisdiction_id = "Wrekin.gov.uk"  # as an administrator typed it
+    jurisdiction.save()
+    for sent in ("Wrekin.gov.uk", "wrekin.gov.uk", "WREKIN.GOV.UK "):
+        listed = client.get(f"{BASE}/services.json", {"jurisdiction_id": sent})
+        assert listed.status_code == 200, sent
+        assert [row["service_code"] for row in listed.json()] == ["missed-bin"]

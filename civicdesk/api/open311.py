@@ -2,13 +2,15 @@
 
 Written for the clients councils meet, FixMyStreet first: it speaks XML, sends
 ``jurisdiction_id`` on every call, the ``api_key`` as a form field when posting and in the
-query string when fetching, repeated keys for several values, CRLF newlines, and polls tokens.
+query string when fetching updates (but not when fetching requests or polling tokens, which
+the spec lets anyone read), repeated keys for several values, CRLF newlines, and polls tokens.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,7 +42,12 @@ from civicdesk.integrations.open311 import (
     open311_token_accept,
     token_get,
 )
-from civicdesk.integrations.selectors import access_client_case, cases_visible_to_client
+from civicdesk.integrations.selectors import (
+    access_client_case,
+    access_shared_case,
+    cases_shared_with_clients,
+    cases_visible_to_client,
+)
 from civicdesk.integrations.services import (
     ReportedUpdate,
     api_client_authenticate,
@@ -76,12 +83,21 @@ class Open311Error(Exception):
         self.description = description
 
 
+# What XML 1.0 cannot carry even escaped: control characters other than tab and newlines,
+# lone surrogates, U+FFFE and U+FFFF. One in any case's words would make a whole list unreadable.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _xml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return ""
-    return str(value)
+    return _xml_safe(str(value))
 
 
 def _append(parent: ET.Element, name: str, value: Any) -> None:
@@ -153,7 +169,12 @@ def _params(request: HttpRequest) -> QueryDict:
 
 
 def _one(params: QueryDict, name: str) -> str:
-    return (params.get(name) or "").strip()
+    return _text(params, name).strip()
+
+
+def _text(params: QueryDict, name: str) -> str:
+    """A value as sent, less what XML cannot carry, so that it can be read back."""
+    return _xml_safe(params.get(name) or "")
 
 
 def _many(params: QueryDict, name: str) -> list[str]:
@@ -184,6 +205,13 @@ def _client(request: HttpRequest, jurisdiction: Open311Jurisdiction) -> ApiClien
         raise Open311Error(403, "api_key is not valid for this jurisdiction_id")
     rate_limit_check(client)
     return client
+
+
+def _check_optional_key(request: HttpRequest, jurisdiction: Open311Jurisdiction) -> None:
+    """Reading requests or polling a token needs no key: the spec asks none, and FixMyStreet
+    sends none. A key that is sent must still be a good one, and counts against its limit."""
+    if _one(request.GET, "api_key"):
+        _client(request, jurisdiction)
 
 
 def _time(moment: datetime | None) -> str | None:
@@ -316,9 +344,9 @@ def _submission(params: QueryDict) -> Submission:
     for name in params:
         if name.startswith("attribute[") and name.endswith("]"):
             attributes[name[len("attribute[") : -1]] = [
-                value.strip() for value in params.getlist(name)
+                _xml_safe(value).strip() for value in params.getlist(name)
             ]
-    description = params.get("description") or ""
+    description = _text(params, "description")
     if len(description) > MAX_TEXT:
         raise Open311Error(400, f"description must be {MAX_TEXT} characters or fewer")
     return Submission(
@@ -380,10 +408,12 @@ def _request_row(case: Case) -> dict[str, Any]:
 @open311_view(["GET", "POST"])
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
-    client = _client(request, jurisdiction)
     if request.method == "POST":
+        client = _client(request, jurisdiction)
         return _create(fmt, client, jurisdiction, _submission(request.POST))
-    return render(fmt, "service_requests", [_request_row(case) for case in _found(request, client)])
+    _check_optional_key(request, jurisdiction)
+    found = _found(request, jurisdiction.organisation_id)
+    return render(fmt, "service_requests", [_request_row(case) for case in found])
 
 
 def _create(
@@ -397,9 +427,9 @@ def _create(
     return render(fmt, "service_requests", [row])
 
 
-def _found(request: HttpRequest, client: ApiClient) -> QuerySet[Case]:
+def _found(request: HttpRequest, organisation_id: int) -> QuerySet[Case]:
     params = request.GET
-    cases = cases_visible_to_client(client)
+    cases = cases_shared_with_clients(organisation_id)
     ids = _many(params, "service_request_id")
     if ids:
         # Asked for by id: the other filters are ignored, as the spec says.
@@ -434,16 +464,18 @@ def _found(request: HttpRequest, client: ApiClient) -> QuerySet[Case]:
 @open311_view(["GET"])
 def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
-    client = _client(request, jurisdiction)
-    case = access_client_case(client=client, reference=service_request_id)
+    _check_optional_key(request, jurisdiction)
+    case = access_shared_case(
+        organisation_id=jurisdiction.organisation_id, reference=service_request_id
+    )
     return render(fmt, "service_requests", [_request_row(case)])
 
 
 @open311_view(["GET"])
 def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
-    client = _client(request, jurisdiction)
-    found = token_get(client=client, token=token)
+    _check_optional_key(request, jurisdiction)
+    found = token_get(organisation_id=jurisdiction.organisation_id, token=token)
     if found.status == TokenStatus.REFUSED:
         raise Open311Error(400, f"The request was refused: {found.problem}")
     row: dict[str, Any] = {"token": found.token}
@@ -465,8 +497,9 @@ def updates(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _updates_since(request: HttpRequest, client: ApiClient) -> list[dict[str, Any]]:
-    """Status changes and public updates on the client's visible cases, oldest first; the
-    client's own updates are not sent back to it."""
+    """Status changes (assignment moving a new or reopened case on among them) and public
+    updates on the client's visible cases, oldest first; the client's own updates are not sent
+    back to it."""
     start = _parse_time(request.GET, "start_date") or timezone.now() - timedelta(days=1)
     end = _parse_time(request.GET, "end_date") or timezone.now()
     visible = cases_visible_to_client(client)
@@ -474,7 +507,7 @@ def _updates_since(request: HttpRequest, client: ApiClient) -> list[dict[str, An
         AuditEvent.objects.filter(
             organisation_id=client.organisation_id,
             subject_type="case",
-            action__in=["status_changed", "note_added"],
+            action__in=["status_changed", "assigned", "note_added"],
             at__gte=start,
             at__lte=end,
             subject_id__in=visible.values("pk"),
@@ -491,6 +524,8 @@ def _updates_since(request: HttpRequest, client: ApiClient) -> list[dict[str, An
         case = cases.get(event.subject_id)
         if case is None:
             continue
+        if event.action == "assigned" and event.before.get("status") == event.after.get("status"):
+            continue  # only a new team or officer: no change of status to show
         if event.action == "note_added":
             note = notes.get(int(event.after["note_id"]))
             if note is None or note.visibility != NoteVisibility.PUBLIC:
@@ -515,10 +550,11 @@ def _receive_update(fmt: str, client: ApiClient, params: QueryDict) -> HttpRespo
     service_request_id = _one(params, "service_request_id")
     if not service_request_id:
         raise Open311Error(400, "service_request_id was not provided")
-    update_id = _one(params, "update_id")
+    # FixMyStreet names its own id update_id_ext when the council has extended updates on.
+    update_id = _one(params, "update_id") or _one(params, "update_id_ext")
     if not update_id:
         raise Open311Error(400, "update_id was not provided")
-    description = params.get("description") or ""
+    description = _text(params, "description")
     if len(description) > MAX_TEXT:
         raise Open311Error(400, f"description must be {MAX_TEXT} characters or fewer")
     case = access_client_case(client=client, reference=service_request_id)

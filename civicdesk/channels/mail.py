@@ -7,7 +7,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
 from email.utils import parseaddr
 
@@ -58,7 +58,7 @@ def email_parse(raw: bytes, *, envelope_sender: str = "") -> ParsedEmail:
     )
 
 
-def _payload(part: EmailMessage) -> bytes:
+def _payload(part: MIMEPart) -> bytes:
     content = part.get_payload(decode=True)
     return content if isinstance(content, bytes) else b""
 
@@ -67,10 +67,24 @@ def _body(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
-    text = str(part.get_content())
+    text = _decoded(part)
     if part.get_content_subtype() == "html":
         text = html.unescape(_TAGS.sub(" ", text))
     return text.replace("\r\n", "\n").strip()
+
+
+def _decoded(part: MIMEPart) -> str:
+    """A text part's words, even in a charset Python does not know (``x-foo``,
+    ``unknown-8bit``): read as UTF-8 if it is that, else as Windows-1252, which every byte
+    decodes in. Refusing the message would only have the relay send it again for ever."""
+    try:
+        return str(part.get_content())
+    except (LookupError, UnicodeError):
+        content = _payload(part)
+        try:
+            return content.decode("utf-8")
+        except UnicodeDecodeError:
+            return content.decode("cp1252", errors="replace")
 
 
 def _automatic(message: EmailMessage, envelope_sender: str, address: str) -> str:

@@ -12,6 +12,7 @@ Message-ID already seen is ignored.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,14 +103,22 @@ class Inbound:
     received_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        # PostgreSQL cannot store a NUL character in text; a message carrying one must still be
+        # PostgreSQL cannot store a NUL character in text, nor any database a lone surrogate
+        # (some charsets, such as UTF-7, decode to one); a message carrying them must still be
         # stored (not refused, which a mail relay would retry for ever), so it loses them.
         for name in ("message_id", "sender", "body", "subject", "sender_name", "automatic"):
-            setattr(self, name, getattr(self, name).replace("\x00", ""))
+            setattr(self, name, _storable(getattr(self, name)))
         self.attachments = [
-            Upload(name=upload.name.replace("\x00", ""), content=upload.content)
+            Upload(name=_storable(upload.name), content=upload.content)
             for upload in self.attachments
         ]
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(text: str) -> str:
+    return _UNSTORABLE.sub("", text)
 
 
 def inbound_address_find(*, channel: str, addresses: list[str]) -> InboundAddress:

@@ -49,9 +49,12 @@ EXTENDED_STATUS: dict[str, str] = {
 
 
 def jurisdiction_get(jurisdiction_id: str) -> Open311Jurisdiction:
+    """The jurisdiction a client names, in any letter case: administrators type it as they
+    like ('Telford.gov.uk'), and clients send what they were given or a lower-case domain."""
     found = (
         Open311Jurisdiction.objects.select_related("organisation")
-        .filter(jurisdiction_id=jurisdiction_id.strip().lower())
+        .filter(jurisdiction_id__iexact=jurisdiction_id.strip())
+        .order_by("pk")
         .first()
     )
     if found is None:
@@ -248,10 +251,10 @@ def open311_tokens_process(*, limit: int = 100) -> int:
     return done
 
 
-def token_get(*, client: ApiClient, token: str) -> Open311Token:
+def token_get(*, organisation_id: int, token: str) -> Open311Token:
     found = (
         Open311Token.objects.select_related("case")
-        .filter(token=token, client__organisation_id=client.organisation_id)
+        .filter(token=token, client__organisation_id=organisation_id)
         .first()
     )
     if found is None:

@@ -110,8 +110,12 @@ TEMPLATES: dict[str, MessageTemplate] = {
 SECRET_TEMPLATES = frozenset({"account_sign_in_link"})
 
 # Replies sent on their own to a message that came in: marked "Auto-Submitted: auto-replied"
-# (RFC 3834), so that the sender's own automatic replies do not answer them in a loop.
-AUTOMATIC_REPLY_TEMPLATES = frozenset({"message_received", "email_added_to_case"})
+# (RFC 3834), so that the sender's own automatic replies do not answer them in a loop. A case's
+# acknowledgement is one of them when an email opened the case; it carries the mark whatever
+# the channel, since the template is all the gateway knows of a message.
+AUTOMATIC_REPLY_TEMPLATES = frozenset(
+    {"message_received", "email_added_to_case", "case_acknowledgement"}
+)
 
 STATUS_MESSAGES = {
     "assigned": "We have passed it to the team who will deal with it.",
