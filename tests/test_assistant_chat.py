@@ -208,6 +208,15 @@ def test_names_and_home_addresses_are_removed_from_the_log(client, full_council)
     assert logged.startswith("hi my name is [removed]")
 
 
+def test_card_and_national_insurance_numbers_and_introductions_never_reach_the_log(
+    client, full_council
+):
+    say(client, "I am John Smith, NI QQ 12 34 56 C, card 4111 1111 1111 1111, flibble wobble")
+    logged = LogEntry.objects.get().text
+    for kept in ("John", "Smith", "QQ", "4111"):
+        assert kept not in logged, kept
+
+
 def test_thumbs_are_logged(client, full_council):
     say(client, "I want to pay my council tax now")
     client.post("/wrekin/ask/rate", {"helpful": "no"})

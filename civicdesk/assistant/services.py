@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -51,26 +50,6 @@ from .selectors import (
 
 MAX_LOG_TEXT = 500
 
-# Residents in a chat introduce themselves and say where they live far more than in a form's
-# comment box, so the log also drops what follows "my name is" and house-number-and-street
-# addresses (the shared redaction already takes emails, phone numbers and postcodes).
-_INTRODUCTION = re.compile(
-    r"\b(my name is|my name's|i am called|i'm called)\s+[a-z][\w'-]*(\s+[a-z][\w'-]*)?",
-    re.IGNORECASE,
-)
-_STREET_ADDRESS = re.compile(
-    r"\b\d+[a-z]?,?\s+(?:[a-z][\w'-]*\s+){1,3}"
-    r"(road|rd|street|st|close|avenue|ave|lane|drive|way|court|crescent|place|grove|gardens|"
-    r"terrace|view|walk|hill|square|row|mews|rise)\b",
-    re.IGNORECASE,
-)
-
-
-def _redacted(text: str) -> str:
-    text = _INTRODUCTION.sub(lambda found: f"{found.group(1)} [removed]", text)
-    return redact_personal_data(_STREET_ADDRESS.sub("[removed]", text))
-
-
 MAX_ARTICLE_TITLE = 120
 MAX_ARTICLE_BODY = 5000
 
@@ -88,7 +67,7 @@ def log_add(
     return LogEntry.objects.create(
         organisation=organisation,
         kind=kind,
-        text=_redacted(text[:MAX_LOG_TEXT]),
+        text=redact_personal_data(text[:MAX_LOG_TEXT]),
         service_key=service_key,
         confidence=confidence,
         channel=channel,
