@@ -356,3 +356,29 @@ def test_a_person_in_the_story_is_not_a_request_for_one(client, full_council, ad
     page = say(client, "There is a person sleeping rough in the bus shelter on our street")
     assert "passing you to an adviser" not in page
     assert Conversation.objects.get().state == "assistant"
+
+
+def test_the_wait_is_how_often_advisers_take_the_next_person_times_the_place_in_the_queue(
+    full_council,
+):
+    from civicdesk.assistant.selectors import wait_estimate
+
+    at_ten = timezone.now().replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=1)
+
+    def taken(minutes: float, **extra) -> None:
+        Conversation.objects.create(
+            organisation=full_council,
+            token=f"t{Conversation.objects.count()}",
+            state="closed",
+            waiting_since=at_ten - timedelta(minutes=20),
+            taken_at=at_ten + timedelta(minutes=minutes),
+            **extra,
+        )
+
+    # Takes 3, 3 and 6 minutes apart (a median of 3), then nobody waiting for two hours (not
+    # a slow queue), and a callback rung back the next morning (not the chat queue at all).
+    for minutes in (0, 3, 6, 12, 132):
+        taken(minutes)
+    taken(60 * 22, callback_phone="07700900123")
+    assert wait_estimate(organisation=full_council, position=1) == 3
+    assert wait_estimate(organisation=full_council, position=4) == 12

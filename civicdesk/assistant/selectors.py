@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 from statistics import median
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from .models import Article, ArticleStatus, Conversation, ConversationState, Log
 # Minutes an adviser takes to reach each person waiting, until there is history to go on.
 DEFAULT_MINUTES_EACH = 4
 WAIT_HISTORY = 50
+MAX_TAKE_GAP_MINUTES = 30
 
 
 @dataclass(frozen=True)
@@ -199,17 +201,29 @@ def queue_position(conversation: Conversation) -> int | None:
 
 
 def wait_estimate(*, organisation: Organisation, position: int) -> int:
-    """Minutes until an adviser reaches the person at ``position``: the median time recent
-    hand-overs waited for each person ahead of them, or a default until there is history."""
-    recent = (
+    """Minutes until an adviser reaches the person at ``position``: how often advisers have
+    been taking the next person (the median time between recent takes of chats and calls),
+    times the place in the queue, or a default until there is history.
+
+    A gap of more than MAX_TAKE_GAP_MINUTES means nobody was waiting, not a slow queue, and is
+    left out; so are callbacks, which an adviser takes when they ring back, often the next day.
+    """
+    takes = list(
         Conversation.objects.filter(
-            organisation=organisation, taken_at__isnull=False, waiting_since__isnull=False
+            organisation=organisation,
+            taken_at__isnull=False,
+            waiting_since__isnull=False,
+            callback_phone="",
         )
         .order_by("-taken_at")
-        .values_list("waiting_since", "taken_at")[:WAIT_HISTORY]
+        .values_list("taken_at", flat=True)[:WAIT_HISTORY]
     )
-    waits = [(taken - since).total_seconds() / 60 for since, taken in recent if since and taken]
-    each = max(1.0, median(waits)) if waits else DEFAULT_MINUTES_EACH
+    gaps = [
+        (later - earlier).total_seconds() / 60
+        for later, earlier in pairwise(takes)
+        if later - earlier <= timedelta(minutes=MAX_TAKE_GAP_MINUTES)
+    ]
+    each = max(1.0, median(gaps)) if gaps else DEFAULT_MINUTES_EACH
     return max(1, round(each * position))
 
 
