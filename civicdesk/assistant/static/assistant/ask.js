@@ -31,7 +31,11 @@
         var heading = document.getElementById("chat-heading");
         if (heading) { heading.classList.remove("govuk-visually-hidden"); }
       }
-      status.innerHTML = data.status;
+      // The box is a live region: writing the same words again would have screen readers
+      // repeat "You are number 2..." every few seconds.
+      var fresh = document.createElement("div");
+      fresh.innerHTML = data.status;
+      if (fresh.textContent.trim() !== status.textContent.trim()) { status.innerHTML = data.status; }
       chat.setAttribute("data-state", data.state);
       watch();
     });
