@@ -432,6 +432,46 @@ def test_a_text_answering_our_update_threads_onto_that_case_while_it_is_open(
     assert not CaseNote.objects.filter(case=opened, body__contains="Is it done").exists()
 
 
+@pytest.mark.django_db
+def test_a_text_answering_how_did_we_do_is_the_cases_rating(
+    client, settings, text_number, council, missed_bin, actor
+):
+    from civicdesk.feedback.models import ContactRating
+    from civicdesk.feedback.services import rating_invitations_send
+
+    settings.NOTIFY_CALLBACK_TOKEN = "callback-secret"
+    customer = factories.CustomerFactory(organisation=council, preferred_channel="sms")
+    customer_add_contact_detail(customer=customer, kind="phone", value="07700 900123", actor=actor)
+    opened = case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key="missed-bin",
+            channel="phone",
+            answers={"bin": "Recycling"},
+            customer=customer,
+        ),
+        actor=actor,
+    )
+    # "1" answering something other than the question is not a rating.
+    not_asked = received_text(client, "callback-secret", id="r-0", message="1")
+    assert not_asked.json()["outcome"] != MessageOutcome.RATED
+    case_transition(case=opened, to_status=CaseStatus.RESOLVED, actor=actor, note="Collected")
+    assert rating_invitations_send() == 1
+    invitation = OutboxMessage.objects.get(template="case_rating_invitation")
+    assert "Reply 1 for good, 2 for average or 3 for poor" in invitation.body
+    reply = received_text(
+        client, "callback-secret", id="r-1", message="3 - took a week, ring 07700 900123"
+    )
+    assert reply.json()["outcome"] == MessageOutcome.RATED
+    rating = ContactRating.objects.get(case=opened)
+    assert (rating.rating, rating.source) == ("poor", "sms_reply")
+    assert rating.comment == "took a week, ring [removed]"
+    # A second answer is not a second rating.
+    again = received_text(client, "callback-secret", id="r-2", message="1")
+    assert again.json()["outcome"] != MessageOutcome.RATED
+    assert ContactRating.objects.count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_staff_open_a_case_from_the_triage_queue_with_the_held_attachment(
     smtp_server, inbox, council, missed_bin, officer

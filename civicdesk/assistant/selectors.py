@@ -208,8 +208,9 @@ def wait_estimate(*, organisation: Organisation, position: int) -> int:
     A gap of more than MAX_TAKE_GAP_MINUTES means nobody was waiting, not a slow queue, and is
     left out; so are callbacks, which an adviser takes when they ring back, often the next day.
     """
-    takes = list(
-        Conversation.objects.filter(
+    takes = [
+        taken
+        for taken in Conversation.objects.filter(
             organisation=organisation,
             taken_at__isnull=False,
             waiting_since__isnull=False,
@@ -217,7 +218,8 @@ def wait_estimate(*, organisation: Organisation, position: int) -> int:
         )
         .order_by("-taken_at")
         .values_list("taken_at", flat=True)[:WAIT_HISTORY]
-    )
+        if taken is not None
+    ]
     gaps = [
         (later - earlier).total_seconds() / 60
         for later, earlier in pairwise(takes)

@@ -38,6 +38,7 @@ class MessageOutcome(models.TextChoices):
     TRIAGE = "triage", "Waiting in the triage queue"
     TRIAGED = "triaged", "Dealt with from the triage queue"
     IGNORED = "ignored", "Ignored: automatic or bulk mail"
+    RATED = "rated", "A rating of how we did, answering our text"
 
 
 class InboundMessage(models.Model):

@@ -41,6 +41,8 @@ from civicdesk.core.text import describe_deadline
 from civicdesk.customers.models import ContactDetail, Customer, DetailKind
 from civicdesk.customers.normalise import normalise_email, normalise_phone
 from civicdesk.customers.services import contact_detail_error
+from civicdesk.feedback.models import Rating, RatingSource
+from civicdesk.feedback.services import MAX_COMMENT_LENGTH, contact_rating_record
 from civicdesk.integrations.services import reporter_create
 from civicdesk.notifications.models import MessageChannel, OutboxMessage
 from civicdesk.notifications.services import notification_queue, notification_queue_email
@@ -242,6 +244,8 @@ def _act(
     if case is not None:
         _thread(inbox, record, message, case, documents, actor, how="quoting the reference")
         return
+    if _rating_reply(organisation, record, message):
+        return
     case = _replied_case(organisation, message)
     if case is not None:
         _thread(inbox, record, message, case, documents, actor, how="replying to our text")
@@ -306,13 +310,67 @@ def _quoted_case(organisation: Organisation, message: Inbound) -> Case | None:
 def _replied_case(organisation: Organisation, message: Inbound) -> Case | None:
     """For a text that quotes no reference: the open case we last texted that number about,
     if that was within ``SMS_REPLY_DAYS``. People answer an update without retyping it."""
+    last_text = _last_text_to(organisation, message)
+    if last_text is None or last_text.case is None or not last_text.case.is_open:
+        return None
+    return last_text.case
+
+
+# "1", "2 it was fine", "Poor - took weeks": the answer to "how did we do?" by text.
+_RATING_REPLY = re.compile(
+    r"^\s*(?P<rating>[123]|good|average|ok|okay|poor|bad)\b[\s.,:;!-]*(?P<comment>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_RATINGS_BY_WORD = {
+    "1": Rating.GOOD,
+    "good": Rating.GOOD,
+    "2": Rating.AVERAGE,
+    "average": Rating.AVERAGE,
+    "ok": Rating.AVERAGE,
+    "okay": Rating.AVERAGE,
+    "3": Rating.POOR,
+    "poor": Rating.POOR,
+    "bad": Rating.POOR,
+}
+
+
+def _rating_reply(organisation: Organisation, record: InboundMessage, message: Inbound) -> bool:
+    """A text answering our "how did we do?" text with 1, 2 or 3 (or good, average, poor) is
+    that case's rating, with anything after it as the comment. Only when the last text we
+    sent the number was that question, so a "1" answering anything else is not misread."""
+    found = _RATING_REPLY.match(message.body)
+    last = _last_text_to(organisation, message) if found else None
+    if found is None or last is None or last.template != "case_rating_invitation":
+        return False
+    case = last.case
+    if case is None or case.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+        return False
+    rating = _RATINGS_BY_WORD[found.group("rating").lower()]
+    try:
+        contact_rating_record(
+            organisation=organisation,
+            case=case,
+            rating=rating,
+            reasons=[],
+            comment=found.group("comment").strip()[:MAX_COMMENT_LENGTH],
+            source=RatingSource.SMS_REPLY,
+        )
+    except ValidationFailed:
+        return False  # already rated: an ordinary reply, threaded onto the case
+    record.outcome = MessageOutcome.RATED
+    record.case = case
+    record.note = f"Rated {Rating(rating).label.lower()}"
+    return True
+
+
+def _last_text_to(organisation: Organisation, message: Inbound) -> OutboxMessage | None:
     number = normalise_phone(message.sender)
     if message.channel != InboundChannel.SMS or not number:
         return None
     customers = ContactDetail.objects.filter(
         customer__organisation=organisation, kind=DetailKind.PHONE, normalised=number
     ).values("customer_id")
-    last_text = (
+    return (
         OutboxMessage.objects.filter(
             organisation=organisation,
             channel=MessageChannel.SMS,
@@ -324,9 +382,6 @@ def _replied_case(organisation: Organisation, message: Inbound) -> Case | None:
         .order_by("-created_at", "-id")
         .first()
     )
-    if last_text is None or last_text.case is None or not last_text.case.is_open:
-        return None
-    return last_text.case
 
 
 def _is_customer_of(case: Case, message: Inbound) -> bool:

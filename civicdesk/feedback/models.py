@@ -43,6 +43,7 @@ class RatingSource(models.TextChoices):
     NOTIFICATION_LINK = "notification_link", "Link in a message"
     PORTAL = "portal", "Website"
     ADVISER = "adviser", "Recorded by an adviser at the end of a call"
+    SMS_REPLY = "sms_reply", "Reply to a text message"
 
 
 # Govmetric-style reasons: what made the experience good, or poor.

@@ -73,7 +73,10 @@ TEMPLATES: dict[str, MessageTemplate] = {
             "Tell us how we did. It takes a minute and helps us improve:\n\n{link}\n\n"
             "You do not need to sign in. The link works for 60 days."
         ),
-        sms="{council}: how did we do with ref {reference}? Tell us at {link}",
+        sms=(
+            "{council}: how did we do with ref {reference}? Reply 1 for good, 2 for average "
+            "or 3 for poor, or tell us more at {link}"
+        ),
     ),
     "message_received": MessageTemplate(
         subject="We have received your message",
