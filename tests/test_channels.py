@@ -543,3 +543,36 @@ def test_a_message_that_cannot_be_handled_automatically_waits_for_a_person(inbox
 def test_a_very_long_sender_address_is_cut_to_what_is_stored():
     message = email("Hello", "Hi", sender=("a" * 60 + ".") * 5 + "@example.com", name="")
     assert len(email_parse(message.as_bytes()).sender) == 254
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notify_reaches_the_received_text_callback_over_real_http(
+    live_server, settings, text_number, case
+):
+    """The callback as Notify calls it: a JSON POST over HTTP with its bearer token, to the
+    running server, twice (Notify retries), stored once."""
+    import requests
+
+    settings.NOTIFY_CALLBACK_TOKEN = "callback-secret"
+    payload = {
+        "id": "notify-live-1",
+        "source_number": "447700900123",
+        "destination_number": "07700900999",
+        "message": f"Any news on {case.reference}?",
+        "date_received": "2026-11-23T10:00:00.000000Z",
+    }
+
+    def post(token: str) -> tuple[int, dict]:
+        response = requests.post(
+            f"{live_server.url}/channels/notify/received-text",
+            json=payload,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        return response.status_code, response.json()
+
+    assert post("wrong") == (401, {"code": "not_authorised", "message": "Bad callback token."})
+    for _ in range(2):
+        status, answer = post("callback-secret")
+        assert (status, answer["outcome"]) == (200, MessageOutcome.THREADED)
+    assert InboundMessage.objects.filter(message_id="notify-live-1").count() == 1
