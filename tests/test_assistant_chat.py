@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from civicdesk.assistant.models import Conversation, LogEntry, Message
 from civicdesk.assistant.services import (
+    conversation_callback,
     conversation_close,
     conversations_forget,
     handover_take,
@@ -286,6 +287,24 @@ def test_another_councils_resident_is_not_attached(client, full_council):
     client.force_login(stranger.user)
     say(client, "pay my council tax")
     assert Conversation.objects.get().customer is None
+
+
+def test_a_callback_asked_for_while_with_an_adviser_goes_back_to_the_queue(
+    client, full_council, advisers_in
+):
+    first_adviser = factories.StaffFactory(organisation=full_council)
+    say(client, "talk to a person")
+    conversation = Conversation.objects.get()
+    handover_take(staff=first_adviser, conversation=conversation)
+    conversation_callback(conversation=conversation, name="Ann", phone="07700 900123")
+    conversation.refresh_from_db()
+    assert (conversation.state, conversation.adviser, conversation.taken_at) == (
+        "callback",
+        None,
+        None,
+    )
+    caller = factories.StaffFactory(organisation=full_council)
+    assert handover_take(staff=caller, conversation=conversation).adviser == caller
 
 
 def test_an_ended_chat_starts_afresh(client, full_council, advisers_in):

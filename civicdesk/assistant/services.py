@@ -244,9 +244,14 @@ def conversation_callback(*, conversation: Conversation, name: str, phone: str) 
     if problems:
         raise ValidationFailed("Check your details.", fields=problems)
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if conversation.state == ConversationState.CLOSED:
+        raise TransitionNotAllowed("This chat has ended. Start a new one to ask for a call.")
     conversation.state = ConversationState.CALLBACK
     conversation.callback_name = name
     conversation.callback_phone = phone
+    # Asked for while an adviser had the chat: the call is for whoever takes it from the queue.
+    conversation.adviser = None
+    conversation.taken_at = None
     conversation.waiting_since = conversation.waiting_since or timezone.now()
     conversation.save()
     _say(conversation, Reply("Thank you. An adviser will call you back on the next working day."))
