@@ -93,10 +93,19 @@ def test_a_complaint_goes_through_both_stages_to_the_ombudsman(
     early = as_lead.post(f"{url}ombudsman/", {"reference": "LGO-1"})
     assert early.status_code == 400
 
-    as_lead.post(f"{url}respond/", {"outcome": "not_upheld", "response": "Our review found..."})
+    as_lead.post(
+        f"{url}respond/",
+        {"outcome": "not_upheld", "response": "Our review found...", "learning": "Log call-backs"},
+    )
     as_lead.post(f"{url}ombudsman/", {"reference": "LGO-1"})
     complaint.refresh_from_db()
     assert (complaint.stage2_outcome, complaint.ombudsman_reference) == ("not_upheld", "LGO-1")
+    # Each stage keeps what it did and learned.
+    assert (complaint.remedy, complaint.learning) == (
+        "Called the customer back",
+        "Call-backs go in the queue",
+    )
+    assert (complaint.stage2_remedy, complaint.stage2_learning) == ("", "Log call-backs")
     assert complaint.ombudsman_referred_at is not None
 
 

@@ -91,8 +91,12 @@ class Complaint(TimeStampedModel):
     stage2_outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
     stage2_responded_at = models.DateTimeField(null=True, blank=True)
     escalation_reason = models.TextField(blank=True)
-    remedy = models.TextField(blank=True, help_text="What the council did to put things right.")
-    learning = models.TextField(blank=True, help_text="What the council will change.")
+    remedy = models.TextField(
+        blank=True, help_text="What the council did to put things right, at stage 1."
+    )
+    learning = models.TextField(blank=True, help_text="What the council will change, at stage 1.")
+    stage2_remedy = models.TextField(blank=True, help_text="What the stage 2 review put right.")
+    stage2_learning = models.TextField(blank=True, help_text="What the stage 2 review will change.")
     ombudsman_referred_at = models.DateTimeField(null=True, blank=True)
     ombudsman_reference = models.CharField(max_length=40, blank=True)
     recorded_by = models.ForeignKey(

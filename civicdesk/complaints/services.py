@@ -126,8 +126,10 @@ def complaint_respond(
         complaint.responded_at = now
         setattr(complaint, f"stage{complaint.stage}_outcome", outcome)
         setattr(complaint, f"stage{complaint.stage}_responded_at", now)
-        complaint.remedy = remedy.strip()
-        complaint.learning = learning.strip()
+        # Each stage keeps its own: the stage 2 review does not overwrite what stage 1 did.
+        prefix = "" if complaint.stage == 1 else "stage2_"
+        setattr(complaint, f"{prefix}remedy", remedy.strip())
+        setattr(complaint, f"{prefix}learning", learning.strip())
         complaint.save()
         case = complaint.case
         if CaseStatus.RESOLVED in LIFECYCLE[case.status]:
