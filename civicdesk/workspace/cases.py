@@ -46,7 +46,7 @@ from civicdesk.core.numbers import whole_number
 from civicdesk.organisations.models import StaffMember, Team
 
 from .auth import staff_required
-from .customers import DRAFT_CONTACT_KEY, _customer_or_404
+from .customers import DRAFT_CONTACT_KEY, customer_or_404
 from .forms import choices, posted, posted_version
 from .pages import case_opened_elsewhere, render_staff_page
 from .replies import reply_templates
@@ -58,7 +58,7 @@ CASE_ACTIONS = ("note", "status", "assign", "take", "priority", "duplicate", "at
 def case_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> HttpResponse:
     """Raise a case from the contact the adviser is logging, asking the service's own
     catalogue questions (the same ones residents answer online)."""
-    found = _customer_or_404(staff, customer_id)
+    found = customer_or_404(staff, customer_id)
     draft = request.session.get(DRAFT_CONTACT_KEY)
     if not isinstance(draft, dict) or draft.get("customer") != found.pk:
         return redirect("workspace:contact-new", found.pk)

@@ -108,7 +108,7 @@ _NEW_CUSTOMER_FIELDS = {"emails": "email", "phones": "phone"}
 
 @staff_required
 def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> HttpResponse:
-    found = _customer_or_404(staff, customer_id)
+    found = customer_or_404(staff, customer_id)
     open_cases = list(
         cases_visible_to(staff)
         .filter(customer_id=found.pk, status__in=OPEN_STATUSES)
@@ -190,11 +190,11 @@ def _contact_form_errors(form: dict[str, str], open_cases: list) -> dict[str, st
 @require_POST
 @staff_required
 def customer_merge_view(request: HttpRequest, staff: StaffMember, customer_id: int) -> HttpResponse:
-    survivor = _customer_or_404(staff, customer_id)
+    survivor = customer_or_404(staff, customer_id)
     duplicate_id = whole_number(request.POST.get("duplicate", ""))
     if duplicate_id is None:
         raise Http404("There is no such customer.")
-    duplicate = _customer_or_404(staff, duplicate_id)
+    duplicate = customer_or_404(staff, duplicate_id)
     if request.POST.get("confirm") != "yes":
         return render_staff_page(
             request,
@@ -221,7 +221,7 @@ def customer_merge_view(request: HttpRequest, staff: StaffMember, customer_id: i
 @staff_required
 def account_assisted(request: HttpRequest, staff: StaffMember, customer_id: int) -> HttpResponse:
     """Set up "my account" with a resident who is on the phone or at reception."""
-    found = _customer_or_404(staff, customer_id)
+    found = customer_or_404(staff, customer_id)
     email = request.POST.get("email", "").strip()
     channel = request.POST.get("channel", "")
     try:
@@ -257,7 +257,7 @@ def _customer_with_error(
     )
 
 
-def _customer_or_404(staff: StaffMember, customer_id: int) -> Customer:
+def customer_or_404(staff: StaffMember, customer_id: int) -> Customer:
     try:
         return access_customer(staff=staff, customer_id=customer_id)
     except NotFound as problem:

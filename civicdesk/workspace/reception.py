@@ -30,11 +30,10 @@ from civicdesk.core.audit import Actor
 from civicdesk.core.calendar import LONDON
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
 from civicdesk.core.numbers import whole_number
-from civicdesk.customers.models import Customer
-from civicdesk.customers.selectors import access_customer
 from civicdesk.organisations.models import StaffMember
 
 from .auth import staff_required
+from .customers import customer_or_404
 from .forms import choices, posted
 from .pages import render_staff_page
 
@@ -149,7 +148,7 @@ def visit_action(
 @staff_required
 def appointment_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> HttpResponse:
     """Book a time for the customer, or check them in now if they are here."""
-    customer = _customer_or_404(staff, customer_id)
+    customer = customer_or_404(staff, customer_id)
     venues = venues_of(organisation_id=staff.organisation_id)
     form = posted(request, "venue", "reason", "day", "month", "year", "time", "now")
     errors: dict[str, str] = {}
@@ -249,10 +248,3 @@ def _chosen_venue(
 
 def _reception_url(venue: Venue, day: date) -> str:
     return f"{reverse('workspace:reception')}?venue={venue.pk}&day={day.isoformat()}"
-
-
-def _customer_or_404(staff: StaffMember, customer_id: int) -> Customer:
-    try:
-        return access_customer(staff=staff, customer_id=customer_id)
-    except NotFound as problem:
-        raise Http404(problem.message) from problem
