@@ -189,6 +189,13 @@ def waiting_conversations(*, organisation: Organisation) -> QuerySet[Conversatio
     ).order_by("waiting_since", "pk")
 
 
+def queue_positions(*, organisation: Organisation) -> dict[int, int]:
+    """Every waiting conversation's place in the organisation's queue, from one query: the
+    staff queue shows the places of chats it may list among all the council's waiting."""
+    ids = waiting_conversations(organisation=organisation).values_list("pk", flat=True)
+    return {conversation_id: place for place, conversation_id in enumerate(ids, start=1)}
+
+
 def queue_position(conversation: Conversation) -> int | None:
     """1 for the next person an adviser will take; None when not waiting."""
     if conversation.state != ConversationState.WAITING or conversation.waiting_since is None:

@@ -25,7 +25,7 @@ from .selectors import (
     articles_visible_to,
     handover_queue,
     improvement_log,
-    queue_position,
+    queue_positions,
 )
 from .services import adviser_reply, article_move, article_save, conversation_close, handover_take
 
@@ -36,12 +36,13 @@ REVIEW_SOON = timedelta(days=30)
 @staff_required
 def queue(request: HttpRequest, staff: StaffMember) -> HttpResponse:
     waiting = list(handover_queue(staff))
+    places = queue_positions(organisation=staff.organisation)
     return render_staff_page(
         request,
         "assistant/staff/queue.html",
         title="Chats and callbacks",
         staff=staff,
-        waiting=[(conversation, queue_position(conversation)) for conversation in waiting],
+        waiting=[(conversation, places.get(conversation.pk)) for conversation in waiting],
     )
 
 
