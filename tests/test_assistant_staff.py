@@ -260,3 +260,20 @@ def test_only_the_adviser_who_took_a_chat_can_end_it(
     response = staff_client(other).post(f"/staff/ask/queue/{conversation.pk}/", {"action": "close"})
     assert response.status_code == 400
     assert Conversation.objects.get().state == "with_adviser"
+
+
+def test_the_queue_shows_each_chats_place_among_all_the_councils_waiting(
+    full_council, staff_client, advisers_in
+):
+    """A chat the adviser may not list (a sensitive service's) still holds its place."""
+    hidden = hand_over("I have nowhere to sleep tonight, I have been evicted")
+    housing = factories.TeamFactory(organisation=full_council, name="Housing options")
+    area = hidden.service.service_area
+    area.team = housing
+    area.save()
+    second = hand_over("I want to talk to a person about my council tax")
+    page = staff_client(factories.StaffFactory(organisation=full_council, role=Role.ADVISER))
+    rows = page.get("/staff/ask/queue/").content.decode()
+    assert f"/staff/ask/queue/{hidden.pk}/" not in rows
+    row = rows[rows.index(f"/staff/ask/queue/{second.pk}/") - 400 :]
+    assert '<td class="govuk-table__cell">2</td>' in row[:800]
