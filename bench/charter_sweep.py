@@ -301,7 +301,8 @@ def _fill_organisations() -> list[PlannedType]:
     from django.contrib.auth.models import User
 
     from civicdesk.catalogue.models import CharterTarget, RequestType, ServiceArea
-    from civicdesk.organisations.models import Organisation, Role, StaffMember, Team
+    from civicdesk.organisations.choices import Role
+    from civicdesk.organisations.models import Organisation, StaffMember, Team
 
     planned: list[PlannedType] = []
     for organisation_index, (name, slug, kind, team_count) in enumerate(ORGANISATIONS):

@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from civicdesk.insight.services import insight_refresh
     from civicdesk.organisations.models import Organisation, StaffMember
-    from civicdesk.workspace.auth import mark_two_factors_passed
+    from civicdesk.web.staff import mark_two_factors_passed
 
     setup_test_environment()
     council = Organisation.objects.get(slug=COUNCIL_SLUG)

@@ -96,7 +96,8 @@ class Council:
 def council_create() -> Council:
     """One council with a missed-bin service (a choice question, a charter target) and keys."""
     from civicdesk.catalogue.models import CharterTarget, Question, RequestType, ServiceArea
-    from civicdesk.integrations.models import ApiClient, Open311Jurisdiction, Scope
+    from civicdesk.integrations.choices import Scope
+    from civicdesk.integrations.models import ApiClient, Open311Jurisdiction
     from civicdesk.integrations.services import api_client_create
     from civicdesk.organisations.models import Organisation, Team
 

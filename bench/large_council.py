@@ -395,7 +395,8 @@ def _fill_organisations() -> tuple[int, int, list[tuple[int, int, bool]]]:
     from django.contrib.auth.models import User
 
     from civicdesk.catalogue.models import CharterTarget, RequestType, ServiceArea
-    from civicdesk.organisations.models import Organisation, Role, StaffMember, Team
+    from civicdesk.organisations.choices import Role
+    from civicdesk.organisations.models import Organisation, StaffMember, Team
 
     council = Organisation.objects.create(
         name="Large Unitary Council", slug=COUNCIL_SLUG, kind="unitary"

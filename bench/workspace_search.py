@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     build(args.scale)
 
-    from civicdesk.customers.selectors import customer_search
+    from civicdesk.cases.selectors import customer_search
     from civicdesk.organisations.models import StaffMember
     from civicdesk.workspace.customer_view import customer_view
 

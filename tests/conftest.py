@@ -9,7 +9,8 @@ from civicdesk.core.audit import Actor
 from civicdesk.core.calendar import LONDON
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
-from civicdesk.organisations.models import Organisation, Role, StaffMember
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import Organisation, StaffMember
 
 from . import factories
 
@@ -100,7 +101,7 @@ def london(*args: int) -> datetime:
 def sign_in_with_both_factors(client: Any, user: Any) -> None:
     """Sign the test client in as ``user`` as if they had given their password and the code
     from their authenticator app (the sign-in tests go through the pages themselves)."""
-    from civicdesk.workspace.auth import mark_two_factors_passed
+    from civicdesk.web.staff import mark_two_factors_passed
 
     client.force_login(user)
     session = client.session

@@ -14,7 +14,8 @@ from civicdesk.cases.models import Case
 from civicdesk.catalogue.models import CharterTarget, Question, RequestType, ServiceArea
 from civicdesk.contacts.models import Contact
 from civicdesk.customers.models import Customer
-from civicdesk.organisations.models import Organisation, Role, StaffMember, Team
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import Organisation, StaffMember, Team
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -11,7 +11,8 @@ from civicdesk.core.audit import Actor
 from civicdesk.core.models import AuditEvent
 from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.organisations.models import Role, StaffMember
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import StaffMember
 
 from . import factories
 from .conftest import sign_in_with_both_factors

@@ -11,9 +11,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections, connection
 from django.test import Client
 
-from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.models import Case
 from civicdesk.core.audit import Actor
-from civicdesk.integrations.models import ExternalUpdate, IdempotencyRecord, Scope
+from civicdesk.integrations.choices import Scope
+from civicdesk.integrations.models import ExternalUpdate, IdempotencyRecord
 from civicdesk.integrations.services import (
     api_client_create,
     api_client_revoke,

@@ -18,7 +18,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from civicdesk.api.rest import api
-from civicdesk.integrations.models import ApiClient, Scope
+from civicdesk.integrations.choices import Scope
+from civicdesk.integrations.models import ApiClient
 from civicdesk.integrations.services import api_client_create
 
 from . import factories

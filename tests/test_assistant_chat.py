@@ -320,7 +320,7 @@ def test_an_ended_chat_starts_afresh(client, full_council, advisers_in):
 
 
 def test_a_flood_of_messages_is_slowed_with_a_clear_message(client, full_council, monkeypatch):
-    monkeypatch.setattr("civicdesk.assistant.views.MESSAGE_LIMIT", 3)
+    monkeypatch.setattr("civicdesk.portal.ask_views.MESSAGE_LIMIT", 3)
     for _ in range(3):
         say(client, "pay my council tax")
     response = client.post(ASK, {"message": "what about my bin day"})
@@ -350,7 +350,7 @@ def test_the_home_and_contact_pages_lead_to_ask(client, full_council, page):
 
 
 def test_a_script_without_cookies_cannot_flood_the_advisers(full_council, monkeypatch, advisers_in):
-    monkeypatch.setattr("civicdesk.assistant.views.NEW_CHAT_LIMIT", 3)
+    monkeypatch.setattr("civicdesk.portal.ask_views.NEW_CHAT_LIMIT", 3)
     for _ in range(3):
         assert Client().post("/wrekin/ask/person").status_code == 302
     refused = Client().post("/wrekin/ask/person")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from civicdesk.assistant.models import Article, Conversation
 from civicdesk.catalogue.models import RequestType
-from civicdesk.organisations.models import Role
+from civicdesk.organisations.choices import Role
 
 from . import assistant_support, factories
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk.cases.models import Case, CaseStatus, ClockState
+from civicdesk.cases.choices import CaseStatus, ClockState
+from civicdesk.cases.models import Case
 from civicdesk.cases.selectors import case_timeline
 from civicdesk.cases.services import (
     CaseRequest,

@@ -19,11 +19,13 @@ from django.conf import settings
 from django.core import mail
 from django.db import connection
 
-from civicdesk.cases.models import Case, CaseNote, CaseStatus
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.models import Case, CaseNote
 from civicdesk.cases.services import CaseRequest, case_open, case_transition
+from civicdesk.channels.choices import MessageOutcome
 from civicdesk.channels.mail import email_parse
 from civicdesk.channels.management.commands.receive_email import inbound_controller
-from civicdesk.channels.models import InboundAddress, InboundMessage, MessageOutcome
+from civicdesk.channels.models import InboundAddress, InboundMessage
 from civicdesk.channels.selectors import access_inbound_message, triage_queue
 from civicdesk.channels.services import (
     OPEN_CASE_CONFIDENCE,
@@ -32,14 +34,15 @@ from civicdesk.channels.services import (
     triage_close,
     triage_open_case,
 )
-from civicdesk.contacts.models import ContactReason
+from civicdesk.contacts.choices import ContactReason
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import DomainError, NotFound, TransitionNotAllowed
 from civicdesk.core.readability import readability
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import customer_add_contact_detail
+from civicdesk.notifications.choices import MessageChannel
 from civicdesk.notifications.gateways import SmtpGateway
-from civicdesk.notifications.models import MessageChannel, OutboxMessage
+from civicdesk.notifications.models import OutboxMessage
 from civicdesk.notifications.templates import render
 
 from . import factories

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk.cases.models import CaseStatus, ClockState
+from civicdesk.cases.choices import CaseStatus, ClockState
 from civicdesk.cases.selectors import clock_state_now
 from civicdesk.cases.services import CaseRequest, case_open, case_transition, charter_sweep
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.organisations.models import Role
+from civicdesk.organisations.choices import Role
 
 from . import factories
 from .conftest import london

@@ -8,7 +8,7 @@ import pytest
 from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.complaints.models import Complaint, ComplaintReason, ComplaintTimescale
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.organisations.models import Role
+from civicdesk.organisations.choices import Role
 
 from . import factories
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from civicdesk.cases.models import Case
+from civicdesk.cases.selectors import customer_search
 from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.contacts.models import Contact
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
 from civicdesk.core.models import AuditEvent
 from civicdesk.customers.models import Customer, SupportNeed
-from civicdesk.customers.selectors import access_customer, customer_duplicates, customer_search
+from civicdesk.customers.selectors import access_customer, customer_duplicates
 from civicdesk.customers.services import (
     CustomerDetails,
     customer_add_contact_detail,

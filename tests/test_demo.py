@@ -16,8 +16,9 @@ from django.core.management.base import CommandError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from civicdesk.cases.choices import OPEN_STATUSES, CaseStatus, ClockState
 from civicdesk.cases.clock import charter_deadlines
-from civicdesk.cases.models import OPEN_STATUSES, Case, CaseStatus, ClockState
+from civicdesk.cases.models import Case
 from civicdesk.catalogue.importing import (
     QuestionSpec,
     RequestTypeSpec,
@@ -27,7 +28,8 @@ from civicdesk.catalogue.importing import (
 )
 from civicdesk.catalogue.models import CharterTarget, Question, RequestType, ServiceArea
 from civicdesk.catalogue.selectors import charter_target_for
-from civicdesk.contacts.models import Contact, ContactOutcome, ContactReason
+from civicdesk.contacts.choices import ContactOutcome, ContactReason
+from civicdesk.contacts.models import Contact
 from civicdesk.core.calendar import LONDON, TimeUnit
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.references import reference_normalise
@@ -35,7 +37,8 @@ from civicdesk.customers.models import ContactDetail, Customer
 from civicdesk.customers.selectors import customer_duplicates
 from civicdesk.demo.catalogue_spec import SPEC
 from civicdesk.demo.loader import DEMO_PASSWORD, DemoSummary, demo_load
-from civicdesk.organisations.models import Organisation, Role, StaffMember, Team
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import Organisation, StaffMember, Team
 from civicdesk.organisations.selectors import organisations_at
 
 from . import factories

@@ -11,7 +11,8 @@ from civicdesk.core.calendar import LONDON
 from civicdesk.demo.loader import demo_load
 from civicdesk.feedback.models import ContactRating, MicroSurveyAnswer
 from civicdesk.insight.services import insight_refresh
-from civicdesk.organisations.models import Organisation, Role
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import Organisation
 
 from . import factories
 

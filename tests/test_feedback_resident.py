@@ -10,7 +10,8 @@ from django.core import signing
 from django.test import Client
 from django.utils import timezone
 
-from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.models import Case
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.feedback.models import ContactRating, MicroSurveyAnswer
 from civicdesk.feedback.selectors import rating_link_if_wanted

@@ -15,12 +15,14 @@ from django.utils import timezone
 from shapely import Point
 from shapely.geometry import shape
 
-from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.models import Case
 from civicdesk.catalogue.models import RequestType
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.readability import readability
+from civicdesk.geo.choices import Adoption
 from civicdesk.geo.geometry import LocalPlane
-from civicdesk.geo.models import Adoption, Street
+from civicdesk.geo.models import Street
 from civicdesk.geo.selectors import (
     NATIONAL_HIGHWAYS_PHONE,
     NATIONAL_HIGHWAYS_URL,
@@ -29,7 +31,8 @@ from civicdesk.geo.selectors import (
     places_find,
 )
 from civicdesk.geo.services import STREETS_DATA, street_rows_read, streets_import
-from civicdesk.organisations.models import Organisation, Role
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import Organisation
 
 from . import factories
 from .conftest import sign_in_with_both_factors

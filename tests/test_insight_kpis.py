@@ -14,7 +14,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from civicdesk.cases.models import Case, CaseStatus, ClockState
+from civicdesk.cases.choices import CaseStatus, ClockState
+from civicdesk.cases.models import Case
 from civicdesk.contacts.models import Contact
 from civicdesk.customers.models import AccountSignIn
 from civicdesk.feedback.models import ContactRating

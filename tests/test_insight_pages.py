@@ -20,7 +20,7 @@ from civicdesk.feedback.services import contact_rating_record, micro_survey_crea
 from civicdesk.insight.definitions import BY_KEY
 from civicdesk.insight.selectors import DASHBOARD, Filters
 from civicdesk.insight.services import insight_refresh
-from civicdesk.organisations.models import Role
+from civicdesk.organisations.choices import Role
 
 from . import factories
 from .conftest import london
@@ -132,7 +132,7 @@ def test_csv_export_has_the_tables_numbers(staff_client, manager, calls, missed_
 
 def test_csv_cells_cannot_become_formulas(council):
     from civicdesk.insight.selectors import Table
-    from civicdesk.insight.views import table_csv
+    from civicdesk.workspace.insight_views import table_csv
 
     text = table_csv(Table("x", "X", ["Page", "Answers"], [["=HYPERLINK(1)", 2], ["/bins", -1]]))
     assert text.splitlines()[1:] == ["'=HYPERLINK(1),2", "/bins,-1"]

@@ -13,12 +13,8 @@ from django.core.management import call_command
 from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.core.audit import Actor
 from civicdesk.demo.integrations import demo_doors_create
-from civicdesk.integrations.models import (
-    ApiClient,
-    DeliveryStatus,
-    WebhookDelivery,
-    WebhookSubscription,
-)
+from civicdesk.integrations.choices import DeliveryStatus
+from civicdesk.integrations.models import ApiClient, WebhookDelivery, WebhookSubscription
 from civicdesk.integrations.services import (
     ReportedUpdate,
     api_client_authenticate,
@@ -26,7 +22,7 @@ from civicdesk.integrations.services import (
     external_update_record,
 )
 from civicdesk.integrations.webhooks import webhook_subscribe
-from civicdesk.organisations.models import Role
+from civicdesk.organisations.choices import Role
 
 from . import factories
 from .conftest import sign_in_with_both_factors

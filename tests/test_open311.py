@@ -14,7 +14,8 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.models import Case
 from civicdesk.cases.services import (
     CaseRequest,
     case_add_note,
@@ -23,7 +24,8 @@ from civicdesk.cases.services import (
     case_transition,
 )
 from civicdesk.core.audit import Actor
-from civicdesk.integrations.models import ExternalUpdate, Open311Jurisdiction, Scope
+from civicdesk.integrations.choices import Scope
+from civicdesk.integrations.models import ExternalUpdate, Open311Jurisdiction
 from civicdesk.integrations.open311 import open311_tokens_process
 from civicdesk.integrations.services import api_client_create
 

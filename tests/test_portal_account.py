@@ -18,8 +18,11 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from civicdesk.accounts import services
+from civicdesk.accounts.services import account_link_token, account_register, account_use_link
+from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.documents import Upload
-from civicdesk.cases.models import Case, CaseNote, CaseStatus
+from civicdesk.cases.models import Case, CaseNote
 from civicdesk.cases.services import (
     CaseRequest,
     case_attach,
@@ -30,22 +33,15 @@ from civicdesk.cases.services import (
 from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import NotFound, TransitionNotAllowed, ValidationFailed
-from civicdesk.customers import services
-from civicdesk.customers.models import AccountSignIn, ContactDetail, Customer, DetailKind
+from civicdesk.customers.choices import DetailKind
+from civicdesk.customers.models import AccountSignIn, ContactDetail, Customer
 from civicdesk.customers.selectors import accounts_total, active_accounts
-from civicdesk.customers.services import (
-    RESIDENT,
-    CustomerDetails,
-    account_link_token,
-    account_register,
-    account_use_link,
-    customer_create,
-)
+from civicdesk.customers.services import RESIDENT, CustomerDetails, customer_create
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.organisations.models import Role
+from civicdesk.organisations.choices import Role
 from civicdesk.organisations.selectors import is_staff_of, is_staff_user
 from civicdesk.portal import account_urls, account_views
-from civicdesk.workspace.auth import mark_two_factors_passed
+from civicdesk.web.staff import mark_two_factors_passed
 
 from . import factories
 

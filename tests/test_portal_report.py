@@ -16,6 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
+from civicdesk.accounts.services import account_register
 from civicdesk.cases.models import Case, CaseFollower
 from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
@@ -23,14 +24,10 @@ from civicdesk.core.audit import SYSTEM
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.models import AuditEvent
 from civicdesk.core.text import describe_deadline
-from civicdesk.customers.models import Customer, DetailKind
+from civicdesk.customers.choices import DetailKind
+from civicdesk.customers.models import Customer
 from civicdesk.customers.selectors import customer_duplicates
-from civicdesk.customers.services import (
-    RESIDENT,
-    CustomerDetails,
-    account_register,
-    customer_create,
-)
+from civicdesk.customers.services import RESIDENT, CustomerDetails, customer_create
 from civicdesk.demo.catalogue_spec import SPEC
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.models import Organisation

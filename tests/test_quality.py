@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from civicdesk.contacts.services import ContactDetails, contact_log
-from civicdesk.organisations.models import Role
+from civicdesk.organisations.choices import Role
 from civicdesk.quality.models import QualityAssessment, QualityCriterion
 
 from . import factories

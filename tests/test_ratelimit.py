@@ -8,8 +8,8 @@ import time
 import pytest
 from django.test import RequestFactory, override_settings
 
-from civicdesk.core.http import client_address
 from civicdesk.core.ratelimit import attempts_add, attempts_exceeded
+from civicdesk.web.http import client_address
 
 WINDOW = 15 * 60
 

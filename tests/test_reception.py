@@ -17,7 +17,7 @@ from civicdesk.customers.services import (
     customer_create,
     customer_record_support_need,
 )
-from civicdesk.organisations.models import Role
+from civicdesk.organisations.choices import Role
 
 from . import factories
 

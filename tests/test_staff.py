@@ -8,7 +8,8 @@ from django.contrib.auth.models import Permission, User
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.models import AuditEvent
-from civicdesk.organisations.models import Role, StaffMember
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.services import NewStaff, staff_create
 
 from . import factories

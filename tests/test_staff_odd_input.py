@@ -8,7 +8,7 @@ import pytest
 from django.urls import URLPattern, get_resolver, reverse
 
 from civicdesk.feedback.services import micro_survey_create
-from civicdesk.organisations.models import Role
+from civicdesk.organisations.choices import Role
 
 from . import factories
 from .test_workspace_odd_input import odd_bodies

@@ -9,7 +9,8 @@ import pyotp
 import pytest
 from django.utils import timezone
 
-from civicdesk.organisations.models import Role, StaffMember
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import StaffMember
 
 from . import factories
 from .conftest import sign_in_with_both_factors

@@ -14,11 +14,13 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.models import Case
 from civicdesk.cases.services import CaseRequest, case_assign, case_open, case_transition
 from civicdesk.core.audit import audit_record
 from civicdesk.core.models import AuditEvent
-from civicdesk.integrations.models import DeliveryStatus, WebhookDelivery
+from civicdesk.integrations.choices import DeliveryStatus
+from civicdesk.integrations.models import WebhookDelivery
 from civicdesk.integrations.selectors import webhook_failures
 from civicdesk.integrations.webhooks import (
     webhook_send,

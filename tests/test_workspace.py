@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from civicdesk.accounts.services import account_register
 from civicdesk.cases.models import Case, CaseNote
 from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.contacts.models import Contact
 from civicdesk.core.models import AuditEvent
 from civicdesk.customers.models import Customer, SupportNeed
-from civicdesk.customers.services import CustomerDetails, account_register, customer_create
+from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.organisations.models import Role
+from civicdesk.organisations.choices import Role
 
 from . import factories
 

@@ -15,6 +15,7 @@ from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
 from civicdesk.appointments.services import venue_create, walk_in_record
+from civicdesk.assistant.services import conversation_hand_over, conversation_start
 from civicdesk.cases.documents import Upload
 from civicdesk.cases.models import Case, CaseNote
 from civicdesk.cases.services import CaseRequest, case_attach, case_open
@@ -23,7 +24,7 @@ from civicdesk.complaints.services import complaint_record
 from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
 from civicdesk.customers.services import CustomerDetails, customer_create
-from civicdesk.organisations.models import Role
+from civicdesk.organisations.choices import Role
 from civicdesk.quality.models import QualityCriterion
 from civicdesk.quality.services import quality_assess
 
@@ -205,6 +206,22 @@ def visits(world: dict[str, Any]) -> list[Visit]:
             {"assessment_id": str(world["sensitive_assessment"].pk)},
             only({"adviser"}, refused=404),
         ),
+        # Ask's hand-over queue and answers: any member of the council's staff, nobody else's.
+        Visit("ask-queue", {}, everyone(200)),
+        Visit(
+            "ask-conversation",
+            {"conversation": str(world["conversation"].pk)},
+            only(set(ANYONE) - {"other_council"}, refused=404, other_council=404),
+        ),
+        Visit("ask-articles", {}, everyone(200)),
+        Visit("ask-article-new", {}, everyone(200)),
+        Visit(
+            "ask-article",
+            {"article": str(world["article"].pk)},
+            only(set(ANYONE) - {"other_council"}, refused=404, other_council=404),
+        ),
+        Visit("ask-article-move", {"article": str(world["article"].pk)}, everyone(405)),
+        Visit("ask-log", {}, everyone(200)),
     ]
     return [councillor_refused(visit) for visit in table]
 
@@ -338,7 +355,11 @@ def world(council, missed_bin, actor) -> dict[str, Any]:
         "other_council": factories.StaffFactory(organisation=other_council, role=Role.MANAGER),
         "councillor": factories.StaffFactory(organisation=council, role=Role.COUNCILLOR),
     }
+    conversation = conversation_start(organisation=council)
+    conversation_hand_over(conversation=conversation)
     return {
+        "conversation": conversation,
+        "article": factories.ArticleFactory(organisation=council),
         "staff": staff,
         "customer": customer,
         "hidden": hidden,
@@ -447,7 +468,7 @@ def test_a_councillor_signs_in_to_the_insight_dashboard_and_no_further(staff_cli
     assert landing.status_code == 200
     navigation = landing.content.decode()
     assert "Find a customer" not in navigation and "Queues" not in navigation
-    for refused in ("assistant:staff-queue", "insight:rating-record"):
+    for refused in ("workspace:ask-queue", "insight:rating-record"):
         response = client.get(reverse(refused))
         assert response.status_code == 403, refused
         assert "Your role does not include case work" in response.content.decode()

@@ -23,13 +23,16 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from civicdesk.cases.models import Case, CaseNote, NoteVisibility
-from civicdesk.catalogue.models import QuestionKind, RequestType
+from civicdesk.cases.choices import NoteVisibility
+from civicdesk.cases.models import Case, CaseNote
+from civicdesk.catalogue.choices import QuestionKind
+from civicdesk.catalogue.models import RequestType
 from civicdesk.core.errors import DomainError, NotFound, NotPermitted
 from civicdesk.core.models import AuditEvent
 from civicdesk.core.redaction import redact_personal_data
 from civicdesk.core.references import reference_normalise
-from civicdesk.integrations.models import ApiClient, Open311Jurisdiction, Scope, TokenStatus
+from civicdesk.integrations.choices import Scope, TokenStatus
+from civicdesk.integrations.models import ApiClient, Open311Jurisdiction
 from civicdesk.integrations.open311 import (
     CORE_STATUS,
     EXTENDED_STATUS,

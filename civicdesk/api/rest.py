@@ -22,8 +22,9 @@ from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 from pydantic import Field, model_validator
 
+from civicdesk.cases.choices import CaseStatus, NoteVisibility
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
-from civicdesk.cases.models import Case, CaseStatus, NoteVisibility
+from civicdesk.cases.models import Case
 from civicdesk.cases.selectors import case_timeline
 from civicdesk.cases.services import (
     CaseRequest,
@@ -34,13 +35,14 @@ from civicdesk.cases.services import (
 )
 from civicdesk.catalogue.models import RequestType
 from civicdesk.catalogue.selectors import charter_promises, request_type_get
-from civicdesk.contacts.models import ContactOutcome, ContactReason
+from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
 from civicdesk.customers.models import Customer
-from civicdesk.integrations.models import ApiClient, Scope
+from civicdesk.integrations.choices import Scope
+from civicdesk.integrations.models import ApiClient
 from civicdesk.integrations.open311 import open311_services
 from civicdesk.integrations.selectors import access_client_case, cases_visible_to_client
 from civicdesk.integrations.services import (

@@ -1,8 +1,6 @@
 from django.urls import URLPattern, URLResolver, path, re_path
 from django.views.generic import RedirectView
 
-from civicdesk.channels.views import notify_received_text
-
 from . import open311
 from .rest import api
 
@@ -35,10 +33,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     re_path(
         rf"^open311/v2/servicerequestupdates{FORMAT}$", open311.updates, name="open311-updates"
-    ),
-    path(
-        "channels/notify/received-text",
-        notify_received_text,
-        name="notify-received-text",
     ),
 ]

@@ -12,10 +12,7 @@ from django.db import models
 
 from civicdesk.core.models import TimeStampedModel
 
-
-class VenueKind(models.TextChoices):
-    RECEPTION = "reception", "Council reception"
-    COMMUNITY_HUB = "community_hub", "Community hub"
+from .choices import VenueKind, VisitKind, VisitStatus
 
 
 class Venue(TimeStampedModel):
@@ -35,19 +32,6 @@ class Venue(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
-
-
-class VisitKind(models.TextChoices):
-    APPOINTMENT = "appointment", "Appointment"
-    WALK_IN = "walk_in", "Walked in"
-
-
-class VisitStatus(models.TextChoices):
-    BOOKED = "booked", "Booked"
-    WAITING = "waiting", "Waiting"
-    SEEN = "seen", "Seen"
-    NO_SHOW = "no_show", "Did not come or did not wait"
-    CANCELLED = "cancelled", "Cancelled"
 
 
 class Visit(TimeStampedModel):

@@ -11,7 +11,8 @@ from civicdesk.core.errors import NotFound
 from civicdesk.customers.models import Customer
 from civicdesk.organisations.models import StaffMember
 
-from .models import Venue, Visit, VisitStatus
+from .choices import VisitStatus
+from .models import Venue, Visit
 
 
 def venues_of(*, organisation_id: int) -> list[Venue]:

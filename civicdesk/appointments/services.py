@@ -13,7 +13,8 @@ from civicdesk.core.errors import DomainError, TransitionNotAllowed, ValidationF
 from civicdesk.customers.models import Customer
 from civicdesk.organisations.models import Organisation
 
-from .models import Venue, Visit, VisitKind, VisitStatus
+from .choices import VisitKind, VisitStatus
+from .models import Venue, Visit
 
 MAX_DAYS_AHEAD = 90
 # What may happen next to a visit, by its status now.

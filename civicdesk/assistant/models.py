@@ -9,12 +9,7 @@ from civicdesk.core.models import TimeStampedModel
 from civicdesk.customers.models import Customer
 from civicdesk.organisations.models import Organisation, StaffMember
 
-
-class ArticleStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "Waiting for review"
-    PUBLISHED = "published", "Published"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+from .choices import ArticleStatus, ConversationState, LogKind, Speaker
 
 
 class Article(TimeStampedModel):
@@ -45,14 +40,6 @@ class Article(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
-
-
-class ConversationState(models.TextChoices):
-    ASSISTANT = "assistant", "With the assistant"
-    WAITING = "waiting", "Waiting for an adviser"
-    WITH_ADVISER = "with_adviser", "With an adviser"
-    CALLBACK = "callback", "Callback requested"
-    CLOSED = "closed", "Closed"
 
 
 class Conversation(TimeStampedModel):
@@ -87,12 +74,6 @@ class Conversation(TimeStampedModel):
         indexes = [models.Index(fields=["organisation", "state", "waiting_since"])]
 
 
-class Speaker(models.TextChoices):
-    RESIDENT = "resident", "You"
-    ASSISTANT = "assistant", "Assistant"
-    ADVISER = "adviser", "Adviser"
-
-
 class Message(models.Model):
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
@@ -108,15 +89,6 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_speaker_display()} in conversation {self.conversation_id}"
-
-
-class LogKind(models.TextChoices):
-    UNANSWERED = "unanswered", "Not sure what was asked"
-    ELSEWHERE = "elsewhere", "Not the council"
-    HAND_OVER = "hand_over", "Handed to an adviser"
-    CALLBACK = "callback", "Callback asked for"
-    HELPFUL = "helpful", "Marked helpful"
-    UNHELPFUL = "unhelpful", "Marked not helpful"
 
 
 class LogEntry(models.Model):

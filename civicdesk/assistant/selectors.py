@@ -21,9 +21,10 @@ from civicdesk.core.readability import readability
 from civicdesk.organisations.models import Organisation, StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
+from .choices import ArticleStatus, ConversationState
 from .elsewhere import PLACES, Elsewhere, is_elsewhere
 from .engine import CONFIDENT, Engine, answers_rank, engine_for
-from .models import Article, ArticleStatus, Conversation, ConversationState, LogEntry, Message
+from .models import Article, Conversation, LogEntry, Message
 
 # Minutes an adviser takes to reach each person waiting, until there is history to go on.
 DEFAULT_MINUTES_EACH = 4

@@ -18,16 +18,8 @@ from civicdesk.customers.models import Customer
 from civicdesk.customers.services import contact_detail_error
 from civicdesk.organisations.models import Organisation, StaffMember
 
-from .models import (
-    Article,
-    ArticleStatus,
-    Conversation,
-    ConversationState,
-    LogEntry,
-    LogKind,
-    Message,
-    Speaker,
-)
+from .choices import ArticleStatus, ConversationState, LogKind, Speaker
+from .models import Article, Conversation, LogEntry, Message
 from .replies import (
     MAX_MESSAGE,
     Reply,

@@ -10,7 +10,8 @@ from datetime import datetime
 from civicdesk.core.calendar import TimeUnit, local_date
 from civicdesk.organisations.models import Organisation
 
-from .models import Case, ClockState
+from .choices import ClockState
+from .models import Case
 
 # A case is "due soon" once this share of its charter time has been used.
 DUE_SOON_SHARE = 0.8

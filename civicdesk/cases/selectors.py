@@ -10,7 +10,8 @@ from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from civicdesk.catalogue.models import RequestKind, RequestType
+from civicdesk.catalogue.choices import RequestKind
+from civicdesk.catalogue.models import RequestType
 from civicdesk.core.choices import Priority
 from civicdesk.core.errors import NotFound
 from civicdesk.core.models import AuditEvent
@@ -23,20 +24,14 @@ from civicdesk.customers.normalise import (
     normalise_phone,
     normalise_postcode,
 )
-from civicdesk.organisations.models import Role, StaffMember
+from civicdesk.customers.selectors import customers_matching, customers_of
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
+from .choices import OPEN_STATUSES, RUNNING_CLOCK_STATES, CaseStatus, ClockState, NoteVisibility
 from .clock import clock_state_at
-from .models import (
-    OPEN_STATUSES,
-    RUNNING_CLOCK_STATES,
-    Attachment,
-    Case,
-    CaseNote,
-    CaseStatus,
-    ClockState,
-    NoteVisibility,
-)
+from .models import Attachment, Case, CaseNote
 
 
 def cases_visible_to(staff: StaffMember) -> QuerySet[Case]:
@@ -330,3 +325,18 @@ def access_case_document(*, staff: StaffMember, reference: str, document_id: int
     if document is None:
         raise NotFound("There is no such document.")
     return document
+
+
+def customer_search(*, staff: StaffMember, query: str, limit: int = 25) -> list[Customer]:
+    """Customers matching what a caller gives (see ``customers_matching``) or the reference of
+    one of their cases. A case reference finds its customer only if the member of staff may see
+    the case, so that a reference cannot reveal who has a sensitive case."""
+    reference = reference_normalise(query.strip())
+    if reference is None:
+        return customers_matching(organisation_id=staff.organisation_id, text=query, limit=limit)
+    visible = cases_visible_to(staff).filter(reference=reference)
+    return list(
+        customers_of(organisation_id=staff.organisation_id)
+        .filter(cases__in=visible)
+        .distinct()[:limit]
+    )

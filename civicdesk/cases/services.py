@@ -22,10 +22,12 @@ from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from civicdesk.catalogue.models import CharterTarget, QuestionKind, RequestKind, RequestType
+from civicdesk.catalogue.choices import QuestionKind, RequestKind
+from civicdesk.catalogue.models import CharterTarget, RequestType
 from civicdesk.catalogue.selectors import charter_target_for, request_type_get
 from civicdesk.catalogue.services import answers_validate
-from civicdesk.contacts.models import Contact, ContactOutcome, ContactReason
+from civicdesk.contacts.choices import ContactOutcome, ContactReason
+from civicdesk.contacts.models import Contact
 from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.calendar import TimeUnit, local_date
@@ -46,21 +48,13 @@ from civicdesk.notifications.services import (
     notification_queue_to_staff,
 )
 from civicdesk.notifications.templates import STATUS_MESSAGES
-from civicdesk.organisations.models import Organisation, Role, StaffMember, Team
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import Organisation, StaffMember, Team
 
+from .choices import RUNNING_CLOCK_STATES, CaseKind, CaseStatus, ClockState, NoteVisibility
 from .clock import carry_extension, charter_deadlines, clock_state_settled
 from .documents import CheckedDocument, Upload, document_check
-from .models import (
-    RUNNING_CLOCK_STATES,
-    Attachment,
-    Case,
-    CaseFollower,
-    CaseKind,
-    CaseNote,
-    CaseStatus,
-    ClockState,
-    NoteVisibility,
-)
+from .models import Attachment, Case, CaseFollower, CaseNote
 
 logger = logging.getLogger(__name__)
 

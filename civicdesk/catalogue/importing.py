@@ -27,15 +27,8 @@ from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.organisations.models import Organisation, Team
 
-from .models import (
-    CharterTarget,
-    ProviderTier,
-    Question,
-    QuestionKind,
-    RequestKind,
-    RequestType,
-    ServiceArea,
-)
+from .choices import ProviderTier, QuestionKind, RequestKind
+from .models import CharterTarget, Question, RequestType, ServiceArea
 
 _Row = TypeVar("_Row", bound=models.Model)
 

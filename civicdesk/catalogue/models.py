@@ -8,6 +8,8 @@ from civicdesk.core.calendar import TimeUnit
 from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.models import TimeStampedModel
 
+from .choices import ProviderTier, QuestionKind, RequestKind
+
 
 class ServiceArea(TimeStampedModel):
     organisation = models.ForeignKey(
@@ -32,22 +34,6 @@ class ServiceArea(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
-
-
-class RequestKind(models.TextChoices):
-    REPORT = "report", "Report a problem"
-    REQUEST = "request", "Request a service"
-    APPLICATION = "application", "Apply"
-    BOOKING = "booking", "Book"
-    TRANSACTION = "transaction", "Pay or challenge"
-    COMPLAINT = "complaint", "Complaint"
-    INFORMATION = "information", "Information only"
-
-
-class ProviderTier(models.TextChoices):
-    COUNTY = "county", "County council"
-    DISTRICT = "district", "District council"
-    ANY = "any", "Any council"
 
 
 class RequestType(TimeStampedModel):
@@ -91,15 +77,6 @@ class RequestType(TimeStampedModel):
     @property
     def opens_cases(self) -> bool:
         return self.kind != RequestKind.INFORMATION
-
-
-class QuestionKind(models.TextChoices):
-    TEXT = "text", "Text"
-    NUMBER = "number", "Number"
-    DATE = "date", "Date"
-    CHOICE = "choice", "Choice"
-    LOCATION = "location", "Location"
-    FILE = "file", "File upload"
 
 
 class Question(models.Model):

@@ -8,7 +8,8 @@ from typing import Any
 
 from civicdesk.core.errors import ValidationFailed
 
-from .models import Question, QuestionKind, RequestType
+from .choices import QuestionKind
+from .models import Question, RequestType
 
 MAX_TEXT_LENGTH = 5000
 LOCATION_MESSAGE = "Choose a point on the map or describe the location"

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-
-class InboundChannel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "Text message"
+from .choices import InboundChannel, MessageOutcome
 
 
 class InboundAddress(models.Model):
@@ -30,15 +27,6 @@ class InboundAddress(models.Model):
 
     def __str__(self) -> str:
         return self.address
-
-
-class MessageOutcome(models.TextChoices):
-    THREADED = "threaded", "Added to the case it quotes"
-    CASE_OPENED = "case_opened", "New case opened"
-    TRIAGE = "triage", "Waiting in the triage queue"
-    TRIAGED = "triaged", "Dealt with from the triage queue"
-    IGNORED = "ignored", "Ignored: automatic or bulk mail"
-    RATED = "rated", "A rating of how we did, answering our text"
 
 
 class InboundMessage(models.Model):

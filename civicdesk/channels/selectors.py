@@ -8,7 +8,8 @@ from civicdesk.cases.selectors import cases_visible_to
 from civicdesk.core.errors import NotFound
 from civicdesk.organisations.models import StaffMember
 
-from .models import InboundMessage, MessageOutcome
+from .choices import MessageOutcome
+from .models import InboundMessage
 
 
 def triage_queue(*, staff: StaffMember) -> QuerySet[InboundMessage]:

@@ -23,8 +23,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicdesk.assistant.selectors import suggest_services
+from civicdesk.cases.choices import CaseStatus, NoteVisibility
 from civicdesk.cases.documents import CheckedDocument, Upload, document_check
-from civicdesk.cases.models import Case, CaseStatus, NoteVisibility
+from civicdesk.cases.models import Case
 from civicdesk.cases.services import (
     CaseRequest,
     case_add_note,
@@ -33,23 +34,26 @@ from civicdesk.cases.services import (
     case_transition,
 )
 from civicdesk.catalogue.models import RequestType
-from civicdesk.contacts.models import ContactOutcome, ContactReason
+from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import DomainError, NotFound, TransitionNotAllowed, ValidationFailed
 from civicdesk.core.text import describe_deadline
-from civicdesk.customers.models import ContactDetail, Customer, DetailKind
+from civicdesk.customers.choices import DetailKind
+from civicdesk.customers.models import ContactDetail, Customer
 from civicdesk.customers.normalise import normalise_email, normalise_phone
 from civicdesk.customers.services import contact_detail_error
-from civicdesk.feedback.models import Rating, RatingSource
+from civicdesk.feedback.choices import Rating, RatingSource
 from civicdesk.feedback.services import MAX_COMMENT_LENGTH, contact_rating_record
 from civicdesk.integrations.services import reporter_create
-from civicdesk.notifications.models import MessageChannel, OutboxMessage
+from civicdesk.notifications.choices import MessageChannel
+from civicdesk.notifications.models import OutboxMessage
 from civicdesk.notifications.services import notification_queue, notification_queue_email
 from civicdesk.organisations.models import Organisation
 
+from .choices import InboundChannel, MessageOutcome
 from .mail import ParsedEmail, references_in
-from .models import HeldAttachment, InboundAddress, InboundChannel, InboundMessage, MessageOutcome
+from .models import HeldAttachment, InboundAddress, InboundMessage
 
 logger = logging.getLogger(__name__)
 

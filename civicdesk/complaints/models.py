@@ -13,6 +13,8 @@ from django.db import models
 
 from civicdesk.core.models import TimeStampedModel
 
+from .choices import Outcome
+
 
 class ComplaintReason(TimeStampedModel):
     """What a complaint is about, from the council's own list."""
@@ -58,12 +60,6 @@ class ComplaintTimescale(models.Model):
 
     def __str__(self) -> str:
         return f"Stage {self.stage}: {self.working_days} working days"
-
-
-class Outcome(models.TextChoices):
-    UPHELD = "upheld", "Upheld"
-    PARTLY_UPHELD = "partly_upheld", "Partly upheld"
-    NOT_UPHELD = "not_upheld", "Not upheld"
 
 
 class Complaint(TimeStampedModel):

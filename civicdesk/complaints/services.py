@@ -8,7 +8,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from civicdesk.cases.models import Case, CaseKind, CaseStatus, NoteVisibility
+from civicdesk.cases.choices import CaseKind, CaseStatus, NoteVisibility
+from civicdesk.cases.models import Case
 from civicdesk.cases.services import (
     LIFECYCLE,
     case_add_note,
@@ -20,7 +21,8 @@ from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import DomainError, TransitionNotAllowed, ValidationFailed
 from civicdesk.organisations.models import Organisation
 
-from .models import Complaint, ComplaintReason, ComplaintTimescale, Outcome
+from .choices import Outcome
+from .models import Complaint, ComplaintReason, ComplaintTimescale
 
 # The stage timescales most UK complaint codes use, where the council has not set its own.
 DEFAULT_WORKING_DAYS = {1: 10, 2: 20}

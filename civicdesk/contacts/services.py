@@ -12,7 +12,8 @@ from django.utils import timezone
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, ValidationFailed
 
-from .models import AVOIDABLE_REASONS, Contact, ContactOutcome, ContactReason, Direction
+from .choices import AVOIDABLE_REASONS, ContactOutcome, ContactReason, Direction
+from .models import Contact
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User

@@ -11,6 +11,15 @@ from django.db.models.functions import Concat, Lower
 
 from civicdesk.core.models import TimeStampedModel
 
+from .choices import (
+    CustomerKind,
+    DetailKind,
+    PreferredChannel,
+    Relationship,
+    SignInMethod,
+    SupportNeedKind,
+)
+
 UK_MOBILE = re.compile(r"07[1-57-9]\d{8}")
 # Leading house numbers and punctuation, stripped to find an address by its street alone.
 HOUSE_NUMBER_CHARACTERS = "0123456789 ,/-"
@@ -19,18 +28,6 @@ HOUSE_NUMBER_CHARACTERS = "0123456789 ,/-"
 def _strip_leading(expression: F, characters: str) -> Func:
     """LTRIM(text, characters): the same function on SQLite and PostgreSQL."""
     return Func(expression, Value(characters), function="LTRIM", output_field=models.CharField())
-
-
-class CustomerKind(models.TextChoices):
-    PERSON = "person", "Person"
-    BUSINESS = "business", "Business"
-
-
-class PreferredChannel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "Text message"
-    LETTER = "letter", "Letter"
-    PHONE = "phone", "Phone call"
 
 
 def _prefix_index(field: str, name: str) -> models.Index:
@@ -127,11 +124,6 @@ class Customer(TimeStampedModel):
         return [line for line in lines if line]
 
 
-class DetailKind(models.TextChoices):
-    EMAIL = "email", "Email address"
-    PHONE = "phone", "Phone number"
-
-
 class ContactDetail(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="details")
     kind = models.CharField(max_length=10, choices=DetailKind.choices)
@@ -158,17 +150,6 @@ class ContactDetail(models.Model):
         return bool(UK_MOBILE.fullmatch(self.normalised)) or self.label.lower() == "mobile"
 
 
-class SupportNeedKind(models.TextChoices):
-    HEARING = "hearing", "Deaf or hard of hearing"
-    SIGHT = "sight", "Blind or partially sighted"
-    MOBILITY = "mobility", "Mobility"
-    MENTAL_HEALTH = "mental_health", "Mental health"
-    LEARNING = "learning", "Learning disability or difficulty"
-    LANGUAGE = "language", "Needs an interpreter or translation"
-    DIGITAL = "digital", "Cannot use online services"
-    OTHER = "other", "Other"
-
-
 class SupportNeed(models.Model):
     """A vulnerability or support need, only ever recorded with the customer's consent."""
 
@@ -185,17 +166,6 @@ class SupportNeed(models.Model):
         return self.get_kind_display()
 
 
-class Relationship(models.TextChoices):
-    CARER = "carer", "Carer"
-    FAMILY = "family", "Family member"
-    ADVOCATE = "advocate", "Advocate"
-    COUNCILLOR = "councillor", "Councillor"
-    MP = "mp", "Member of Parliament"
-    SOLICITOR = "solicitor", "Solicitor"
-    LANDLORD = "landlord", "Landlord or letting agent"
-    OTHER = "other", "Other"
-
-
 class Representative(models.Model):
     """Someone acting for a customer, with the authority they have been given."""
 
@@ -210,11 +180,6 @@ class Representative(models.Model):
 
     def __str__(self) -> str:
         return f"{self.representative} for {self.customer}"
-
-
-class SignInMethod(models.TextChoices):
-    EMAIL_LINK = "email_link", "Link sent by email"
-    PASSWORD = "password", "Password"
 
 
 class AccountSignIn(models.Model):

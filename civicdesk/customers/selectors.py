@@ -10,21 +10,13 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from civicdesk.cases.selectors import cases_visible_to
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import NotFound
-from civicdesk.core.references import reference_normalise
 from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import is_staff_user
 
-from .models import (
-    AccountSignIn,
-    ContactDetail,
-    Customer,
-    DetailKind,
-    Representative,
-    SupportNeed,
-)
+from .choices import DetailKind
+from .models import AccountSignIn, ContactDetail, Customer, Representative, SupportNeed
 from .normalise import (
     looks_like_outcode,
     looks_like_partial_postcode,
@@ -42,28 +34,22 @@ def customers_of(*, organisation_id: int) -> QuerySet[Customer]:
     return Customer.objects.filter(organisation_id=organisation_id, merged_into=None)
 
 
-def customer_search(*, staff: StaffMember, query: str, limit: int = 25) -> list[Customer]:
-    """Customers matching what a caller gives: name, phone, email, address, postcode or case
-    reference, best match first.
+def customers_matching(*, organisation_id: int, text: str, limit: int = 25) -> list[Customer]:
+    """Live customers of an organisation matching what a caller gives: name, phone, email,
+    address or postcode, best match first.
 
-    Exact identifiers (a case reference, an email address, a phone number in any format, a
-    full postcode) are looked up directly. Otherwise the words are matched against the start of
-    the name (first name first, or surname first), of the first address line (with or
-    without the house number) and of the postcode: a name that matches exactly comes first,
-    then other names, then addresses. Every look-up is an index range, so the time does not
-    grow with the number of customers.
-
-    A case reference finds its customer only if the staff member may see the case, so that a
-    reference cannot reveal who has a sensitive case.
+    Exact identifiers (an email address, a phone number in any format, a full postcode) are
+    looked up directly. Otherwise the words are matched against the start of the name (first
+    name first, or surname first), of the first address line (with or without the house
+    number) and of the postcode: a name that matches exactly comes first, then other names,
+    then addresses. Every look-up is an index range, so the time does not grow with the number
+    of customers. Staff search through ``cases.selectors.customer_search``, which also finds a
+    customer by the reference of a case the member of staff may see.
     """
-    text = query.strip()
+    text = text.strip()
     if not text:
         return []
-    base = customers_of(organisation_id=staff.organisation_id)
-    reference = reference_normalise(text)
-    if reference is not None:
-        visible = cases_visible_to(staff).filter(reference=reference)
-        return list(base.filter(cases__in=visible).distinct()[:limit])
+    base = customers_of(organisation_id=organisation_id)
     if "@" in text:
         return list(
             base.filter(

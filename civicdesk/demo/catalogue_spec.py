@@ -9,8 +9,8 @@ timescale is not about the reply.
 
 from __future__ import annotations
 
+from civicdesk.catalogue.choices import QuestionKind
 from civicdesk.catalogue.importing import QuestionSpec, RequestTypeSpec, TargetSpec
-from civicdesk.catalogue.models import QuestionKind
 from civicdesk.core.calendar import TimeUnit
 from civicdesk.core.choices import Channel, Priority
 

@@ -21,17 +21,14 @@ from typing import Any
 
 from django.contrib.auth.models import User
 
+from civicdesk.cases.choices import CaseKind, CaseStatus, ClockState
 from civicdesk.cases.clock import charter_deadlines, clock_state_at
-from civicdesk.cases.models import Case, CaseKind, CaseStatus, ClockState
-from civicdesk.catalogue.models import Question, QuestionKind, RequestKind, RequestType
+from civicdesk.cases.models import Case
+from civicdesk.catalogue.choices import QuestionKind, RequestKind
+from civicdesk.catalogue.models import Question, RequestType
 from civicdesk.catalogue.selectors import charter_target_for
-from civicdesk.contacts.models import (
-    AVOIDABLE_REASONS,
-    Contact,
-    ContactOutcome,
-    ContactReason,
-    Direction,
-)
+from civicdesk.contacts.choices import AVOIDABLE_REASONS, ContactOutcome, ContactReason, Direction
+from civicdesk.contacts.models import Contact
 from civicdesk.contacts.services import REPEAT_WINDOW
 from civicdesk.core.calendar import LONDON, TimeUnit, local_date
 from civicdesk.core.choices import Channel, Priority

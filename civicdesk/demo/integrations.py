@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from civicdesk.channels.models import InboundAddress, InboundChannel
-from civicdesk.integrations.models import ApiClient, Open311Jurisdiction, Scope
+from civicdesk.channels.choices import InboundChannel
+from civicdesk.channels.models import InboundAddress
+from civicdesk.integrations.choices import Scope
+from civicdesk.integrations.models import ApiClient, Open311Jurisdiction
 from civicdesk.integrations.services import api_client_create
 from civicdesk.organisations.models import Organisation
 

@@ -32,7 +32,7 @@ from django.utils.text import slugify
 from shapely import prepared
 from shapely.geometry import shape
 
-from civicdesk.appointments.models import VenueKind
+from civicdesk.appointments.choices import VenueKind
 from civicdesk.appointments.services import appointment_book, venue_create, walk_in_record
 from civicdesk.assistant.services import knowledge_base_load
 from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
@@ -41,7 +41,8 @@ from civicdesk.core.audit import Actor
 from civicdesk.core.calendar import LONDON
 from civicdesk.customers.models import Customer
 from civicdesk.geo.services import STREETS_DATA, street_rows_read, streets_import
-from civicdesk.organisations.models import Organisation, OrganisationKind, Role, StaffMember, Team
+from civicdesk.organisations.choices import OrganisationKind, Role
+from civicdesk.organisations.models import Organisation, StaffMember, Team
 from civicdesk.quality.services import quality_criteria_starter
 
 from . import places

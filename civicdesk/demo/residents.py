@@ -19,17 +19,14 @@ from django.utils.text import slugify
 from shapely import Point
 from shapely.prepared import PreparedGeometry
 
-from civicdesk.customers.models import (
-    ContactDetail,
-    Customer,
+from civicdesk.customers.choices import (
     CustomerKind,
     DetailKind,
     PreferredChannel,
     Relationship,
-    Representative,
-    SupportNeed,
     SupportNeedKind,
 )
+from civicdesk.customers.models import ContactDetail, Customer, Representative, SupportNeed
 from civicdesk.customers.normalise import normalise_email, normalise_phone, normalise_postcode
 from civicdesk.customers.services import customer_search_name
 from civicdesk.organisations.models import Organisation

@@ -13,6 +13,8 @@ from django.db.models import Q
 
 from civicdesk.core.choices import Channel
 
+from .choices import Rating, RatingSource, SurveyKind
+
 
 class PageFeedback(models.Model):
     """An answer to "did you find what you were looking for?" on one page. Never personal."""
@@ -31,19 +33,6 @@ class PageFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path}: {'yes' if self.found else 'no'}"
-
-
-class Rating(models.TextChoices):
-    GOOD = "good", "Good"
-    AVERAGE = "average", "Average"
-    POOR = "poor", "Poor"
-
-
-class RatingSource(models.TextChoices):
-    NOTIFICATION_LINK = "notification_link", "Link in a message"
-    PORTAL = "portal", "Website"
-    ADVISER = "adviser", "Recorded by an adviser at the end of a call"
-    SMS_REPLY = "sms_reply", "Reply to a text message"
 
 
 # Govmetric-style reasons: what made the experience good, or poor.
@@ -154,11 +143,6 @@ class MicroSurveyAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey_id}: {self.rating}"
-
-
-class SurveyKind(models.TextChoices):
-    RESIDENT = "resident", "Resident survey (CSI and NPS)"
-    WORKFORCE = "workforce", "Workforce survey (engagement)"
 
 
 class SurveyRound(models.Model):

@@ -10,18 +10,19 @@ from django.core import signing
 from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
-from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.models import Case
 from civicdesk.core.calendar import LONDON
 from civicdesk.core.errors import NotFound
 from civicdesk.organisations.models import Organisation, StaffMember
 
 from .benchmark import DETRACTOR_TO, PROMOTER_FROM, Change, Estimate, mean_estimate, nps_estimate
+from .choices import Rating
 from .models import (
     ContactRating,
     MicroSurvey,
     MicroSurveyAnswer,
     PageFeedback,
-    Rating,
     SurveyResponse,
     SurveyRound,
 )

@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.models import Case
 from civicdesk.contacts.models import Contact
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import NotFound, ValidationFailed
@@ -32,16 +33,14 @@ from .benchmark import (
     csi_of_answers,
     engagement_of_answers,
 )
+from .choices import Rating, RatingSource, SurveyKind
 from .models import (
     RATING_REASONS,
     ContactRating,
     MicroSurvey,
     MicroSurveyAnswer,
     PageFeedback,
-    Rating,
     RatingInvitation,
-    RatingSource,
-    SurveyKind,
     SurveyResponse,
     SurveyRound,
 )

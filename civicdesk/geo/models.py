@@ -6,12 +6,7 @@ from django.db import models
 
 from civicdesk.core.models import TimeStampedModel
 
-
-class Adoption(models.TextChoices):
-    ADOPTED = "adopted", "Adopted: the council maintains it"
-    UNADOPTED = "unadopted", "Unadopted: not maintained by the council"
-    PRIVATE = "private", "Private road"
-    NATIONAL_HIGHWAYS = "national_highways", "National Highways (motorway or trunk road)"
+from .choices import Adoption
 
 
 class Street(TimeStampedModel):

@@ -16,13 +16,17 @@ from datetime import datetime
 from django.db.models import Q
 from shapely.geometry import shape
 
-from civicdesk.cases.models import OPEN_STATUSES, Case
-from civicdesk.catalogue.models import ProviderTier, RequestType
-from civicdesk.organisations.models import Organisation, OrganisationKind
+from civicdesk.cases.choices import OPEN_STATUSES
+from civicdesk.cases.models import Case
+from civicdesk.catalogue.choices import ProviderTier
+from civicdesk.catalogue.models import RequestType
+from civicdesk.organisations.choices import OrganisationKind
+from civicdesk.organisations.models import Organisation
 from civicdesk.organisations.selectors import organisation_providing, organisations_at
 
+from .choices import Adoption
 from .geometry import LocalPlane, degrees_around, geojson_coordinates, line_midpoint
-from .models import Adoption, Street
+from .models import Street
 
 # Services about the road itself. A report of one of these on a road the council does not
 # maintain (unadopted, private, or a National Highways motorway or trunk road) is not ours.

@@ -21,8 +21,9 @@ from civicdesk.core.audit import SYSTEM, Actor, audit_record
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.organisations.models import Organisation
 
+from .choices import Adoption
 from .geometry import GeometryError, line_geojson, line_parse
-from .models import Adoption, Street
+from .models import Street
 
 STREETS_DATA = Path(__file__).resolve().parent / "data"
 COLUMNS = ("usrn", "name", "locality", "adoption", "maintainer", "geometry")

@@ -14,14 +14,16 @@ from django.db.models import Count, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import ExtractIsoWeekDay, ExtractMonth, TruncMonth
 from django.utils import timezone
 
-from civicdesk.cases.models import OPEN_STATUSES, Case, ClockState
+from civicdesk.cases.choices import OPEN_STATUSES, ClockState
+from civicdesk.cases.models import Case
 from civicdesk.catalogue.models import ServiceArea
 from civicdesk.complaints.models import Complaint, ComplaintReason
 from civicdesk.core.calendar import LONDON
 from civicdesk.core.choices import Channel
 from civicdesk.customers.models import AccountSignIn, Customer
 from civicdesk.feedback.benchmark import Change
-from civicdesk.feedback.models import MicroSurveyAnswer, PageFeedback, Rating
+from civicdesk.feedback.choices import Rating
+from civicdesk.feedback.models import MicroSurveyAnswer, PageFeedback
 from civicdesk.feedback.selectors import rounds_compared
 from civicdesk.organisations.models import Organisation, StaffMember
 

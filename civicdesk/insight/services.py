@@ -22,9 +22,11 @@ from django.db.models.functions import ExtractHour, Greatest, Least, TruncDate
 from django.utils import timezone
 
 from civicdesk.cases.models import Case
-from civicdesk.contacts.models import Contact, ContactOutcome, ContactReason, Direction
+from civicdesk.contacts.choices import ContactOutcome, ContactReason, Direction
+from civicdesk.contacts.models import Contact
 from civicdesk.core.calendar import LONDON, Nation, WorkingCalendar
-from civicdesk.feedback.models import ContactRating, Rating
+from civicdesk.feedback.choices import Rating
+from civicdesk.feedback.models import ContactRating
 from civicdesk.organisations.models import Organisation
 
 from .models import (

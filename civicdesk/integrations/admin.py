@@ -17,13 +17,12 @@ from civicdesk.organisations.admin_scoping import (
     ReadOnlyAdmin,
 )
 
+from .choices import Scope, WebhookEvent
 from .models import (
     ApiClient,
     ExternalUpdate,
     Open311Jurisdiction,
-    Scope,
     WebhookDelivery,
-    WebhookEvent,
     WebhookSubscription,
 )
 from .services import api_client_create, api_client_revoke

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models.signals import post_save
-from django.dispatch import receiver
+
+from .choices import DeliveryStatus, TokenStatus, WebhookEvent
 
 if TYPE_CHECKING:
-    from civicdesk.core.models import AuditEvent
-
-
-class Scope(models.TextChoices):
-    CASES_READ = "cases:read", "Read cases"
-    CASES_CREATE = "cases:create", "Create cases and contacts"
-    CASES_UPDATE = "cases:update", "Add updates, notes, files and change status"
-    OPEN311 = "open311", "Open311 GeoReport v2"
+    pass
 
 
 class ApiClient(models.Model):
@@ -96,12 +89,6 @@ class Open311Jurisdiction(models.Model):
         return self.jurisdiction_id
 
 
-class TokenStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to be opened"
-    OPENED = "opened", "Case opened"
-    REFUSED = "refused", "Refused"
-
-
 class Open311Token(models.Model):
     """A request accepted for batch intake: stored first, opened as a case by the worker."""
 
@@ -153,13 +140,6 @@ class ExternalUpdate(models.Model):
         return f"{self.source}: {self.external_id}"
 
 
-class WebhookEvent(models.TextChoices):
-    CASE_CREATED = "case.created", "Case created"
-    CASE_ASSIGNED = "case.assigned", "Case assigned"
-    CASE_UPDATED = "case.updated", "Case updated"
-    CASE_CLOSED = "case.closed", "Case closed"
-
-
 class WebhookSubscription(models.Model):
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.CASCADE, related_name="webhooks"
@@ -178,13 +158,6 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class DeliveryStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    SENDING = "sending", "Sending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
 
 
 class WebhookDelivery(models.Model):
@@ -223,16 +196,3 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} #{self.pk} ({self.status})"
-
-
-@receiver(post_save, sender="core.AuditEvent", dispatch_uid="integrations-webhook-deliveries")
-def queue_webhook_deliveries(
-    sender: type[models.Model], instance: AuditEvent, created: bool, raw: bool, **kwargs: Any
-) -> None:
-    """Write a case event's webhook deliveries in the transaction that saves its audit entry
-    (ADR 12). Fixtures loaded raw are history, not news, and send nothing."""
-    if created and not raw:
-        # Imported here: the webhooks module imports these models.
-        from .webhooks import webhooks_queue
-
-        webhooks_queue(audit=instance)

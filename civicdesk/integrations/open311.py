@@ -12,16 +12,20 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.models import Case
 from civicdesk.cases.services import CaseRequest, case_open
-from civicdesk.catalogue.models import Question, QuestionKind, RequestKind, RequestType
+from civicdesk.catalogue.choices import QuestionKind, RequestKind
+from civicdesk.catalogue.models import Question, RequestType
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
-from civicdesk.customers.models import Customer, DetailKind
+from civicdesk.customers.choices import DetailKind
+from civicdesk.customers.models import Customer
 from civicdesk.customers.services import contact_detail_error
 
-from .models import ApiClient, Open311Jurisdiction, Open311Token, TokenStatus
+from .choices import TokenStatus
+from .models import ApiClient, Open311Jurisdiction, Open311Token
 from .services import reporter_create
 
 logger = logging.getLogger(__name__)

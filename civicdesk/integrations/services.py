@@ -13,7 +13,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from civicdesk.cases.models import Case, CaseStatus, NoteVisibility
+from civicdesk.cases.choices import CaseStatus, NoteVisibility
+from civicdesk.cases.models import Case
 from civicdesk.cases.services import case_add_note, case_transition
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import DomainError, NotPermitted, ValidationFailed
@@ -21,7 +22,8 @@ from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.organisations.models import Organisation
 
-from .models import ApiClient, ExternalUpdate, IdempotencyRecord, Scope
+from .choices import Scope
+from .models import ApiClient, ExternalUpdate, IdempotencyRecord
 
 KEY_PREFIX_LENGTH = 8
 

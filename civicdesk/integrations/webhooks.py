@@ -32,12 +32,14 @@ from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.models import Case
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.models import AuditEvent
 from civicdesk.organisations.models import Organisation
 
-from .models import DeliveryStatus, WebhookDelivery, WebhookEvent, WebhookSubscription
+from .choices import DeliveryStatus, WebhookEvent
+from .models import WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +80,7 @@ def _event_for(audit: AuditEvent) -> str | None:
 def webhooks_queue(*, audit: AuditEvent) -> int:
     """Write the deliveries a case audit entry causes; returns how many were made.
 
-    Called as the entry is saved (``models.queue_webhook_deliveries``), so the deliveries are
+    Called as the entry is saved (``signals.queue_webhook_deliveries``), so the deliveries are
     stored in the transaction that makes the change and writes its audit entry: both, or
     neither. Nothing reads the audit trail afterwards, so a transaction that commits late
     cannot be overtaken and skipped.

@@ -21,7 +21,8 @@ from django.core.mail.backends.base import BaseEmailBackend
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
 
-from .models import MessageChannel, OutboxMessage
+from .choices import MessageChannel
+from .models import OutboxMessage
 from .templates import AUTOMATIC_REPLY_TEMPLATES
 
 

@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from civicdesk.core.errors import NotFound, ValidationFailed
 from civicdesk.core.numbers import whole_number
-from civicdesk.customers.models import ContactDetail, DetailKind
+from civicdesk.customers.choices import DetailKind
+from civicdesk.customers.models import ContactDetail
 
-from .models import MessageChannel, MessageStatus, OutboxMessage
+from .choices import MessageChannel, MessageStatus
+from .models import OutboxMessage
 from .templates import render
 
 if TYPE_CHECKING:

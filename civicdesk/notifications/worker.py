@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from civicdesk.core.errors_logging import error_summary
 
+from .choices import MessageStatus
 from .gateways import Gateway, PermanentFailure, TemporaryFailure
-from .models import MessageStatus, OutboxMessage
+from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 

@@ -3,13 +3,14 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import User
-from django.db.models import ForeignKey, QuerySet
+from django.db.models import ForeignKey, Q, QuerySet
 from django.forms import ModelChoiceField
 from django.http import HttpRequest
 
 from civicdesk.core.audit import Actor
+from civicdesk.core.models import AuditEvent
 
-from .admin_scoping import OrganisationScopedAdmin, organisation_id_for
+from .admin_scoping import CaseLinkedAdmin, OrganisationScopedAdmin, organisation_id_for
 from .models import Organisation, StaffMember, Team
 from .services import NewStaff, new_staff_errors, staff_create
 from .two_factor import staff_has_second_factor, staff_totp_reset
@@ -126,3 +127,14 @@ class StaffMemberAdmin(OrganisationScopedAdmin):
             # nor accounts with no staff record (residents).
             field.queryset = field.queryset.filter(staff__organisation_id=organisation_id)
         return field
+
+
+# The audit trail is core's, but reading it is scoped like every case-linked record, which is
+# this app's rule.
+@admin.register(AuditEvent)
+class AuditEventAdmin(CaseLinkedAdmin):
+    list_display = ["at", "subject_type", "subject_id", "action", "actor_label"]
+    list_filter = ["subject_type", "action"]
+
+    def case_visible(self, case_ids: QuerySet[Any]) -> Q:
+        return ~Q(subject_type="case") | Q(subject_id__in=case_ids)

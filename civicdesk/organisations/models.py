@@ -10,12 +10,7 @@ from django.db import models
 from civicdesk.core.calendar import Nation, WorkingCalendar
 from civicdesk.core.models import TimeStampedModel
 
-
-class OrganisationKind(models.TextChoices):
-    UNITARY = "unitary", "Unitary council"
-    COUNTY = "county", "County council"
-    DISTRICT = "district", "District council"
-    PARTNER = "partner", "Partner organisation"
+from .choices import OrganisationKind, Role
 
 
 class Organisation(TimeStampedModel):
@@ -82,16 +77,6 @@ class Team(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation.name})"
-
-
-class Role(models.TextChoices):
-    ADVISER = "adviser", "Adviser"
-    OFFICER = "officer", "Officer"
-    TEAM_LEAD = "team_lead", "Team lead"
-    MANAGER = "manager", "Manager"
-    ADMIN = "admin", "Administrator"
-    # Reads the insight dashboard and nothing else: no case work, no residents' details.
-    COUNCILLOR = "councillor", "Councillor"
 
 
 class StaffMember(TimeStampedModel):

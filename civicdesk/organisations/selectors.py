@@ -10,7 +10,8 @@ from shapely.prepared import PreparedGeometry
 
 from civicdesk.core.errors import NotFound, NotPermitted
 
-from .models import Organisation, OrganisationKind, StaffMember
+from .choices import OrganisationKind
+from .models import Organisation, StaffMember
 
 
 def staff_for_user(user: AbstractBaseUser | AnonymousUser) -> StaffMember:

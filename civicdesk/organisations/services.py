@@ -13,7 +13,8 @@ from django.db import transaction
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import ValidationFailed
 
-from .models import Organisation, Role, StaffMember, Team
+from .choices import Role
+from .models import Organisation, StaffMember, Team
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
@@ -20,24 +20,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
-from civicdesk.cases.models import Case, CaseStatus
-from civicdesk.cases.selectors import (
-    access_resident_case,
-    access_resident_document,
-    case_timeline,
-    cases_of_customer,
-    public_documents,
-    reopen_deadline,
-)
-from civicdesk.cases.services import case_add_information, case_resident_confirm
-from civicdesk.core.audit import Actor
-from civicdesk.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
-from civicdesk.core.http import client_address
-from civicdesk.core.text import describe_deadline
-from civicdesk.customers.models import Customer, PreferredChannel, SignInMethod
-from civicdesk.customers.selectors import contact_details_of, resident_account
-from civicdesk.customers.services import (
+from civicdesk.accounts.services import (
     ACCOUNT_LINK_MINUTES,
     account_check_password,
     account_from_link,
@@ -49,13 +32,33 @@ from civicdesk.customers.services import (
     account_sign_up_assisted,
     account_use_link,
 )
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
+from civicdesk.cases.selectors import (
+    access_resident_case,
+    access_resident_document,
+    case_timeline,
+    cases_of_customer,
+    public_documents,
+    reopen_deadline,
+)
+from civicdesk.cases.services import case_add_information, case_resident_confirm
+from civicdesk.core.audit import Actor
+from civicdesk.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
+from civicdesk.core.text import describe_deadline
+from civicdesk.customers.choices import PreferredChannel, SignInMethod
+from civicdesk.customers.selectors import contact_details_of, resident_account
 from civicdesk.feedback.selectors import rating_link_if_wanted
-from civicdesk.organisations.models import Organisation
 from civicdesk.organisations.selectors import is_staff_of, is_staff_user
-from civicdesk.workspace.auth import signed_in_staff
+from civicdesk.web.councils import council_for
+from civicdesk.web.http import client_address
+from civicdesk.web.pages import FEEDBACK_THANKS, render_page
+from civicdesk.web.staff import signed_in_staff
 
-from .pages import FEEDBACK_THANKS, render_page
-from .views import council_for
+if TYPE_CHECKING:
+    from civicdesk.cases.models import Case
+    from civicdesk.customers.models import Customer
+    from civicdesk.organisations.models import Organisation
 
 SENT_TO = "account_link_sent_to"
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"

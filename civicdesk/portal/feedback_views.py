@@ -12,8 +12,8 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from civicdesk.core.errors import NotFound, ValidationFailed
-from civicdesk.core.http import client_address
-from civicdesk.feedback.models import RATING_REASONS, Rating, RatingSource
+from civicdesk.feedback.choices import Rating, RatingSource
+from civicdesk.feedback.models import RATING_REASONS
 from civicdesk.feedback.selectors import (
     FROM_THE_WEBSITE,
     case_already_rated,
@@ -25,9 +25,9 @@ from civicdesk.feedback.services import (
     contact_rating_record,
     micro_survey_answer,
 )
-
-from .pages import render_page
-from .views import council_for
+from civicdesk.web.councils import council_for
+from civicdesk.web.http import client_address
+from civicdesk.web.pages import render_page
 
 DEVICE_COOKIE = "civicdesk_survey_device"
 DEVICE_SALT = "civicdesk.feedback.device"

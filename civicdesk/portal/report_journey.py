@@ -11,7 +11,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.files.base import ContentFile
@@ -19,9 +19,12 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from civicdesk.cases.documents import CheckedDocument, Upload
-from civicdesk.catalogue.models import Question, QuestionKind, RequestType
+from civicdesk.catalogue.choices import QuestionKind
 from civicdesk.catalogue.services import answers_validate
 from civicdesk.core.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from civicdesk.catalogue.models import Question, RequestType
 
 SESSION_KEY = "report_journeys"
 DONE_KEY = "report_done"

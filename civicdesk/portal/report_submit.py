@@ -3,28 +3,31 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.models import Session
 from django.db import transaction
 
-from civicdesk.cases.models import Case
 from civicdesk.cases.selectors import access_case_in_session
 from civicdesk.cases.services import CaseRequest, case_follow, case_open
-from civicdesk.catalogue.models import RequestType
 from civicdesk.core.choices import Channel
-from civicdesk.core.errors import DomainError
-from civicdesk.customers.models import Customer, DetailKind
+from civicdesk.customers.choices import DetailKind
 from civicdesk.customers.services import (
     RESIDENT,
     CustomerDetails,
     contact_detail_error,
     customer_create,
 )
-from civicdesk.organisations.models import Organisation
 
 from .report_journey import DONE_KEY, Journey, done_case_id, done_record, pending_read
+
+if TYPE_CHECKING:
+    from civicdesk.cases.models import Case
+    from civicdesk.catalogue.models import RequestType
+    from civicdesk.core.errors import DomainError
+    from civicdesk.customers.models import Customer
+    from civicdesk.organisations.models import Organisation
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ only the council, the service and the question being asked.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,14 +15,12 @@ from django.utils.html import json_script
 from django.views.decorators.http import require_http_methods
 
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload, document_check
-from civicdesk.cases.models import Case
 from civicdesk.cases.selectors import access_case_in_session, open_cases_in_order
-from civicdesk.catalogue.models import Question, QuestionKind, RequestKind
+from civicdesk.catalogue.choices import QuestionKind, RequestKind
 from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
 from civicdesk.core.numbers import whole_number
 from civicdesk.core.text import describe_deadline
-from civicdesk.customers.models import Customer
 from civicdesk.customers.selectors import resident_account
 from civicdesk.geo.selectors import (
     LocationVerdict,
@@ -32,10 +30,10 @@ from civicdesk.geo.selectors import (
     nearby_reports_describe,
     places_find,
 )
-from civicdesk.organisations.models import Organisation
 from civicdesk.organisations.selectors import organisation_get
+from civicdesk.web.councils import council_for
+from civicdesk.web.pages import render_page
 
-from .pages import render_page
 from .report_journey import (
     MAX_PLACES,
     DateParts,
@@ -63,7 +61,12 @@ from .report_submit import (
     report_follow,
     report_submit,
 )
-from .views import council_for
+
+if TYPE_CHECKING:
+    from civicdesk.cases.models import Case
+    from civicdesk.catalogue.models import Question
+    from civicdesk.customers.models import Customer
+    from civicdesk.organisations.models import Organisation
 
 LAST_KEY = "report_last"
 FOLLOWED_KEY = "report_followed"

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicdesk.cases.models import CaseStatus
+from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.selectors import case_for_tracking, case_timeline
 from civicdesk.catalogue.selectors import (
     charter_promises,
@@ -21,21 +21,12 @@ from civicdesk.catalogue.selectors import (
 from civicdesk.core.errors import NotFound, ValidationFailed
 from civicdesk.core.text import describe_deadline
 from civicdesk.feedback.services import page_feedback_record
-from civicdesk.organisations.models import Organisation
 from civicdesk.organisations.selectors import (
     councils_listed,
-    organisation_by_slug,
 )
-from civicdesk.workspace.auth import sign_in_url
-
-from .pages import FEEDBACK_THANKS, render_page
-
-
-def council_for(slug: str) -> Organisation:
-    try:
-        return organisation_by_slug(slug)
-    except NotFound:
-        raise Http404("No such council") from None
+from civicdesk.web.councils import council_for
+from civicdesk.web.pages import FEEDBACK_THANKS, render_page
+from civicdesk.web.staff import sign_in_url
 
 
 def home(request: HttpRequest, council: str) -> HttpResponse:

@@ -13,6 +13,8 @@ from django.db import models
 from civicdesk.core.choices import Channel
 from civicdesk.core.models import TimeStampedModel
 
+from .choices import AssessmentKind, Score
+
 
 class QualityCriterion(TimeStampedModel):
     organisation = models.ForeignKey(
@@ -36,17 +38,6 @@ class QualityCriterion(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
-
-
-class AssessmentKind(models.TextChoices):
-    SPOT_CHECK = "spot_check", "Quality check of a contact"
-    MYSTERY_CUSTOMER = "mystery_customer", "Mystery customer"
-
-
-class Score(models.IntegerChoices):
-    NOT_MET = 0, "Not met"
-    PARTLY_MET = 1, "Partly met"
-    MET = 2, "Met"
 
 
 class QualityAssessment(TimeStampedModel):

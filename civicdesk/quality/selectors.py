@@ -10,7 +10,8 @@ from django.db.models import Q, QuerySet
 from civicdesk.contacts.models import Contact
 from civicdesk.contacts.selectors import contacts_visible_to
 from civicdesk.core.errors import NotFound
-from civicdesk.organisations.models import Role, StaffMember
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import StaffMember
 
 from .models import QualityAssessment, QualityCriterion
 

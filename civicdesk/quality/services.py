@@ -11,7 +11,8 @@ from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, ValidationFailed
 from civicdesk.organisations.models import Organisation
 
-from .models import AssessmentKind, QualityAssessment, QualityCriterion, QualityScore, Score
+from .choices import AssessmentKind, Score
+from .models import QualityAssessment, QualityCriterion, QualityScore
 
 
 def quality_assess(

@@ -14,10 +14,10 @@ from django.contrib import admin
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponseRedirect
 
-from civicdesk.core.http import client_address
+from civicdesk.web.http import client_address
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import sign_in_url, signed_in_staff
 
-from .auth import sign_in_url, signed_in_staff
-from .pages import render_staff_page
 from .sign_in import (
     LOCKED_OUT,
     active_staff,

@@ -6,8 +6,9 @@ in between, the change is refused and the page says so instead of overwriting th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib import messages
 from django.contrib.auth.models import User
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -15,8 +16,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from civicdesk.assistant.selectors import Suggestion, suggest_services
+from civicdesk.cases.choices import CaseStatus, NoteVisibility
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
-from civicdesk.cases.models import Case, CaseStatus, NoteVisibility
 from civicdesk.cases.selectors import (
     access_case,
     access_case_document,
@@ -36,7 +37,7 @@ from civicdesk.cases.services import (
     case_set_priority,
     case_transition,
 )
-from civicdesk.catalogue.models import QuestionKind, RequestType
+from civicdesk.catalogue.choices import QuestionKind
 from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.contacts.services import ContactDetails
 from civicdesk.core.audit import Actor
@@ -44,12 +45,16 @@ from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.errors import DomainError, EditConflict, NotFound, ValidationFailed
 from civicdesk.core.numbers import whole_number
 from civicdesk.organisations.models import StaffMember, Team
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import staff_required
 
-from .auth import staff_required
 from .customers import DRAFT_CONTACT_KEY, customer_or_404
 from .forms import choices, posted, posted_version
-from .pages import case_opened_elsewhere, render_staff_page
 from .replies import reply_templates
+
+if TYPE_CHECKING:
+    from civicdesk.cases.models import Case
+    from civicdesk.catalogue.models import RequestType
 
 CASE_ACTIONS = ("note", "status", "assign", "take", "priority", "duplicate", "attach", "reply")
 
@@ -152,8 +157,11 @@ def case_opened_redirect(request: HttpRequest, staff: StaffMember, case: Case) -
     back to the customer with a note saying where the case went."""
     if case_visible_to(staff=staff, case=case):
         return redirect("workspace:case", case.reference)
-    case_opened_elsewhere(
-        request, reference=case.reference, team_name=case.team.name if case.team else "its team"
+    team_name = case.team.name if case.team else "its team"
+    messages.success(
+        request,
+        f"Case {case.reference} has been raised and passed to {team_name}. "
+        "Only that team can open it.",
     )
     return redirect("workspace:customer", case.customer_id)
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from civicdesk.cases.models import Case
 from civicdesk.catalogue.models import ServiceArea
-from civicdesk.complaints.models import Complaint, Outcome
+from civicdesk.complaints.choices import Outcome
 from civicdesk.complaints.selectors import (
     access_complaint_case,
     complaint_cases_not_recorded,
@@ -26,11 +27,15 @@ from civicdesk.complaints.services import (
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import DomainError, NotFound
 from civicdesk.core.numbers import whole_number
-from civicdesk.organisations.models import StaffMember
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import staff_required
 
-from .auth import staff_required
 from .forms import choices, posted
-from .pages import render_staff_page
+
+if TYPE_CHECKING:
+    from civicdesk.cases.models import Case
+    from civicdesk.complaints.models import Complaint
+    from civicdesk.organisations.models import StaffMember
 
 COMPLAINT_ACTIONS = ("record", "respond", "escalate", "ombudsman")
 

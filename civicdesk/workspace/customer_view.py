@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from civicdesk.appointments.models import Visit, VisitKind
+from civicdesk.appointments.choices import VisitKind
 from civicdesk.appointments.selectors import visits_of_customer
-from civicdesk.cases.models import Case
 from civicdesk.cases.selectors import cases_visible_to, clock_state_now
-from civicdesk.contacts.models import Contact
 from civicdesk.contacts.selectors import contacts_of_customer
-from civicdesk.customers.models import ContactDetail, Customer, Representative, SupportNeed
 from civicdesk.customers.selectors import (
     access_customer,
     contact_details_of,
@@ -22,11 +20,16 @@ from civicdesk.customers.selectors import (
 )
 from civicdesk.feedback.models import RATING_REASONS, ContactRating
 from civicdesk.feedback.selectors import ratings_of_cases
-from civicdesk.notifications.models import OutboxMessage
 from civicdesk.notifications.selectors import notifications_of_customer
-from civicdesk.organisations.models import StaffMember
+from civicdesk.web.staff import sees_support_needs
 
-from .auth import sees_support_needs
+if TYPE_CHECKING:
+    from civicdesk.appointments.models import Visit
+    from civicdesk.cases.models import Case
+    from civicdesk.contacts.models import Contact
+    from civicdesk.customers.models import ContactDetail, Customer, Representative, SupportNeed
+    from civicdesk.notifications.models import OutboxMessage
+    from civicdesk.organisations.models import StaffMember
 
 TIMELINE_LENGTH = 50
 CASE_LIST_LENGTH = 50

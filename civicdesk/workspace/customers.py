@@ -3,33 +3,33 @@ contact, merge a duplicate record, set up an online account."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from civicdesk.cases.models import OPEN_STATUSES
+from civicdesk.accounts.services import account_sign_up_assisted
+from civicdesk.cases.choices import OPEN_STATUSES
 from civicdesk.cases.selectors import cases_visible_to
-from civicdesk.contacts.models import ContactOutcome, ContactReason
+from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
 from civicdesk.core.numbers import whole_number
-from civicdesk.customers.models import Customer
 from civicdesk.customers.selectors import access_customer
-from civicdesk.customers.services import (
-    CustomerDetails,
-    account_sign_up_assisted,
-    customer_create,
-    customer_merge,
-)
-from civicdesk.organisations.models import StaffMember
+from civicdesk.customers.services import CustomerDetails, customer_create, customer_merge
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import staff_required
 
-from .auth import staff_required
 from .customer_view import customer_view
 from .forms import choices, posted
-from .pages import render_staff_page
+
+if TYPE_CHECKING:
+    from civicdesk.customers.models import Customer
+    from civicdesk.organisations.models import StaffMember
 
 # How a resident is helped to set up an account: on the phone or in person.
 ASSISTED_CHANNELS = (Channel.PHONE, Channel.FACE_TO_FACE)

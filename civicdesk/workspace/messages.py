@@ -3,24 +3,28 @@ the case each one needs (asking the service's questions) or close it with a note
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from civicdesk.cases.selectors import case_request_types
-from civicdesk.catalogue.models import RequestType
 from civicdesk.catalogue.selectors import request_type_get
-from civicdesk.channels.models import InboundMessage
 from civicdesk.channels.selectors import access_inbound_message, triage_queue
 from civicdesk.channels.services import triage_close, triage_open_case
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import DomainError, NotFound
-from civicdesk.organisations.models import StaffMember
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import staff_required
 
-from .auth import staff_required
 from .cases import case_opened_redirect, posted_answers
 from .forms import choices
-from .pages import render_staff_page
+
+if TYPE_CHECKING:
+    from civicdesk.catalogue.models import RequestType
+    from civicdesk.channels.models import InboundMessage
+    from civicdesk.organisations.models import StaffMember
 
 PAGE_SIZE = 50
 

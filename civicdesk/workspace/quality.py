@@ -3,16 +3,16 @@ council's criteria; advisers read the scores and comments about their own contac
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from civicdesk.catalogue.models import ServiceArea
-from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, NotFound
-from civicdesk.organisations.models import StaffMember
-from civicdesk.quality.models import AssessmentKind, Score
+from civicdesk.quality.choices import AssessmentKind, Score
 from civicdesk.quality.selectors import (
     access_assessment,
     access_contact_to_check,
@@ -22,10 +22,14 @@ from civicdesk.quality.selectors import (
     may_assess,
 )
 from civicdesk.quality.services import quality_assess
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import staff_required
 
-from .auth import staff_required
 from .forms import choices
-from .pages import render_staff_page
+
+if TYPE_CHECKING:
+    from civicdesk.contacts.models import Contact
+    from civicdesk.organisations.models import StaffMember
 
 RECENT_ASSESSMENTS = 50
 

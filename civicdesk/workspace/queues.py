@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
@@ -9,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from civicdesk.cases.models import OPEN_STATUSES, Case, CaseStatus, ClockState
+from civicdesk.cases.choices import OPEN_STATUSES, CaseStatus, ClockState
 from civicdesk.cases.selectors import (
     QueueFilters,
     access_case,
@@ -24,10 +25,13 @@ from civicdesk.core.choices import Priority
 from civicdesk.core.errors import DomainError, EditConflict, NotPermitted
 from civicdesk.core.numbers import whole_number
 from civicdesk.organisations.models import StaffMember, Team
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import require_lead, staff_required
 
-from .auth import require_lead, staff_required
 from .forms import choices
-from .pages import render_staff_page
+
+if TYPE_CHECKING:
+    from civicdesk.cases.models import Case
 
 QUEUE_PAGE_SIZE = 50
 FILTER_NAMES = ("team", "service_area", "status", "due", "priority", "area")

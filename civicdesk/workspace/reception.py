@@ -5,6 +5,7 @@ on their record are flagged to be seen first; the need itself stays on the custo
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from civicdesk.appointments.models import Venue, VisitStatus
+from civicdesk.appointments.choices import VisitStatus
 from civicdesk.appointments.selectors import (
     access_venue,
     access_visit,
@@ -30,12 +31,15 @@ from civicdesk.core.audit import Actor
 from civicdesk.core.calendar import LONDON
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
 from civicdesk.core.numbers import whole_number
-from civicdesk.organisations.models import StaffMember
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import staff_required
 
-from .auth import staff_required
 from .customers import customer_or_404
 from .forms import choices, posted
-from .pages import render_staff_page
+
+if TYPE_CHECKING:
+    from civicdesk.appointments.models import Venue
+    from civicdesk.organisations.models import StaffMember
 
 # The buttons on the list, by the status each moves a visit to.
 ACTIONS = {

@@ -5,9 +5,12 @@ it goes to the customer as a public update, in the way they prefer to be contact
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from civicdesk.cases.models import Case
 from civicdesk.core.text import describe_deadline
+
+if TYPE_CHECKING:
+    from civicdesk.cases.models import Case
 
 
 @dataclass(frozen=True)

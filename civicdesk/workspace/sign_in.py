@@ -17,7 +17,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicdesk.core.errors import ValidationFailed
-from civicdesk.core.http import client_address
 from civicdesk.core.ratelimit import attempts_add, attempts_exceeded, attempts_forgotten
 from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.two_factor import (
@@ -26,9 +25,9 @@ from civicdesk.organisations.two_factor import (
     staff_totp_check,
     totp_qr_svg,
 )
-
-from .auth import PENDING_KEY, sign_in_with_two_factors, signed_in_staff
-from .pages import render_staff_page
+from civicdesk.web.http import client_address
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import PENDING_KEY, sign_in_with_two_factors, signed_in_staff
 
 SIGN_IN_LIMIT = 5
 ADDRESS_LIMIT = 4 * SIGN_IN_LIMIT

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from . import (
+    ask_views,
     cases,
     complaints,
     customers,
@@ -71,4 +72,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         quality.quality_assessment,
         name="quality-assessment",
     ),
+    path("ask/queue/", ask_views.queue, name="ask-queue"),
+    path("ask/queue/<int:conversation>/", ask_views.conversation, name="ask-conversation"),
+    path("ask/answers/", ask_views.articles, name="ask-articles"),
+    path("ask/answers/new/", ask_views.article_edit, name="ask-article-new"),
+    path("ask/answers/<int:article>/", ask_views.article_edit, name="ask-article"),
+    path("ask/answers/<int:article>/move", ask_views.article_move_view, name="ask-article-move"),
+    path("ask/log/", ask_views.log, name="ask-log"),
 ]

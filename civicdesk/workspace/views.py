@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest, HttpResponse
 
-from civicdesk.customers.selectors import customer_search
-from civicdesk.organisations.models import StaffMember
+from civicdesk.cases.selectors import customer_search
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import staff_required
 
-from .auth import staff_required
-from .pages import render_staff_page
+if TYPE_CHECKING:
+    from civicdesk.organisations.models import StaffMember
 
 # The search shows this many; a name as common as "Smith" needs more of it, or the postcode.
 SEARCH_RESULTS_SHOWN = 25

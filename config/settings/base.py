@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "civicdesk.core.middleware.NullCharacterMiddleware",
+    "civicdesk.web.middleware.NullCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -103,7 +103,7 @@ TEMPLATES = [
         "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
-            "environment": "civicdesk.portal.jinja2.environment",
+            "environment": "civicdesk.web.templating.environment",
             "autoescape": True,
             "context_processors": ["django.template.context_processors.request"],
         },
@@ -181,7 +181,7 @@ NOTIFICATION_LEASE_SECONDS = int(os.environ.get("NOTIFICATION_LEASE_SECONDS", "6
 # Minutes a staff session may go unused before the workspace asks for both factors again.
 STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "60"))
 
-# How many proxies in front of the web server append to X-Forwarded-For (core.http.client_address).
+# How many proxies in front of the web server append to X-Forwarded-For (web.http.client_address).
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
 
 # var/ on one machine, or Redis when REDIS_URL is set (several machines).

@@ -12,20 +12,17 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
+from civicdesk.accounts.services import account_register
+from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.documents import Upload
-from civicdesk.cases.models import Case, CaseStatus
+from civicdesk.cases.models import Case
 from civicdesk.cases.services import CaseRequest, case_attach, case_open, case_transition
 from civicdesk.core.audit import Actor
 from civicdesk.customers.models import Customer
-from civicdesk.customers.services import (
-    RESIDENT,
-    CustomerDetails,
-    account_register,
-    customer_create,
-)
+from civicdesk.customers.services import RESIDENT, CustomerDetails, customer_create
 from civicdesk.notifications.models import OutboxMessage
-from civicdesk.organisations.models import Role
-from civicdesk.workspace.auth import mark_two_factors_passed
+from civicdesk.organisations.choices import Role
+from civicdesk.web.staff import mark_two_factors_passed
 
 from .. import factories
 from .conftest import axe_violations

@@ -9,8 +9,8 @@ from django.test import Client
 from civicdesk.assistant.models import Conversation
 from civicdesk.assistant.services import adviser_reply, handover_take
 from civicdesk.catalogue.models import RequestType
-from civicdesk.organisations.models import Role
-from civicdesk.workspace.auth import mark_two_factors_passed
+from civicdesk.organisations.choices import Role
+from civicdesk.web.staff import mark_two_factors_passed
 
 from .. import assistant_support, factories
 from .conftest import axe_violations

@@ -17,8 +17,8 @@ from civicdesk.feedback.services import (
     survey_round_create,
 )
 from civicdesk.insight.services import insight_refresh
-from civicdesk.organisations.models import Role
-from civicdesk.workspace.auth import mark_two_factors_passed
+from civicdesk.organisations.choices import Role
+from civicdesk.web.staff import mark_two_factors_passed
 
 from .. import factories
 from .conftest import axe_violations

@@ -20,7 +20,8 @@ from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
-from civicdesk.organisations.models import Role, StaffMember
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import StaffMember
 from civicdesk.quality.models import QualityCriterion
 
 from .. import factories

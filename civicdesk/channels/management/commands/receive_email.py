@@ -22,8 +22,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connections
 
+from civicdesk.channels.choices import InboundChannel
 from civicdesk.channels.mail import email_parse
-from civicdesk.channels.models import InboundChannel
 from civicdesk.channels.services import inbound_address_find, inbound_email_receive
 from civicdesk.core.errors import NotFound
 from civicdesk.core.errors_logging import error_summary

@@ -14,8 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from civicdesk.core.errors import DomainError, NotFound
-
-from .services import notification_record_receipt
+from civicdesk.notifications.services import notification_record_receipt
 
 
 def notify_callback_refused(request: HttpRequest) -> JsonResponse | None:

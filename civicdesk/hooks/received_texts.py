@@ -11,11 +11,10 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from civicdesk.channels.choices import InboundChannel
+from civicdesk.channels.services import Inbound, inbound_address_find, inbound_receive
 from civicdesk.core.errors import NotFound
-from civicdesk.notifications.views import notify_callback_refused
-
-from .models import InboundChannel
-from .services import Inbound, inbound_address_find, inbound_receive
+from civicdesk.hooks.notify import notify_callback_refused
 
 
 @csrf_exempt

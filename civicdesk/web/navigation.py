@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.urls import NoReverseMatch, reverse
 
-from civicdesk.organisations.models import Role, StaffMember
+from civicdesk.organisations.choices import Role
+
+if TYPE_CHECKING:
+    from civicdesk.organisations.models import StaffMember
 
 CASEWORK = frozenset(Role.values) - {Role.COUNCILLOR}
 LEADS = frozenset({Role.TEAM_LEAD, Role.MANAGER, Role.ADMIN})
@@ -27,8 +31,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("Team lead view", "workspace:team-lead", LEADS),
     NavItem("Complaints", "workspace:complaints"),
     NavItem("Quality", "workspace:quality"),
-    NavItem("Chats", "assistant:staff-queue"),
-    NavItem("Answers", "assistant:staff-articles"),
+    NavItem("Chats", "workspace:ask-queue"),
+    NavItem("Answers", "workspace:ask-articles"),
     NavItem("Record a rating", "insight:rating-record"),
     NavItem("Insight", "insight:dashboard", LEADS | {Role.COUNCILLOR}),
     # The insight dashboard (/staff/insight/) and the assistant's hand-over queue and knowledge

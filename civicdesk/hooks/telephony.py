@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from django.conf import settings
@@ -24,23 +24,30 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from civicdesk.catalogue.models import RequestType
-from civicdesk.core.errors import DomainError
-from civicdesk.customers.services import contact_detail_error
-from civicdesk.organisations.models import Organisation
-from civicdesk.portal.views import council_for
-
-from .elsewhere import PLACES
-from .models import Article, Conversation, ConversationState, Message, Speaker
-from .replies import wants_person
-from .selectors import articles_published, conversation_for_token, queue_position, wait_estimate
-from .services import (
+from civicdesk.assistant.choices import ConversationState, Speaker
+from civicdesk.assistant.elsewhere import PLACES
+from civicdesk.assistant.replies import wants_person
+from civicdesk.assistant.selectors import (
+    articles_published,
+    conversation_for_token,
+    queue_position,
+    wait_estimate,
+)
+from civicdesk.assistant.services import (
     conversation_callback,
     conversation_choose,
     conversation_hand_over,
     conversation_say,
     conversation_start,
 )
+from civicdesk.catalogue.models import RequestType
+from civicdesk.core.errors import DomainError
+from civicdesk.customers.services import contact_detail_error
+from civicdesk.web.councils import council_for
+
+if TYPE_CHECKING:
+    from civicdesk.assistant.models import Article, Conversation, Message
+    from civicdesk.organisations.models import Organisation
 
 SPOKEN_ANSWER = 320
 PERSON = "0"

@@ -8,7 +8,7 @@ import io
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
-from typing import Concatenate, ParamSpec
+from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,13 +22,8 @@ from civicdesk.core.choices import Channel
 from civicdesk.core.errors import NotFound, ValidationFailed
 from civicdesk.core.numbers import whole_number
 from civicdesk.feedback.analysis import sentiment_label, themes_find
-from civicdesk.feedback.models import (
-    RATING_REASONS,
-    MicroSurvey,
-    Rating,
-    RatingSource,
-    SurveyKind,
-)
+from civicdesk.feedback.choices import Rating, RatingSource, SurveyKind
+from civicdesk.feedback.models import RATING_REASONS, MicroSurvey
 from civicdesk.feedback.selectors import (
     COMMENT_SOURCES,
     Comment,
@@ -46,14 +41,10 @@ from civicdesk.feedback.services import (
     survey_responses_import,
     survey_round_create,
 )
-from civicdesk.organisations.models import StaffMember
-from civicdesk.workspace.auth import staff_required
-from civicdesk.workspace.pages import render_staff_page
-
-from .charts import bar_chart
-from .definitions import DEFINITIONS
-from .posters import poster_of, poster_pdf, poster_svg
-from .selectors import (
+from civicdesk.insight.charts import bar_chart
+from civicdesk.insight.definitions import DEFINITIONS
+from civicdesk.insight.posters import poster_of, poster_pdf, poster_svg
+from civicdesk.insight.selectors import (
     DASHBOARD,
     Filters,
     Table,
@@ -62,6 +53,11 @@ from .selectors import (
     may_see_insight,
     service_areas_of,
 )
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import staff_required
+
+if TYPE_CHECKING:
+    from civicdesk.organisations.models import StaffMember
 
 P = ParamSpec("P")
 DEFAULT_DAYS = 365

@@ -23,7 +23,8 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 
 from civicdesk.core.errors import NotPermitted
-from civicdesk.organisations.models import Role, StaffMember
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import staff_for_user
 
 from .pages import render_staff_page

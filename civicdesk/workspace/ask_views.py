@@ -4,20 +4,13 @@ review, publish) and the improvement log. Every fetch is scoped by an ``access_*
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicdesk.catalogue.models import RequestType
-from civicdesk.core.errors import DomainError, NotFound
-from civicdesk.organisations.models import StaffMember
-from civicdesk.workspace.auth import staff_required
-from civicdesk.workspace.pages import render_staff_page
-
-from .models import Article
-from .selectors import (
+from civicdesk.assistant.selectors import (
     access_article,
     access_handover,
     article_reading_age,
@@ -27,7 +20,21 @@ from .selectors import (
     improvement_log,
     queue_positions,
 )
-from .services import adviser_reply, article_move, article_save, conversation_close, handover_take
+from civicdesk.assistant.services import (
+    adviser_reply,
+    article_move,
+    article_save,
+    conversation_close,
+    handover_take,
+)
+from civicdesk.catalogue.models import RequestType
+from civicdesk.core.errors import DomainError, NotFound
+from civicdesk.web.pages import render_staff_page
+from civicdesk.web.staff import staff_required
+
+if TYPE_CHECKING:
+    from civicdesk.assistant.models import Article
+    from civicdesk.organisations.models import StaffMember
 
 READING_AGE_TARGET = 9
 REVIEW_SOON = timedelta(days=30)
@@ -170,12 +177,12 @@ def article_edit(
         except DomainError as problem:
             errors = problem.fields or {"title": problem.message}
         else:
-            return HttpResponseRedirect(reverse("assistant:staff-article", args=[saved.pk]))
+            return HttpResponseRedirect(reverse("workspace:ask-article", args=[saved.pk]))
     return _article_page(request, staff, found, values, errors)
 
 
-@staff_required
 @require_POST
+@staff_required
 def article_move_view(request: HttpRequest, staff: StaffMember, article: int) -> HttpResponse:
     try:
         found = access_article(staff=staff, article_id=article)
@@ -187,7 +194,7 @@ def article_move_view(request: HttpRequest, staff: StaffMember, article: int) ->
         return _article_page(
             request, staff, found, _article_values(found), {"move": problem.message}
         )
-    return HttpResponseRedirect(reverse("assistant:staff-article", args=[found.pk]))
+    return HttpResponseRedirect(reverse("workspace:ask-article", args=[found.pk]))
 
 
 @staff_required

@@ -1,4 +1,4 @@
-"""The health check a load balancer polls."""
+"""The health check a load balancer polls: the web process is up and reaches its database."""
 
 from __future__ import annotations
 

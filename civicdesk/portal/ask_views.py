@@ -5,26 +5,15 @@ they type goes into a URL."""
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civicdesk.catalogue.models import QuestionKind
-from civicdesk.catalogue.selectors import request_type_get
-from civicdesk.core.errors import DomainError, NotFound
-from civicdesk.core.http import client_address
-from civicdesk.core.ratelimit import attempts_add, attempts_exceeded
-from civicdesk.customers.models import Customer
-from civicdesk.organisations.models import Organisation
-from civicdesk.portal.pages import render_page
-from civicdesk.portal.report_journey import answer_error, journey_save, journey_start
-from civicdesk.portal.views import council_for
-
-from .models import Article, Conversation, ConversationState, Message, Speaker
-from .selectors import (
+from civicdesk.assistant.choices import ConversationState, Speaker
+from civicdesk.assistant.selectors import (
     ShownMessage,
     advisers_open,
     articles_published,
@@ -33,7 +22,7 @@ from .selectors import (
     queue_position,
     wait_estimate,
 )
-from .services import (
+from civicdesk.assistant.services import (
     conversation_callback,
     conversation_choose,
     conversation_hand_over,
@@ -41,6 +30,19 @@ from .services import (
     conversation_say,
     conversation_start,
 )
+from civicdesk.catalogue.choices import QuestionKind
+from civicdesk.catalogue.selectors import request_type_get
+from civicdesk.core.errors import DomainError, NotFound
+from civicdesk.core.ratelimit import attempts_add, attempts_exceeded
+from civicdesk.customers.models import Customer
+from civicdesk.portal.report_journey import answer_error, journey_save, journey_start
+from civicdesk.web.councils import council_for
+from civicdesk.web.http import client_address
+from civicdesk.web.pages import render_page
+
+if TYPE_CHECKING:
+    from civicdesk.assistant.models import Article, Conversation, Message
+    from civicdesk.organisations.models import Organisation
 
 SESSION_KEY = "assistant_conversations"
 RATED_KEY = "assistant_rated"
