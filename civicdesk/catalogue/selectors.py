@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from django.db.models import QuerySet
+
 from civicdesk.core.errors import NotFound
 
-from .models import CharterTarget, RequestType
+from .models import CharterTarget, RequestType, ServiceArea
 
 
 def request_type_get(*, organisation_id: int, key: str) -> RequestType:
@@ -146,3 +148,27 @@ def _amount(amount: int, unit: str) -> str:
     if unit == "calendar_days" and amount % 7 == 0 and amount >= 14:
         return f"{amount // 7} weeks"
     return f"{amount} {one if amount == 1 else many}"
+
+
+def service_areas_of(*, organisation_id: int) -> QuerySet[ServiceArea]:
+    """An organisation's service areas, by name."""
+    return ServiceArea.objects.filter(organisation_id=organisation_id).order_by("name")
+
+
+def service_area_of(*, organisation_id: int, area_id: int) -> ServiceArea | None:
+    """One of an organisation's service areas, or None for an area of another or none."""
+    return ServiceArea.objects.filter(organisation_id=organisation_id, pk=area_id).first()
+
+
+def request_types_active(*, organisation_id: int) -> QuerySet[RequestType]:
+    """The services an organisation offers now, by name."""
+    return RequestType.objects.filter(organisation_id=organisation_id, active=True).order_by("name")
+
+
+def request_type_names(*, organisation_id: int, keys: list[str]) -> dict[str, str]:
+    """The names of an organisation's services with these keys, by key (unknown keys left out)."""
+    return dict(
+        RequestType.objects.filter(organisation_id=organisation_id, key__in=keys).values_list(
+            "key", "name"
+        )
+    )

@@ -10,8 +10,7 @@ from datetime import date, datetime, timedelta
 
 from civicdesk.cases.models import Case
 from civicdesk.feedback.benchmark import CSI_QUESTIONS, ENGAGEMENT_STATEMENTS
-from civicdesk.feedback.choices import Rating, RatingSource, SurveyKind
-from civicdesk.feedback.models import RATING_REASONS
+from civicdesk.feedback.choices import RATING_REASONS, Rating, RatingSource, SurveyKind
 from civicdesk.feedback.services import (
     contact_rating_record,
     micro_survey_answer,

@@ -21,3 +21,12 @@ class RatingSource(models.TextChoices):
 class SurveyKind(models.TextChoices):
     RESIDENT = "resident", "Resident survey (CSI and NPS)"
     WORKFORCE = "workforce", "Workforce survey (engagement)"
+
+
+RATING_REASONS: dict[str, str] = {
+    "friendliness": "Friendliness",
+    "helpfulness": "Helpfulness",
+    "first_time_fix": "Sorted out first time",
+    "ease": "Easy to do",
+    "speed": "Speed",
+}

@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from civicdesk.core.choices import Channel
 
-from .choices import Rating, RatingSource, SurveyKind
+from .choices import RATING_REASONS, Rating, RatingSource, SurveyKind
 
 
 class PageFeedback(models.Model):
@@ -36,13 +36,6 @@ class PageFeedback(models.Model):
 
 
 # Govmetric-style reasons: what made the experience good, or poor.
-RATING_REASONS: dict[str, str] = {
-    "friendliness": "Friendliness",
-    "helpfulness": "Helpfulness",
-    "first_time_fix": "Sorted out first time",
-    "ease": "Easy to do",
-    "speed": "Speed",
-}
 
 
 class ContactRating(models.Model):

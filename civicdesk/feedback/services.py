@@ -33,9 +33,8 @@ from .benchmark import (
     csi_of_answers,
     engagement_of_answers,
 )
-from .choices import Rating, RatingSource, SurveyKind
+from .choices import RATING_REASONS, Rating, RatingSource, SurveyKind
 from .models import (
-    RATING_REASONS,
     ContactRating,
     MicroSurvey,
     MicroSurveyAnswer,

@@ -40,7 +40,7 @@ from civicdesk.assistant.services import (
     conversation_say,
     conversation_start,
 )
-from civicdesk.catalogue.models import RequestType
+from civicdesk.catalogue.selectors import request_type_names
 from civicdesk.core.errors import DomainError
 from civicdesk.customers.services import contact_detail_error
 from civicdesk.web.councils import council_for
@@ -156,10 +156,8 @@ def _speak_reply(turn: _Turn, reply: Message) -> None:
     if offers.get("elsewhere") in PLACES:
         turn.say.append(PLACES[offers["elsewhere"]].spoken)
     elif offers.get("service"):
-        service = RequestType.objects.filter(
-            organisation=organisation, key=offers["service"]
-        ).first()
-        turn.say.append(f"I think you need: {service.name if service else 'that service'}.")
+        names = request_type_names(organisation_id=organisation.pk, keys=[offers["service"]])
+        turn.say.append(f"I think you need: {names.get(offers['service'], 'that service')}.")
         article = (
             articles_published(organisation=organisation)
             .filter(pk__in=offers.get("articles", [])[:1])
@@ -170,11 +168,7 @@ def _speak_reply(turn: _Turn, reply: Message) -> None:
         else:
             turn.say.append("You can do this on our website, or an adviser can help.")
     elif offers.get("choices"):
-        names = dict(
-            RequestType.objects.filter(
-                organisation=organisation, key__in=offers["choices"]
-            ).values_list("key", "name")
-        )
+        names = request_type_names(organisation_id=organisation.pk, keys=offers["choices"])
         turn.say.append("Is it one of these?")
         for digit, key in enumerate(offers["choices"], start=1):
             turn.say.append(f"For {names.get(key, key)}, press {digit}.")

@@ -11,7 +11,7 @@ from shapely.prepared import PreparedGeometry
 from civicdesk.core.errors import NotFound, NotPermitted
 
 from .choices import OrganisationKind
-from .models import Organisation, StaffMember
+from .models import Organisation, StaffMember, Team
 
 
 def staff_for_user(user: AbstractBaseUser | AnonymousUser) -> StaffMember:
@@ -105,3 +105,38 @@ def organisation_get(organisation_id: int) -> Organisation:
     if organisation is None:
         raise NotFound("There is no such organisation.")
     return organisation
+
+
+def teams_of(*, organisation_id: int) -> QuerySet[Team]:
+    """An organisation's teams, by name."""
+    return Team.objects.filter(organisation_id=organisation_id).order_by("name")
+
+
+def team_of(*, organisation_id: int, team_id: int) -> Team | None:
+    """One of an organisation's teams, or None for a team of another or none."""
+    return Team.objects.filter(organisation_id=organisation_id, pk=team_id).first()
+
+
+def active_staff_of(*, organisation_id: int, team_id: int | None = None) -> QuerySet[StaffMember]:
+    """An organisation's active staff (of one team if given), by surname then first name."""
+    members = StaffMember.objects.filter(organisation_id=organisation_id, active=True)
+    if team_id is not None:
+        members = members.filter(teams=team_id)
+    return members.select_related("user").order_by("user__last_name", "user__first_name")
+
+
+def active_staff_member(
+    *, organisation_id: int | None = None, user_id: int | None = None, username: str = ""
+) -> StaffMember | None:
+    """The active member of staff with this sign-in (by user id or name), within one
+    organisation if given; None if there is none."""
+    members = StaffMember.objects.select_related("organisation", "user").filter(active=True)
+    if organisation_id is not None:
+        members = members.filter(organisation_id=organisation_id)
+    if user_id is not None:
+        members = members.filter(user_id=user_id)
+    if username:
+        members = members.filter(user__username=username)
+    if user_id is None and not username:
+        return None
+    return members.first()

@@ -12,8 +12,7 @@ from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
 from civicdesk.core.errors import NotFound, ValidationFailed
-from civicdesk.feedback.choices import Rating, RatingSource
-from civicdesk.feedback.models import RATING_REASONS
+from civicdesk.feedback.choices import RATING_REASONS, Rating, RatingSource
 from civicdesk.feedback.selectors import (
     FROM_THE_WEBSITE,
     case_already_rated,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import login, logout
@@ -24,14 +24,16 @@ from django.views.decorators.cache import never_cache
 
 from civicdesk.core.errors import NotPermitted
 from civicdesk.organisations.choices import Role
-from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import staff_for_user
 
 from .pages import render_staff_page
 
+if TYPE_CHECKING:
+    from civicdesk.organisations.models import StaffMember
+
 P = ParamSpec("P")
 R = TypeVar("R", bound=HttpResponseBase)
-StaffView = Callable[Concatenate[HttpRequest, StaffMember, P], R]
+StaffView = Callable[Concatenate[HttpRequest, "StaffMember", P], R]
 
 TWO_FACTOR_KEY = "civicdesk_staff_two_factor"
 PENDING_KEY = "civicdesk_staff_pending"

@@ -27,7 +27,7 @@ from civicdesk.assistant.services import (
     conversation_close,
     handover_take,
 )
-from civicdesk.catalogue.models import RequestType
+from civicdesk.catalogue.selectors import request_types_active
 from civicdesk.core.errors import DomainError, NotFound
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import staff_required
@@ -139,9 +139,7 @@ def _article_page(
         values=values,
         reading_age=article_reading_age(article) if article else None,
         target=READING_AGE_TARGET,
-        services=RequestType.objects.filter(organisation=staff.organisation, active=True).order_by(
-            "name"
-        ),
+        services=request_types_active(organisation_id=staff.organisation_id),
     )
 
 

@@ -44,7 +44,12 @@ from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.errors import DomainError, EditConflict, NotFound, ValidationFailed
 from civicdesk.core.numbers import whole_number
-from civicdesk.organisations.models import StaffMember, Team
+from civicdesk.organisations.selectors import (
+    active_staff_member,
+    active_staff_of,
+    team_of,
+    teams_of,
+)
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import staff_required
 
@@ -55,6 +60,7 @@ from .replies import reply_templates
 if TYPE_CHECKING:
     from civicdesk.cases.models import Case
     from civicdesk.catalogue.models import RequestType
+    from civicdesk.organisations.models import StaffMember, Team
 
 CASE_ACTIONS = ("note", "status", "assign", "take", "priority", "duplicate", "attach", "reply")
 
@@ -325,9 +331,7 @@ def _apply(
 def _team_of(staff: StaffMember, value: str) -> Team | None:
     if not value:
         return None
-    team = Team.objects.filter(
-        organisation_id=staff.organisation_id, pk=whole_number(value) or 0
-    ).first()
+    team = team_of(organisation_id=staff.organisation_id, team_id=whole_number(value) or 0)
     if team is None:
         raise ValidationFailed("Select a team.", fields={"team": "Select a team of this council"})
     return team
@@ -336,14 +340,8 @@ def _team_of(staff: StaffMember, value: str) -> Team | None:
 def _officer_of(staff: StaffMember, value: str) -> User | None:
     if not value:
         return None
-    member = (
-        StaffMember.objects.select_related("user")
-        .filter(
-            organisation_id=staff.organisation_id,
-            active=True,
-            user_id=whole_number(value) or 0,
-        )
-        .first()
+    member = active_staff_member(
+        organisation_id=staff.organisation_id, user_id=whole_number(value) or 0
     )
     if member is None:
         raise ValidationFailed("Select an officer.", fields={"officer": "Select an officer"})
@@ -358,15 +356,9 @@ def _render_case(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    teams = list(Team.objects.filter(organisation_id=staff.organisation_id).order_by("name"))
+    teams = list(teams_of(organisation_id=staff.organisation_id))
     officers = (
-        list(
-            StaffMember.objects.filter(
-                organisation_id=staff.organisation_id, active=True, teams=case.team_id
-            )
-            .select_related("user")
-            .order_by("user__last_name", "user__first_name")
-        )
+        list(active_staff_of(organisation_id=staff.organisation_id, team_id=case.team_id))
         if case.team_id
         else []
     )

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from civicdesk.catalogue.models import ServiceArea
+from civicdesk.catalogue.selectors import service_area_of, service_areas_of
 from civicdesk.complaints.choices import Outcome
 from civicdesk.complaints.selectors import (
     access_complaint_case,
@@ -79,10 +79,9 @@ def complaint_action(
                 for reason in complaint_reasons(organisation_id=staff.organisation_id)
                 if str(reason.pk) in chosen
             ]
-            area = ServiceArea.objects.filter(
-                organisation_id=staff.organisation_id,
-                pk=whole_number(form["area"]) or 0,
-            ).first()
+            area = service_area_of(
+                organisation_id=staff.organisation_id, area_id=whole_number(form["area"]) or 0
+            )
             complaint_record(case=case, reasons=reasons, about_service_area=area, actor=actor)
         elif record is None:
             raise DomainError("Record the reasons for the complaint first.")
@@ -120,7 +119,7 @@ def _render(
     status: int = 200,
 ) -> HttpResponse:
     case, record = _complaint_or_404(staff, reference)
-    areas = ServiceArea.objects.filter(organisation_id=staff.organisation_id).order_by("name")
+    areas = service_areas_of(organisation_id=staff.organisation_id)
     return render_staff_page(
         request,
         "workspace/complaint.html",

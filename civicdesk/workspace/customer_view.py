@@ -18,7 +18,7 @@ from civicdesk.customers.selectors import (
     representatives_of,
     support_needs_of,
 )
-from civicdesk.feedback.models import RATING_REASONS, ContactRating
+from civicdesk.feedback.choices import RATING_REASONS
 from civicdesk.feedback.selectors import ratings_of_cases
 from civicdesk.notifications.selectors import notifications_of_customer
 from civicdesk.web.staff import sees_support_needs
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from civicdesk.cases.models import Case
     from civicdesk.contacts.models import Contact
     from civicdesk.customers.models import ContactDetail, Customer, Representative, SupportNeed
+    from civicdesk.feedback.models import ContactRating
     from civicdesk.notifications.models import OutboxMessage
     from civicdesk.organisations.models import StaffMember
 

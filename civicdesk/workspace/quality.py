@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from civicdesk.catalogue.models import ServiceArea
+from civicdesk.catalogue.selectors import service_areas_of
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, NotFound
@@ -68,7 +68,7 @@ def quality_check(
         except NotFound as problem:
             raise Http404(problem.message) from problem
     criteria = criteria_of(organisation_id=staff.organisation_id)
-    areas = list(ServiceArea.objects.filter(organisation_id=staff.organisation_id).order_by("name"))
+    areas = list(service_areas_of(organisation_id=staff.organisation_id))
     errors: dict[str, str] = {}
     if request.method == "POST":
         area_id = request.POST.get("service_area", "")

@@ -19,12 +19,12 @@ from civicdesk.cases.selectors import (
     slipping,
 )
 from civicdesk.cases.services import case_assign
-from civicdesk.catalogue.models import ServiceArea
+from civicdesk.catalogue.selectors import service_areas_of
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Priority
 from civicdesk.core.errors import DomainError, EditConflict, NotPermitted
 from civicdesk.core.numbers import whole_number
-from civicdesk.organisations.models import StaffMember, Team
+from civicdesk.organisations.selectors import active_staff_member, active_staff_of, teams_of
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import require_lead, staff_required
 
@@ -32,6 +32,7 @@ from .forms import choices
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import Case
+    from civicdesk.organisations.models import StaffMember
 
 QUEUE_PAGE_SIZE = 50
 FILTER_NAMES = ("team", "service_area", "status", "due", "priority", "area")
@@ -60,13 +61,9 @@ def _render_queue(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    teams = list(Team.objects.filter(organisation_id=staff.organisation_id).order_by("name"))
-    areas = ServiceArea.objects.filter(organisation_id=staff.organisation_id).order_by("name")
-    members = (
-        StaffMember.objects.filter(organisation_id=staff.organisation_id, active=True)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name")
-    )
+    teams = list(teams_of(organisation_id=staff.organisation_id))
+    areas = service_areas_of(organisation_id=staff.organisation_id)
+    members = active_staff_of(organisation_id=staff.organisation_id)
     query = {name: value for name, value in chosen.items() if value}
     return render_staff_page(
         request,
@@ -145,14 +142,8 @@ def queue_assign(request: HttpRequest, staff: StaffMember) -> HttpResponse:
             require_lead(staff)
         except NotPermitted as refused:
             problems["officer"] = refused.message
-        member = (
-            StaffMember.objects.filter(
-                organisation_id=staff.organisation_id,
-                active=True,
-                user_id=whole_number(officer_id) or 0,
-            )
-            .select_related("user")
-            .first()
+        member = active_staff_member(
+            organisation_id=staff.organisation_id, user_id=whole_number(officer_id) or 0
         )
         if member is None:
             problems["officer"] = "Select the officer to give the cases to"

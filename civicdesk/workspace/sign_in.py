@@ -7,6 +7,8 @@ counters as every other sign-in (``core.ratelimit``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.ratelimit import attempts_add, attempts_exceeded, attempts_forgotten
-from civicdesk.organisations.models import StaffMember
+from civicdesk.organisations.selectors import active_staff_member
 from civicdesk.organisations.two_factor import (
     staff_has_second_factor,
     staff_totp_begin,
@@ -28,6 +30,9 @@ from civicdesk.organisations.two_factor import (
 from civicdesk.web.http import client_address
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import PENDING_KEY, sign_in_with_two_factors, signed_in_staff
+
+if TYPE_CHECKING:
+    from civicdesk.organisations.models import StaffMember
 
 SIGN_IN_LIMIT = 5
 ADDRESS_LIMIT = 4 * SIGN_IN_LIMIT
@@ -159,11 +164,7 @@ def _pending_staff(request: HttpRequest) -> StaffMember | None:
 def active_staff(user: object) -> StaffMember | None:
     if not isinstance(user, User):
         return None
-    return (
-        StaffMember.objects.select_related("organisation", "user")
-        .filter(user=user, active=True)
-        .first()
-    )
+    return active_staff_member(user_id=user.pk)
 
 
 def sign_in_locked_out(name: str, address: str) -> bool:

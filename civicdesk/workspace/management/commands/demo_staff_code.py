@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from civicdesk.organisations.models import StaffMember
+from civicdesk.organisations.selectors import active_staff_member
 from civicdesk.organisations.two_factor import totp_current_code
 
 
@@ -23,11 +23,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "DEBUG is off: sign-in codes come only from each person's authenticator app."
             )
-        staff = (
-            StaffMember.objects.select_related("user")
-            .filter(user__username=options["username"], active=True)
-            .first()
-        )
+        staff = active_staff_member(username=options["username"])
         if staff is None:
             raise CommandError(f"There is no active member of staff called {options['username']}.")
         if not staff.totp_secret:
