@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Test processes: one per core; TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= auto
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
@@ -26,7 +28,7 @@ run: $(STAMP)
 test: $(STAMP)
 	mkdir -p var
 	./scripts/ensure-browser
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	mkdir -p var

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from civicdesk.core.audit import Actor
 from civicdesk.core.calendar import LONDON
@@ -13,6 +14,25 @@ from civicdesk.organisations.choices import Role
 from civicdesk.organisations.models import Organisation, StaffMember
 
 from . import factories
+
+# No test may depend on how fast the machine is: hypothesis's per-example deadline is off for
+# every test, not only those that remembered to turn it off.
+hypothesis_settings.register_profile("civicdesk", deadline=None)
+hypothesis_settings.load_profile("civicdesk")
+
+EVERY_TEMPLATE_CHECK = "test_every_page_template_was_checked_with_axe"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The browser tests share one Chromium and one record of the templates axe has checked,
+    so under pytest-xdist (``--dist loadgroup``) they run together on one worker while the
+    other tests spread over the rest. The check that every template was seen runs after every
+    other browser test, wherever its file sorts."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+    last = [item for item in items if item.name == EVERY_TEMPLATE_CHECK]
+    items[:] = [item for item in items if item.name != EVERY_TEMPLATE_CHECK] + last
 
 
 def pytest_configure(config: pytest.Config) -> None:

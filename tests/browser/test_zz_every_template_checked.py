@@ -1,6 +1,7 @@
 """Every page template, resident or staff, has been through axe-core in the browser tests above.
 
-Runs after the other browser tests in this folder (pytest runs files in name order).
+Runs after the other browser tests, on the same worker (see pytest_collection_modifyitems in
+tests/conftest.py).
 """
 
 from __future__ import annotations
