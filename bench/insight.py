@@ -95,7 +95,8 @@ def check_agreement(council_id: int, start: date, end: date) -> list[str]:
     from django.db.models import Sum
 
     from civicdesk.insight.models import CaseResolvedDaily, ContactDaily
-    from civicdesk.insight.selectors import Filters, contacts_by_weekday
+    from civicdesk.insight.selectors.common import Filters
+    from civicdesk.insight.selectors.dashboard import contacts_by_weekday
     from civicdesk.organisations.models import Organisation
 
     council = Organisation.objects.get(pk=council_id)

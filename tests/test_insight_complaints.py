@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from civicdesk.complaints.models import Complaint, ComplaintReason
-from civicdesk.insight.selectors import (
-    Filters,
+from civicdesk.insight.selectors.common import Filters
+from civicdesk.insight.selectors.complaints import (
     complaints_by_month,
     complaints_outcomes,
     complaints_reasons,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from .selectors import Table
+from .selectors.common import Table
 
 ROW_HEIGHT = 22
 LABEL_WIDTH = 190

@@ -22,8 +22,7 @@ from civicdesk.core.choices import Channel
 from civicdesk.core.errors import NotFound, ValidationFailed
 from civicdesk.core.numbers import whole_number
 from civicdesk.feedback.analysis import sentiment_label, themes_find
-from civicdesk.feedback.choices import Rating, RatingSource, SurveyKind
-from civicdesk.feedback.models import RATING_REASONS, MicroSurvey
+from civicdesk.feedback.choices import RATING_REASONS, Rating, RatingSource, SurveyKind
 from civicdesk.feedback.selectors import (
     COMMENT_SOURCES,
     Comment,
@@ -44,19 +43,15 @@ from civicdesk.feedback.services import (
 from civicdesk.insight.charts import bar_chart
 from civicdesk.insight.definitions import DEFINITIONS
 from civicdesk.insight.posters import poster_of, poster_pdf, poster_svg
-from civicdesk.insight.selectors import (
-    DASHBOARD,
-    Filters,
-    Table,
-    benchmark_rounds,
-    may_edit_insight,
-    may_see_insight,
-    service_areas_of,
-)
+from civicdesk.insight.selectors.access import may_edit_insight, may_see_insight
+from civicdesk.insight.selectors.benchmark import benchmark_rounds
+from civicdesk.insight.selectors.common import Filters, Table, service_areas_of
+from civicdesk.insight.selectors.dashboard import DASHBOARD
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import staff_required
 
 if TYPE_CHECKING:
+    from civicdesk.feedback.models import MicroSurvey
     from civicdesk.organisations.models import StaffMember
 
 P = ParamSpec("P")
