@@ -45,7 +45,7 @@ from civicdesk.insight.definitions import DEFINITIONS
 from civicdesk.insight.posters import poster_of, poster_pdf, poster_svg
 from civicdesk.insight.selectors.access import may_edit_insight, may_see_insight
 from civicdesk.insight.selectors.benchmark import benchmark_rounds
-from civicdesk.insight.selectors.common import Filters, Table, service_areas_of
+from civicdesk.insight.selectors.common import Filters, Table, service_area_choices
 from civicdesk.insight.selectors.dashboard import DASHBOARD
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import staff_required
@@ -126,7 +126,7 @@ def _filters(request: HttpRequest, staff: StaffMember) -> tuple[Filters, dict[st
             errors["end"] = "The end date must be the same as or after the start date"
         elif (end - start).days >= MAX_PERIOD_DAYS:
             errors["end"] = "Choose a period of 10 years or less"
-    services = dict(service_areas_of(staff.organisation))
+    services = dict(service_area_choices(staff.organisation))
     service_id = whole_number(chosen["service"])
     if chosen["service"] and service_id not in services:
         errors["service"] = "Select a service from the list"
@@ -185,7 +185,7 @@ def dashboard(request: HttpRequest, staff: StaffMember) -> HttpResponse:
         service_items=[{"value": "", "text": "All services"}]
         + [
             {"value": str(pk), "text": name, "selected": chosen["service"] == str(pk)}
-            for pk, name in service_areas_of(staff.organisation)
+            for pk, name in service_area_choices(staff.organisation)
         ],
         may_edit=may_edit_insight(staff),
     )
@@ -527,7 +527,7 @@ def survey_import(request: HttpRequest, staff: StaffMember, round_id: int) -> Ht
 def rating_record(request: HttpRequest, staff: StaffMember) -> HttpResponse:
     """Any member of staff records the rating a caller gave at the end of the call."""
     errors: dict[str, str] = {}
-    services = dict(service_areas_of(staff.organisation))
+    services = dict(service_area_choices(staff.organisation))
     channel = request.POST.get("channel", "phone")
     service = request.POST.get("service", "")
     rating = request.POST.get("rating", "")

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from civicdesk.catalogue.models import ServiceArea
+from civicdesk.catalogue.selectors import service_areas_of
 from civicdesk.core.choices import Channel
 from civicdesk.organisations.models import Organisation
 
@@ -67,13 +67,10 @@ def _int_or_none(value: object) -> int | None:
 
 def _service_names(organisation: Organisation) -> dict[int | None, str]:
     names: dict[int | None, str] = {None: NO_SERVICE}
-    names.update(ServiceArea.objects.filter(organisation=organisation).values_list("pk", "name"))
+    names.update(service_area_choices(organisation))
     return names
 
 
-def service_areas_of(organisation: Organisation) -> list[tuple[int, str]]:
-    return list(
-        ServiceArea.objects.filter(organisation=organisation)
-        .order_by("name")
-        .values_list("pk", "name")
-    )
+def service_area_choices(organisation: Organisation) -> list[tuple[int, str]]:
+    """(id, name) of the organisation's service areas, for the filters."""
+    return list(service_areas_of(organisation_id=organisation.pk).values_list("pk", "name"))
