@@ -769,7 +769,7 @@ class Timings:
 
 
 def run_orm(now: datetime) -> tuple[float, tuple[int, int, int], dict[str, float]]:
-    from civicdesk.cases.services import charter_sweep
+    from civicdesk.cases.charter_sweep import charter_sweep
 
     started = time.perf_counter()
     result = charter_sweep(now)
@@ -781,7 +781,7 @@ def run_sql(now: datetime) -> tuple[float, tuple[int, int, int], dict[str, float
     from django.conf import settings
     from django.db import connection, transaction
 
-    from civicdesk.cases.services import ALERT_CASE_LIST_LENGTH
+    from civicdesk.cases.charter_sweep import ALERT_CASE_LIST_LENGTH
 
     params: dict[str, Any] = {"now": now, "max_attempts": settings.NOTIFICATION_MAX_ATTEMPTS}
     alerts_sql = ALERTS_SQL.replace("{list_length}", str(ALERT_CASE_LIST_LENGTH))

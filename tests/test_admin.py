@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 
-from civicdesk.cases.services import CaseRequest, case_open
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
 from civicdesk.core.models import AuditEvent

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from civicdesk.cases.choices import CaseStatus, ClockState
-from civicdesk.cases.models import Case
-from civicdesk.cases.selectors import case_timeline
-from civicdesk.cases.services import (
+from civicdesk.cases.lifecycle import (
     CaseRequest,
     case_add_note,
     case_assign,
@@ -16,6 +14,8 @@ from civicdesk.cases.services import (
     case_set_priority,
     case_transition,
 )
+from civicdesk.cases.models import Case
+from civicdesk.cases.selectors import case_timeline
 from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import (
@@ -274,8 +274,8 @@ def test_the_residents_timeline_leaves_out_internal_notes(council, missed_bin, r
 
 
 def test_documents_are_checked_by_content_not_by_name(council, missed_bin, resident, actor):
+    from civicdesk.cases.attachments import case_attach
     from civicdesk.cases.documents import Upload
-    from civicdesk.cases.services import case_attach
 
     case = open_missed_bin(council, resident, actor)
     with pytest.raises(ValidationFailed, match="not a PDF, JPG or PNG"):
@@ -351,8 +351,8 @@ def test_a_priority_change_keeps_the_time_spent_waiting_for_the_customer(
 def test_a_case_found_overdue_on_resuming_is_left_for_the_sweep_so_the_lead_is_told(
     council, missed_bin, resident, actor
 ):
+    from civicdesk.cases.charter_sweep import charter_sweep
     from civicdesk.cases.selectors import clock_state_now
-    from civicdesk.cases.services import charter_sweep
 
     factories.StaffFactory(
         organisation=council, role="team_lead", teams=[missed_bin.service_area.team]
@@ -410,13 +410,13 @@ def test_a_failed_transaction_removes_the_documents_it_stored(
 ):
     from pathlib import Path
 
-    from civicdesk.cases import services
+    from civicdesk.cases import editing
     from civicdesk.cases.documents import Upload
 
     def broken_audit(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "audit_record", broken_audit)
+    monkeypatch.setattr(editing, "audit_record", broken_audit)
     uploads = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
     with pytest.raises(RuntimeError):
         open_missed_bin(
@@ -438,7 +438,7 @@ def test_timeline_wording_uses_status_names_not_codes(council, missed_bin, resid
 
 
 def test_residents_following_a_case_hear_about_its_progress(council, missed_bin, resident, actor):
-    from civicdesk.cases.services import case_follow
+    from civicdesk.cases.resident_actions import case_follow
     from civicdesk.customers.services import CustomerDetails, customer_create
 
     case = open_missed_bin(council, resident, actor)

@@ -20,8 +20,8 @@ from django.core import mail
 from django.db import connection
 
 from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.lifecycle import CaseRequest, case_open, case_transition
 from civicdesk.cases.models import Case, CaseNote
-from civicdesk.cases.services import CaseRequest, case_open, case_transition
 from civicdesk.channels.choices import MessageOutcome
 from civicdesk.channels.mail import email_parse
 from civicdesk.channels.management.commands.receive_email import inbound_controller

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from civicdesk.cases.charter_sweep import charter_sweep
 from civicdesk.cases.choices import CaseStatus, ClockState
+from civicdesk.cases.lifecycle import CaseRequest, case_open, case_transition
 from civicdesk.cases.selectors import clock_state_now
-from civicdesk.cases.services import CaseRequest, case_open, case_transition, charter_sweep
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.choices import Role
 
@@ -110,7 +111,7 @@ def test_the_clock_state_shown_is_current_even_before_the_sweep_runs(council, re
 def test_each_team_hears_only_about_its_own_cases_and_managers_cover_teams_without_leads(
     council, resident, actor, team_lead
 ):
-    from civicdesk.cases.services import case_assign
+    from civicdesk.cases.lifecycle import case_assign
 
     other_team = factories.TeamFactory(organisation=council, email="")
     manager = factories.StaffFactory(

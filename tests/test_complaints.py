@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk.cases.services import CaseRequest, case_open
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.complaints.models import Complaint, ComplaintReason, ComplaintTimescale
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.choices import Role

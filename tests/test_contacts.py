@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from civicdesk.cases.services import CaseRequest, case_open
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.contacts.models import Contact
 from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.errors import DomainError, ValidationFailed

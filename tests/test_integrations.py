@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
 
-from civicdesk.cases.services import CaseRequest, case_open
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.core.audit import Actor
 from civicdesk.demo.integrations import demo_doors_create
 from civicdesk.integrations.choices import DeliveryStatus

@@ -11,18 +11,19 @@ import jsonschema_rs
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicdesk.cases.choices import CaseStatus
-from civicdesk.cases.models import Case
-from civicdesk.cases.services import (
+from civicdesk.cases.lifecycle import (
     CaseRequest,
     case_add_note,
     case_assign,
     case_open,
     case_transition,
 )
+from civicdesk.cases.models import Case
 from civicdesk.core.audit import Actor
 from civicdesk.integrations.choices import Scope
 from civicdesk.integrations.models import ExternalUpdate, Open311Jurisdiction
@@ -330,6 +331,37 @@ def test_get_requests_takes_repeated_keys_and_filters(client, api_key):
     wrong = client.get(f"{BASE}/requests.json", {**FETCH, "api_key": "cd_00000000_wrong"})
     assert wrong.status_code == 403
     assert client.get(f"{BASE}/requests.json", {**FETCH, "api_key": ""}).status_code == 200
+
+
+def test_listing_requests_takes_as_many_queries_for_ten_as_for_two(
+    client, jurisdiction, council, actor
+):
+    def open_with_notes(number: int) -> None:
+        case = case_open(
+            organisation=council,
+            request=CaseRequest(
+                request_type_key="missed-bin", channel="web", answers={"bin": "Recycling"}
+            ),
+            actor=actor,
+        )
+        case_add_note(case=case, body="Crew booked", visibility="public", actor=actor)
+        case_add_note(case=case, body=f"Crew out, {number}", visibility="public", actor=actor)
+        case_add_note(case=case, body="Staff only", visibility="internal", actor=actor)
+
+    def listed() -> tuple[list[str], int]:
+        with CaptureQueriesContext(connection) as queries:
+            rows = client.get(f"{BASE}/requests.json", FETCH).json()
+        return sorted(row["status_notes"] for row in rows), len(queries)
+
+    for number in range(2):
+        open_with_notes(number)
+    two_notes, two_queries = listed()
+    for number in range(2, 10):
+        open_with_notes(number)
+    ten_notes, ten_queries = listed()
+    assert two_notes == ["Crew out, 0", "Crew out, 1"]
+    assert ten_notes == sorted(f"Crew out, {number}" for number in range(10))
+    assert ten_queries == two_queries
 
 
 FORM_VALUES = st.one_of(

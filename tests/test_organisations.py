@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.cases.selectors import access_case, cases_visible_to
-from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import NotFound, NotPermitted
 from civicdesk.organisations.selectors import (

@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 
 from civicdesk.accounts.services import account_register
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.cases.models import Case, CaseFollower
-from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
 from civicdesk.core.audit import SYSTEM
 from civicdesk.core.errors import ValidationFailed

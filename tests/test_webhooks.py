@@ -15,8 +15,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.lifecycle import CaseRequest, case_assign, case_open, case_transition
 from civicdesk.cases.models import Case
-from civicdesk.cases.services import CaseRequest, case_assign, case_open, case_transition
 from civicdesk.core.audit import audit_record
 from civicdesk.core.models import AuditEvent
 from civicdesk.integrations.choices import DeliveryStatus

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from civicdesk.accounts.services import account_register
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.cases.models import Case, CaseNote
-from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.contacts.models import Contact
 from civicdesk.core.models import AuditEvent
 from civicdesk.customers.models import Customer, SupportNeed
@@ -629,8 +629,8 @@ def test_feedback_the_customer_gave_is_in_their_timeline(
 def test_staff_open_case_documents_only_through_the_case_they_may_see(
     as_officer, staff_client, resident, council, missed_bin, actor
 ):
+    from civicdesk.cases.attachments import case_attach
     from civicdesk.cases.documents import Upload
-    from civicdesk.cases.services import case_attach
 
     case = open_case(council, resident, actor)
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 64

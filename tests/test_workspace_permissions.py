@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from civicdesk.appointments.services import venue_create, walk_in_record
 from civicdesk.assistant.services import conversation_hand_over, conversation_start
+from civicdesk.cases.attachments import case_attach
 from civicdesk.cases.documents import Upload
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.cases.models import Case, CaseNote
-from civicdesk.cases.services import CaseRequest, case_attach, case_open
 from civicdesk.complaints.models import Complaint, ComplaintReason
 from civicdesk.complaints.services import complaint_record
 from civicdesk.contacts.models import Contact

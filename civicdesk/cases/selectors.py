@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from civicdesk.catalogue.choices import RequestKind
@@ -115,6 +115,32 @@ def _status_label(status: str) -> str:
         return str(CaseStatus(status).label).lower()
     except ValueError:
         return str(status)
+
+
+def case_version(*, case_id: int) -> int:
+    """The version stored now, which a change made through another copy of the case moved on."""
+    return Case.objects.values_list("version", flat=True).get(pk=case_id)
+
+
+def latest_public_notes(*, case_ids: Collection[int]) -> dict[int, str]:
+    """The words of each case's newest public note, by case id, in one query; a case without
+    a public note is left out."""
+    newest = (
+        CaseNote.objects.filter(case_id=OuterRef("pk"), visibility=NoteVisibility.PUBLIC)
+        .order_by("-created_at", "-id")
+        .values("body")[:1]
+    )
+    rows = (
+        Case.objects.filter(pk__in=case_ids)
+        .annotate(newest_public_note=Subquery(newest))
+        .values_list("pk", "newest_public_note")
+    )
+    return {case_id: body for case_id, body in rows if body is not None}
+
+
+def public_notes_by_id(*, note_ids: Iterable[int]) -> dict[int, CaseNote]:
+    """The notes with these ids that are public, by id; internal ones are left out."""
+    return CaseNote.objects.filter(visibility=NoteVisibility.PUBLIC).in_bulk(set(note_ids))
 
 
 def case_for_tracking(*, organisation_id: int, reference: str, email_or_phone: str) -> Case | None:

@@ -23,16 +23,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicdesk.assistant.selectors import suggest_services
+from civicdesk.cases.attachments import case_attach
 from civicdesk.cases.choices import CaseStatus, NoteVisibility
 from civicdesk.cases.documents import CheckedDocument, Upload, document_check
+from civicdesk.cases.lifecycle import CaseRequest, case_add_note, case_open, case_transition
 from civicdesk.cases.models import Case
-from civicdesk.cases.services import (
-    CaseRequest,
-    case_add_note,
-    case_attach,
-    case_open,
-    case_transition,
-)
 from civicdesk.catalogue.models import RequestType
 from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.services import ContactDetails, contact_log

@@ -9,16 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicdesk.cases.choices import CaseKind, CaseStatus, NoteVisibility
+from civicdesk.cases.lifecycle import LIFECYCLE, case_add_note, case_set_timescale, case_transition
 from civicdesk.cases.models import Case
-from civicdesk.cases.services import (
-    LIFECYCLE,
-    case_add_note,
-    case_set_timescale,
-    case_transition,
-)
 from civicdesk.catalogue.models import ServiceArea
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import DomainError, TransitionNotAllowed, ValidationFailed
+from civicdesk.core.starters import starter_list_add
 from civicdesk.organisations.models import Organisation
 
 from .choices import Outcome
@@ -232,12 +228,10 @@ STARTER_REASONS = [
 
 def complaint_reasons_starter(*, organisation: Organisation) -> int:
     """Give a council the starting list of complaint reasons; returns how many were added."""
-    added = 0
-    for position, (name, experience) in enumerate(STARTER_REASONS):
-        _, created = ComplaintReason.objects.get_or_create(
-            organisation=organisation,
-            name=name,
-            defaults={"customer_experience": experience, "position": position},
-        )
-        added += created
-    return added
+    return starter_list_add(
+        model=ComplaintReason,
+        organisation=organisation,
+        entries=[
+            (name, {"customer_experience": experience}) for name, experience in STARTER_REASONS
+        ],
+    )

@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.cases.models import Case
-from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.catalogue.choices import QuestionKind, RequestKind
 from civicdesk.catalogue.models import Question, RequestType
 from civicdesk.core.audit import Actor

@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicdesk.cases.choices import CaseStatus, NoteVisibility
+from civicdesk.cases.lifecycle import case_add_note, case_transition
 from civicdesk.cases.models import Case
-from civicdesk.cases.services import case_add_note, case_transition
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import DomainError, NotPermitted, ValidationFailed
 from civicdesk.customers.models import Customer

@@ -16,8 +16,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from civicdesk.assistant.selectors import Suggestion, suggest_services
+from civicdesk.cases.attachments import case_attach
 from civicdesk.cases.choices import CaseStatus, NoteVisibility
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
+from civicdesk.cases.lifecycle import (
+    LIFECYCLE,
+    CaseRequest,
+    case_add_note,
+    case_assign,
+    case_link_duplicate,
+    case_open_for_contact,
+    case_set_priority,
+    case_transition,
+)
 from civicdesk.cases.selectors import (
     access_case,
     access_case_document,
@@ -25,17 +36,6 @@ from civicdesk.cases.selectors import (
     case_timeline,
     case_visible_to,
     clock_state_now,
-)
-from civicdesk.cases.services import (
-    LIFECYCLE,
-    CaseRequest,
-    case_add_note,
-    case_assign,
-    case_attach,
-    case_link_duplicate,
-    case_open_for_contact,
-    case_set_priority,
-    case_transition,
 )
 from civicdesk.catalogue.choices import QuestionKind
 from civicdesk.catalogue.selectors import request_type_get

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from civicdesk.cases.choices import OPEN_STATUSES, CaseStatus, ClockState
+from civicdesk.cases.lifecycle import case_assign
 from civicdesk.cases.selectors import (
     QueueFilters,
     access_case,
@@ -18,7 +19,6 @@ from civicdesk.cases.selectors import (
     queue_cases,
     slipping,
 )
-from civicdesk.cases.services import case_assign
 from civicdesk.catalogue.selectors import service_areas_of
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Priority

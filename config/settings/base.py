@@ -251,7 +251,7 @@ RATING_INVITATION_SECONDS = int(os.environ.get("RATING_INVITATION_SECONDS", "600
 
 # Jobs the worker runs on a timer: (dotted path to a function taking no arguments, seconds).
 PERIODIC_JOBS = [
-    ("civicdesk.cases.services.charter_sweep", CHARTER_SWEEP_SECONDS),
+    ("civicdesk.cases.charter_sweep.charter_sweep", CHARTER_SWEEP_SECONDS),
     ("civicdesk.insight.services.insight_refresh", INSIGHT_REFRESH_SECONDS),
     ("civicdesk.insight.services.insight_recount_all", 24 * 60 * 60),
     ("civicdesk.feedback.services.rating_invitations_send", RATING_INVITATION_SECONDS),

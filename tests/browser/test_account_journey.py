@@ -13,10 +13,11 @@ from django.test import Client
 from django.utils import timezone
 
 from civicdesk.accounts.services import account_register
+from civicdesk.cases.attachments import case_attach
 from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.documents import Upload
+from civicdesk.cases.lifecycle import CaseRequest, case_open, case_transition
 from civicdesk.cases.models import Case
-from civicdesk.cases.services import CaseRequest, case_attach, case_open, case_transition
 from civicdesk.core.audit import Actor
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import RESIDENT, CustomerDetails, customer_create

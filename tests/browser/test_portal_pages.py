@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from civicdesk.cases.services import CaseRequest, case_open
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.core.audit import Actor
 from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.feedback.models import PageFeedback

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.cases.models import Case, CaseFollower
-from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.core.audit import SYSTEM
 
 from ..report_setup import IN_SHROPSHIRE, PNG, STATION_ROAD, councils

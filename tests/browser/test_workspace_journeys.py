@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from civicdesk.appointments.services import venue_create
+from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.cases.models import Case
-from civicdesk.cases.services import CaseRequest, case_open
 from civicdesk.channels.models import InboundMessage
 from civicdesk.complaints.models import ComplaintReason
 from civicdesk.contacts.models import Contact
