@@ -4,7 +4,7 @@ Fills a dedicated PostgreSQL database with two councils, their teams and team le
 ``--cases`` cases (1,000,000 by default) whose charter clocks are spread around the moment of
 the sweep. Then, in the same run and on identical data, it times
 
-- the job the worker runs, ``civicdesk.cases.services.charter_sweep(now)``, and
+- the job the worker runs, ``civicdesk.cases.charter_sweep.charter_sweep(now)``, and
 - the same job written by hand in SQL: the two UPDATEs with the same conditions, then one
   INSERT ... SELECT that does the per-team aggregation, picks the first 20 flagged cases per
   team, finds the recipients the way ``_alert_team_leads`` does and writes the same alert
@@ -973,7 +973,7 @@ class Report:
             "",
             "## What is compared",
             "",
-            "- ORM: `civicdesk.cases.services.charter_sweep(now)`, as the worker calls it, "
+            "- ORM: `civicdesk.cases.charter_sweep.charter_sweep(now)`, as the worker calls it, "
             "including its transaction and commit.",
             "- SQL, in one transaction on the same connection: the two UPDATEs with the same "
             "conditions, then one `INSERT ... SELECT` that counts the flagged cases per council "
