@@ -20,16 +20,12 @@ from django.utils import timezone
 
 from civicdesk.accounts import services
 from civicdesk.accounts.services import account_link_token, account_register, account_use_link
+from civicdesk.cases.attachments import case_attach
 from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.documents import Upload
+from civicdesk.cases.lifecycle import CaseRequest, case_open, case_transition
 from civicdesk.cases.models import Case, CaseNote
-from civicdesk.cases.services import (
-    CaseRequest,
-    case_attach,
-    case_open,
-    case_resident_confirm,
-    case_transition,
-)
+from civicdesk.cases.resident_actions import case_resident_confirm
 from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import NotFound, TransitionNotAllowed, ValidationFailed

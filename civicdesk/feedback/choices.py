@@ -23,6 +23,7 @@ class SurveyKind(models.TextChoices):
     WORKFORCE = "workforce", "Workforce survey (engagement)"
 
 
+# Govmetric-style reasons: what made the experience good, or poor.
 RATING_REASONS: dict[str, str] = {
     "friendliness": "Friendliness",
     "helpfulness": "Helpfulness",

@@ -35,9 +35,6 @@ class PageFeedback(models.Model):
         return f"{self.path}: {'yes' if self.found else 'no'}"
 
 
-# Govmetric-style reasons: what made the experience good, or poor.
-
-
 class ContactRating(models.Model):
     """Good, average or poor for one case or one contact, with the reasons and a comment.
 

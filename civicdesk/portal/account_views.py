@@ -34,6 +34,7 @@ from civicdesk.accounts.services import (
 )
 from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
+from civicdesk.cases.resident_actions import case_add_information, case_resident_confirm
 from civicdesk.cases.selectors import (
     access_resident_case,
     access_resident_document,
@@ -42,7 +43,6 @@ from civicdesk.cases.selectors import (
     public_documents,
     reopen_deadline,
 )
-from civicdesk.cases.services import case_add_information, case_resident_confirm
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from civicdesk.core.text import describe_deadline
@@ -51,6 +51,7 @@ from civicdesk.customers.selectors import contact_details_of, resident_account
 from civicdesk.feedback.selectors import rating_link_if_wanted
 from civicdesk.organisations.selectors import is_staff_of, is_staff_user
 from civicdesk.web.councils import council_for
+from civicdesk.web.form_pages import fields_or_message, form_page
 from civicdesk.web.http import client_address
 from civicdesk.web.pages import FEEDBACK_THANKS, render_page
 from civicdesk.web.staff import signed_in_staff
@@ -88,52 +89,46 @@ def resident_required(view: ResidentView) -> Callable[..., HttpResponseBase]:
 def sign_in(request: HttpRequest, council: str) -> HttpResponse:
     organisation = council_for(council)
     email = request.POST.get("email", "").strip()[:254]
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            account_request_link(
-                organisation=organisation, email=email, link_for=_link_for(request, organisation)
-            )
-        except ValidationFailed as problem:
-            errors = problem.fields
-        else:
-            return _to_check_email(request, organisation, email)
-    return render_page(
+
+    def send_link() -> HttpResponse:
+        account_request_link(
+            organisation=organisation, email=email, link_for=_link_for(request, organisation)
+        )
+        return _to_check_email(request, organisation, email)
+
+    return form_page(
         request,
         "portal/account/sign_in.html",
+        render=render_page,
+        submit=send_link,
         council=organisation,
         title="Sign in to your account",
-        errors=errors,
         email=email,
-        status=400 if errors else 200,
     )
 
 
 def create_account(request: HttpRequest, council: str) -> HttpResponse:
     organisation = council_for(council)
     form = _fields(request, "first_name", "last_name", "email")
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            account_sign_up(
-                organisation=organisation,
-                email=form["email"],
-                first_name=form["first_name"],
-                last_name=form["last_name"],
-                link_for=_link_for(request, organisation),
-            )
-        except ValidationFailed as problem:
-            errors = problem.fields
-        else:
-            return _to_check_email(request, organisation, form["email"])
-    return render_page(
+
+    def sign_up() -> HttpResponse:
+        account_sign_up(
+            organisation=organisation,
+            email=form["email"],
+            first_name=form["first_name"],
+            last_name=form["last_name"],
+            link_for=_link_for(request, organisation),
+        )
+        return _to_check_email(request, organisation, form["email"])
+
+    return form_page(
         request,
         "portal/account/create.html",
+        render=render_page,
+        submit=sign_up,
         council=organisation,
         title="Create an account",
-        errors=errors,
         form=form,
-        status=400 if errors else 200,
     )
 
 
@@ -307,33 +302,31 @@ def add_information(
 ) -> HttpResponse:
     case = _resident_case(customer, reference)
     text = request.POST.get("information", "")
-    errors: dict[str, str] = {}
-    if request.method == "POST":
+
+    def add() -> HttpResponse:
         upload = _upload(request.FILES.get("document"))
-        try:
-            case_add_information(
-                case=case,
-                customer=customer,
-                text=_information(text, upload),
-                upload=upload,
-                actor=_actor(customer),
-            )
-        except DomainError as problem:
-            errors = _field_errors(problem, default="information")
-            errors = {"document" if key == "file" else key: value for key, value in errors.items()}
-        else:
-            messages.success(request, "Thank you. We have added your information to the request.")
-            return redirect("portal:account-case", organisation.slug, case.reference)
-    return render_page(
+        case_add_information(
+            case=case,
+            customer=customer,
+            text=_information(text, upload),
+            upload=upload,
+            actor=_actor(customer),
+        )
+        messages.success(request, "Thank you. We have added your information to the request.")
+        return redirect("portal:account-case", organisation.slug, case.reference)
+
+    return form_page(
         request,
         "portal/account/add_information.html",
+        render=render_page,
+        submit=add,
+        refused=DomainError,
+        errors_of=_information_errors,
         council=organisation,
         title=f"Add information to request {case.reference}",
-        errors=errors,
         case=case,
         information=text,
         limit=MAX_INFORMATION_CHARACTERS,
-        status=400 if errors else 200,
     )
 
 
@@ -387,32 +380,31 @@ def preferences(
     request: HttpRequest, organisation: Organisation, customer: Customer
 ) -> HttpResponse:
     form = _fields(request, "preferred_channel", "phone")
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            account_save_preferences(
-                customer=customer,
-                channel=form["preferred_channel"],
-                phone=form["phone"],
-                actor=_actor(customer),
-            )
-        except DomainError as problem:
-            errors = _field_errors(problem, default="preferred_channel")
-        else:
-            messages.success(request, "Your contact preferences have been saved.")
-            return redirect("portal:account", organisation.slug)
-    return render_page(
+
+    def save() -> HttpResponse:
+        account_save_preferences(
+            customer=customer,
+            channel=form["preferred_channel"],
+            phone=form["phone"],
+            actor=_actor(customer),
+        )
+        messages.success(request, "Your contact preferences have been saved.")
+        return redirect("portal:account", organisation.slug)
+
+    return form_page(
         request,
         "portal/account/preferences.html",
+        render=render_page,
+        submit=save,
+        refused=DomainError,
+        errors_of=fields_or_message("preferred_channel"),
         council=organisation,
         title="Your contact preferences",
-        errors=errors,
         form=form,
         current=form["preferred_channel"] or customer.preferred_channel,
         channels=PreferredChannel.choices,
         customer=customer,
         details=contact_details_of(customer),
-        status=400 if errors else 200,
     )
 
 
@@ -420,28 +412,25 @@ def preferences(
 def set_password(
     request: HttpRequest, organisation: Organisation, customer: Customer
 ) -> HttpResponse:
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            account_set_password(
-                customer=customer,
-                password=request.POST.get("password", ""),
-                confirm=request.POST.get("confirm", ""),
-            )
-        except ValidationFailed as problem:
-            errors = problem.fields
-        else:
-            assert customer.user is not None  # resident_account found the user
-            update_session_auth_hash(request, customer.user)
-            messages.success(request, "You can now sign in with your password.")
-            return redirect("portal:account", organisation.slug)
-    return render_page(
+
+    def save() -> HttpResponse:
+        account_set_password(
+            customer=customer,
+            password=request.POST.get("password", ""),
+            confirm=request.POST.get("confirm", ""),
+        )
+        assert customer.user is not None  # resident_account found the user
+        update_session_auth_hash(request, customer.user)
+        messages.success(request, "You can now sign in with your password.")
+        return redirect("portal:account", organisation.slug)
+
+    return form_page(
         request,
         "portal/account/password.html",
+        render=render_page,
+        submit=save,
         council=organisation,
         title="Set a password",
-        errors=errors,
-        status=400 if errors else 200,
     )
 
 
@@ -467,36 +456,33 @@ def assisted(request: HttpRequest, council: str) -> HttpResponse:
             status=403,
         )
     form = _fields(request, "first_name", "last_name", "email")
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            result = account_sign_up_assisted(
-                staff=staff,
-                email=form["email"],
-                first_name=form["first_name"],
-                last_name=form["last_name"],
-                link_for=_link_for(request, organisation),
-            )
-        except ValidationFailed as problem:
-            errors = problem.fields
-        else:
-            return render_page(
-                request,
-                "portal/account/assisted_done.html",
-                council=organisation,
-                title="Account set up",
-                created=result.created,
-                email=form["email"],
-                minutes=ACCOUNT_LINK_MINUTES,
-            )
-    return render_page(
+
+    def set_up() -> HttpResponse:
+        result = account_sign_up_assisted(
+            staff=staff,
+            email=form["email"],
+            first_name=form["first_name"],
+            last_name=form["last_name"],
+            link_for=_link_for(request, organisation),
+        )
+        return render_page(
+            request,
+            "portal/account/assisted_done.html",
+            council=organisation,
+            title="Account set up",
+            created=result.created,
+            email=form["email"],
+            minutes=ACCOUNT_LINK_MINUTES,
+        )
+
+    return form_page(
         request,
         "portal/account/assisted.html",
+        render=render_page,
+        submit=set_up,
         council=organisation,
         title="Set up an account with a resident",
-        errors=errors,
         form=form,
-        status=400 if errors else 200,
     )
 
 
@@ -552,8 +538,10 @@ def _fields(request: HttpRequest, *names: str) -> dict[str, str]:
     return {name: request.POST.get(name, "").strip()[:254] for name in names}
 
 
-def _field_errors(problem: DomainError, *, default: str) -> dict[str, str]:
-    return problem.fields or {default: problem.message}
+def _information_errors(problem: DomainError) -> dict[str, str]:
+    """A refusal shown on the add information page, where the file's field is "document"."""
+    errors = fields_or_message("information")(problem)
+    return {"document" if key == "file" else key: value for key, value in errors.items()}
 
 
 def _upload(file: UploadedFile | None) -> Upload | None:

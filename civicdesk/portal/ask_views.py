@@ -34,7 +34,7 @@ from civicdesk.catalogue.choices import QuestionKind
 from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.core.errors import DomainError, NotFound
 from civicdesk.core.ratelimit import attempts_add, attempts_exceeded
-from civicdesk.customers.models import Customer
+from civicdesk.customers.selectors import resident_account
 from civicdesk.portal.report_journey import answer_error, journey_save, journey_start
 from civicdesk.web.councils import council_for
 from civicdesk.web.http import client_address
@@ -62,13 +62,6 @@ TOO_MANY = "You have sent a lot of messages. Wait a few minutes, or call us inst
 DESCRIBE_KEY = "details"
 
 
-def _customer(request: HttpRequest, organisation: Organisation) -> Customer | None:
-    customer = getattr(request.user, "customer", None) if request.user.is_authenticated else None
-    if isinstance(customer, Customer) and customer.organisation_id == organisation.pk:
-        return customer
-    return None
-
-
 def _current(request: HttpRequest, organisation: Organisation) -> Conversation | None:
     token = request.session.get(SESSION_KEY, {}).get(organisation.slug, "")
     return conversation_for_token(organisation=organisation, token=str(token))
@@ -83,7 +76,8 @@ def _current_or_new(request: HttpRequest, organisation: Organisation) -> Convers
             return None
         attempts_add(kind=NEW_CHAT_KIND, value=address, window_seconds=NEW_CHAT_WINDOW_SECONDS)
         conversation = conversation_start(
-            organisation=organisation, customer=_customer(request, organisation)
+            organisation=organisation,
+            customer=resident_account(user=request.user, organisation_id=organisation.pk),
         )
         tokens = dict(request.session.get(SESSION_KEY, {}))
         tokens[organisation.slug] = conversation.token

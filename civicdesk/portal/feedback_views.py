@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 
-from civicdesk.core.errors import NotFound, ValidationFailed
+from civicdesk.core.errors import NotFound
 from civicdesk.feedback.choices import RATING_REASONS, Rating, RatingSource
 from civicdesk.feedback.selectors import (
     FROM_THE_WEBSITE,
@@ -25,6 +25,7 @@ from civicdesk.feedback.services import (
     micro_survey_answer,
 )
 from civicdesk.web.councils import council_for
+from civicdesk.web.form_pages import form_page
 from civicdesk.web.http import client_address
 from civicdesk.web.pages import render_page
 
@@ -41,31 +42,29 @@ def rate(request: HttpRequest, council: str, token: str) -> HttpResponse:
         raise Http404("No such rating link") from None
     if case_already_rated(case):
         return redirect("portal:feedback-thanks", organisation.slug)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        try:
-            contact_rating_record(
-                organisation=organisation,
-                case=case,
-                rating=request.POST.get("rating", ""),
-                reasons=request.POST.getlist("reasons"),
-                comment=request.POST.get("comment", ""),
-                source=(
-                    RatingSource.PORTAL
-                    if request.GET.urlencode() == FROM_THE_WEBSITE
-                    else RatingSource.NOTIFICATION_LINK
-                ),
-            )
-        except ValidationFailed as problem:
-            errors = problem.fields
-        else:
-            return redirect("portal:feedback-thanks", organisation.slug)
-    return render_page(
+
+    def record() -> HttpResponse:
+        contact_rating_record(
+            organisation=organisation,
+            case=case,
+            rating=request.POST.get("rating", ""),
+            reasons=request.POST.getlist("reasons"),
+            comment=request.POST.get("comment", ""),
+            source=(
+                RatingSource.PORTAL
+                if request.GET.urlencode() == FROM_THE_WEBSITE
+                else RatingSource.NOTIFICATION_LINK
+            ),
+        )
+        return redirect("portal:feedback-thanks", organisation.slug)
+
+    return form_page(
         request,
         "portal/feedback/rate.html",
+        render=render_page,
+        submit=record,
         council=organisation,
         title="How did we do?",
-        errors=errors,
         service=case.request_type.name,
         reference=case.reference,
         reason_items=[
@@ -74,7 +73,6 @@ def rate(request: HttpRequest, council: str, token: str) -> HttpResponse:
         ],
         rating_items=_rating_items(request.POST.get("rating", "")),
         comment=request.POST.get("comment", ""),
-        status=400 if errors else 200,
     )
 
 
@@ -85,44 +83,41 @@ def place_survey(request: HttpRequest, council: str, code: str) -> HttpResponse:
         survey = micro_survey_by_code(organisation=organisation, code=code)
     except NotFound:
         raise Http404("No such survey") from None
-    device = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_SALT)
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        device = device or secrets.token_urlsafe(16)
-        try:
-            micro_survey_answer(
-                survey=survey,
-                rating=request.POST.get("rating", ""),
-                comment=request.POST.get("comment", ""),
-                device=device,
-                address=client_address(request),
-            )
-        except ValidationFailed as problem:
-            errors = problem.fields
-        else:
-            response = redirect("portal:feedback-thanks", organisation.slug)
-            # A random value, signed so it cannot be forged, that lives only as long as the
-            # one-answer window: it says nothing about the person holding the phone.
-            response.set_signed_cookie(
-                DEVICE_COOKIE,
-                device,
-                salt=DEVICE_SALT,
-                max_age=DEVICE_WINDOW_SECONDS,
-                httponly=True,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
-            )
-            return response
-    return render_page(
+
+    def answer() -> HttpResponse:
+        kept = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_SALT)
+        device = kept or secrets.token_urlsafe(16)
+        micro_survey_answer(
+            survey=survey,
+            rating=request.POST.get("rating", ""),
+            comment=request.POST.get("comment", ""),
+            device=device,
+            address=client_address(request),
+        )
+        response = redirect("portal:feedback-thanks", organisation.slug)
+        # A random value, signed so it cannot be forged, that lives only as long as the
+        # one-answer window: it says nothing about the person holding the phone.
+        response.set_signed_cookie(
+            DEVICE_COOKIE,
+            device,
+            salt=DEVICE_SALT,
+            max_age=DEVICE_WINDOW_SECONDS,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        return response
+
+    return form_page(
         request,
         "portal/feedback/place.html",
+        render=render_page,
+        submit=answer,
         council=organisation,
         title=survey.question,
-        errors=errors,
         survey=survey,
         rating_items=_rating_items(request.POST.get("rating", "")),
         comment=request.POST.get("comment", ""),
-        status=400 if errors else 200,
     )
 
 

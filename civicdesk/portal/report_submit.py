@@ -9,8 +9,9 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.contrib.sessions.models import Session
 from django.db import transaction
 
+from civicdesk.cases.lifecycle import CaseRequest, case_open
+from civicdesk.cases.resident_actions import case_follow
 from civicdesk.cases.selectors import access_case_in_session
-from civicdesk.cases.services import CaseRequest, case_follow, case_open
 from civicdesk.core.choices import Channel
 from civicdesk.customers.choices import DetailKind
 from civicdesk.customers.services import (

@@ -1,7 +1,9 @@
-"""Resident pages: report a problem or apply for a service (see report_views)."""
+"""Resident pages: report a problem or apply for a service (see report_views, and
+report_location_views for the pages about where the problem is)."""
 
 from django.urls import URLPattern, path
 
+from . import report_location_views as location_views
 from . import report_views as views
 
 urlpatterns: list[URLPattern] = [
@@ -11,13 +13,17 @@ urlpatterns: list[URLPattern] = [
         views.report_question,
         name="report-question",
     ),
-    path("report/<slug:key>/street/<slug:question>/", views.report_place, name="report-place"),
+    path(
+        "report/<slug:key>/street/<slug:question>/",
+        location_views.report_place,
+        name="report-place",
+    ),
     path(
         "report/<slug:key>/reported-already/<slug:question>/",
-        views.report_nearby,
+        location_views.report_nearby,
         name="report-nearby",
     ),
-    path("report/<slug:key>/not-ours/", views.report_elsewhere, name="report-elsewhere"),
+    path("report/<slug:key>/not-ours/", location_views.report_elsewhere, name="report-elsewhere"),
     path("report/<slug:key>/your-details/", views.report_details, name="report-details"),
     path("report/<slug:key>/check/", views.report_check, name="report-check"),
     path("report/<slug:key>/sent/", views.report_done, name="report-done"),

@@ -1,0 +1,316 @@
+"""Where the problem is, in the report journey: a point on the map or a street name, the
+streets that match what was typed, open reports close by, and places that are not ours.
+
+The location question itself is asked from report_views' question page; the other pages here
+have URLs of their own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import json_script
+from django.views.decorators.http import require_http_methods
+
+from civicdesk.cases.selectors import open_cases_in_order
+from civicdesk.catalogue.choices import QuestionKind
+from civicdesk.core.numbers import whole_number
+from civicdesk.geo.selectors import (
+    LocationVerdict,
+    area_check,
+    location_check,
+    nearby_open_cases,
+    nearby_reports_describe,
+    places_find,
+)
+
+from .report_journey import MAX_PLACES, answer_error, question_get
+from .report_step import ReportStep
+
+if TYPE_CHECKING:
+    from civicdesk.cases.models import Case
+    from civicdesk.catalogue.models import Question
+
+NO_LOCATION = "none"
+# What a case keeps of a typed place (Case.location_text), and the longest sensible coordinate.
+MAX_DESCRIPTION = 300
+MAX_COORDINATE_CHARACTERS = 30
+
+
+def location_page(step: ReportStep, question: Question) -> HttpResponse:
+    assert step.journey is not None
+    post = step.request.POST
+    errors: dict[str, str] = {}
+    if step.request.method == "POST":
+        description = post.get(f"{question.key}-description", "").strip()
+        latitude, longitude, errors = _coordinates(
+            question.key,
+            post.get(f"{question.key}-latitude", "").strip(),
+            post.get(f"{question.key}-longitude", "").strip(),
+        )
+        if len(description) > MAX_DESCRIPTION:
+            errors[f"{question.key}-description"] = (
+                f"The street name or description must be {MAX_DESCRIPTION} characters or fewer"
+            )
+        if not errors:
+            if latitude is not None and longitude is not None:
+                return _place_decided(step, question, description, latitude, longitude)
+            if description:
+                return _place_described(step, question, description)
+            errors[f"{question.key}-description"] = (
+                answer_error(step.request_type, question, "")
+                or "Enter a street name, or describe where it is"
+            )
+        values = {
+            "description": post.get(f"{question.key}-description", ""),
+            "latitude": post.get(f"{question.key}-latitude", ""),
+            "longitude": post.get(f"{question.key}-longitude", ""),
+        }
+    else:
+        kept = step.journey.answers.get(question.key) or {}
+        values = {
+            "description": kept.get("description", ""),
+            "latitude": str(kept.get("latitude", "")),
+            "longitude": str(kept.get("longitude", "")),
+        }
+    return step.render(
+        "location.html",
+        title=question.label,
+        errors=errors,
+        back=step.back_from(question),
+        question=question,
+        values=values,
+        boundary=json_script(step.organisation.boundary or {}, "report-boundary"),
+        tile_url=settings.MAP_TILE_URL,
+        tile_attribution=settings.MAP_TILE_ATTRIBUTION,
+        return_to=step.return_to(),
+    )
+
+
+def _coordinates(
+    key: str, latitude_text: str, longitude_text: str
+) -> tuple[float | None, float | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    if not latitude_text and not longitude_text:
+        return None, None, errors
+    values: dict[str, float] = {}
+    for name, text, low, high, example in (
+        ("latitude", latitude_text, -90.0, 90.0, "52.6784"),
+        ("longitude", longitude_text, -180.0, 180.0, "-2.4493"),
+    ):
+        field = f"{key}-{name}"
+        if not text:
+            errors[field] = f"Enter the {name} as well, or leave both empty"
+            continue
+        try:
+            if len(text) > MAX_COORDINATE_CHARACTERS:
+                raise ValueError(text)
+            number = float(text)
+        except ValueError:
+            errors[field] = f"{name.capitalize()} must be a number, like {example}"
+            continue
+        if not low <= number <= high:
+            errors[field] = f"{name.capitalize()} must be between {low:g} and {high:g}"
+            continue
+        values[name] = round(number, 6)
+    if errors:
+        return None, None, errors
+    return values["latitude"], values["longitude"], errors
+
+
+def _place_described(step: ReportStep, question: Question, description: str) -> HttpResponse:
+    """A typed street name: offer the streets it matches, or keep the description."""
+    assert step.journey is not None
+    refused = _described_only(step, question, description)
+    if refused is not None:
+        return refused
+    matches = places_find(organisation=step.organisation, text=description, limit=MAX_PLACES)
+    step.journey.places[question.key] = [
+        {"label": match.label, "latitude": match.latitude, "longitude": match.longitude}
+        for match in matches
+    ]
+    step.save()
+    if matches:
+        return HttpResponseRedirect(_with_return(step, step.url("place", question.key)))
+    return step.after(question)
+
+
+def _described_only(
+    step: ReportStep, question: Question, description: str
+) -> HttpResponseRedirect | None:
+    """Keep a place known only from words. Without a point, the case goes to the council that
+    provides the service in our area; when no council here does, say who to contact."""
+    assert step.journey is not None
+    verdict = area_check(organisation=step.organisation, request_type=step.request_type)
+    if not verdict.accepted or verdict.provider is None:
+        step.journey.verdict = _verdict_record(verdict, question)
+        step.save()
+        return HttpResponseRedirect(step.url("elsewhere"))
+    step.journey.answers[question.key] = {"description": description}
+    step.journey.provider_id = verdict.provider.pk
+    step.journey.verdict = None
+    step.journey.nearby = []
+    step.save()
+    return None
+
+
+def _with_return(step: ReportStep, url: str) -> str:
+    return f"{url}?change=1" if step.return_to() else url
+
+
+def _place_decided(
+    step: ReportStep, question: Question, description: str, latitude: float, longitude: float
+) -> HttpResponse:
+    """A point on the map, or a street picked from a list: check whose it is."""
+    assert step.journey is not None
+    verdict = location_check(
+        organisation=step.organisation,
+        request_type=step.request_type,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    if not verdict.accepted:
+        step.journey.verdict = _verdict_record(verdict, question)
+        step.save()
+        return HttpResponseRedirect(step.url("elsewhere"))
+    if not description and verdict.street is not None:
+        description = str(verdict.street)
+    step.journey.answers[question.key] = {
+        "description": description,
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+    provider = verdict.provider or step.organisation
+    step.journey.provider_id = provider.pk
+    step.journey.verdict = None
+    nearby = nearby_open_cases(
+        organisation=provider,
+        request_type=step.request_type,
+        latitude=latitude,
+        longitude=longitude,
+    )
+    step.journey.nearby = [case.pk for case in nearby]
+    step.save()
+    if nearby:
+        return HttpResponseRedirect(_with_return(step, step.url("nearby", question.key)))
+    return step.after(question)
+
+
+def _verdict_record(verdict: LocationVerdict, question: Question) -> dict[str, str]:
+    return {
+        "outcome": verdict.outcome,
+        "message": verdict.message,
+        "name": verdict.responsible_name,
+        "url": verdict.responsible_url,
+        "question": question.key,
+    }
+
+
+def _location_question(step: ReportStep, key: str) -> Question:
+    asked = question_get(step.request_type, key)
+    if asked is None or asked.kind != QuestionKind.LOCATION:
+        raise Http404("No such question")
+    return asked
+
+
+@require_http_methods(["GET", "POST"])
+def report_place(request: HttpRequest, council: str, key: str, question: str) -> HttpResponse:
+    """Pick the street from the ones that match what the resident typed."""
+    step = ReportStep(request, council, key)
+    asked = _location_question(step, question)
+    if step.journey is None:
+        return step.restart()
+    places = step.journey.places.get(asked.key, [])
+    kept = step.journey.answers.get(asked.key) or {}
+    if not places or not kept.get("description"):
+        return HttpResponseRedirect(step.url("question", asked.key))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        choice = request.POST.get("place", "")
+        if choice == NO_LOCATION:
+            return _described_only(step, asked, str(kept["description"])) or step.after(asked)
+        index = whole_number(choice)
+        if index is not None and index < len(places):
+            place = places[index]
+            return _place_decided(
+                step,
+                asked,
+                str(place["label"]),
+                float(place["latitude"]),
+                float(place["longitude"]),
+            )
+        errors["place"] = "Select the street, or select that it is not in the list"
+    return step.render(
+        "place.html",
+        title="Which street is it?",
+        errors=errors,
+        back=step.url("question", asked.key),
+        question=asked,
+        typed=kept["description"],
+        places=places,
+        return_to=step.return_to(),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def report_nearby(request: HttpRequest, council: str, key: str, question: str) -> HttpResponse:
+    """Open reports close by: follow one of them instead of reporting it again."""
+    step = ReportStep(request, council, key)
+    asked = _location_question(step, question)
+    if step.journey is None:
+        return step.restart()
+    cases = _nearby_cases(step)
+    pin = step.journey.answers.get(asked.key) or {}
+    if not cases or pin.get("latitude") is None or pin.get("longitude") is None:
+        return step.after(asked)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        choice = request.POST.get("nearby", "")
+        if choice == NO_LOCATION:
+            step.journey.follow_id = None
+            step.save()
+            return step.after(asked)
+        index = whole_number(choice)
+        if index is not None and index < len(cases):
+            step.journey.follow_id = cases[index].pk
+            step.save()
+            return HttpResponseRedirect(step.url("details"))
+        errors["nearby"] = "Select the report that is yours, or select that it is a new problem"
+    return step.render(
+        "nearby.html",
+        title="Has someone already reported it?",
+        errors=errors,
+        back=step.url("question", asked.key),
+        question=asked,
+        reports=nearby_reports_describe(
+            cases=cases, latitude=float(pin["latitude"]), longitude=float(pin["longitude"])
+        ),
+        return_to=step.return_to(),
+    )
+
+
+def _nearby_cases(step: ReportStep) -> list[Case]:
+    """The open reports offered on the page, in the order shown (the choice is by position)."""
+    assert step.journey is not None
+    return [
+        case
+        for case in open_cases_in_order(step.journey.nearby)
+        if case.latitude is not None and case.longitude is not None
+    ]
+
+
+def report_elsewhere(request: HttpRequest, council: str, key: str) -> HttpResponse:
+    """The place is not ours: say who looks after it. No case is made."""
+    step = ReportStep(request, council, key)
+    if step.journey is None or step.journey.verdict is None:
+        return step.restart()
+    verdict = step.journey.verdict
+    return step.render(
+        "elsewhere.html",
+        title="We cannot take this report",
+        back=step.url("question", verdict["question"]),
+        verdict=verdict,
+        change_url=step.url("question", verdict["question"]),
+    )
