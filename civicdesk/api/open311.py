@@ -13,7 +13,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -23,16 +23,12 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from civicdesk.cases.choices import NoteVisibility
-from civicdesk.cases.models import Case, CaseNote
+from civicdesk.cases.selectors import latest_public_notes, public_notes_by_id
 from civicdesk.catalogue.choices import QuestionKind
-from civicdesk.catalogue.models import RequestType
 from civicdesk.core.errors import DomainError, NotFound, NotPermitted
-from civicdesk.core.models import AuditEvent
 from civicdesk.core.redaction import redact_personal_data
 from civicdesk.core.references import reference_normalise
 from civicdesk.integrations.choices import Scope, TokenStatus
-from civicdesk.integrations.models import ApiClient, Open311Jurisdiction
 from civicdesk.integrations.open311 import (
     CORE_STATUS,
     EXTENDED_STATUS,
@@ -48,6 +44,7 @@ from civicdesk.integrations.open311 import (
 from civicdesk.integrations.selectors import (
     access_client_case,
     access_shared_case,
+    case_events_for_client,
     cases_shared_with_clients,
     cases_visible_to_client,
 )
@@ -59,6 +56,11 @@ from civicdesk.integrations.services import (
 )
 
 from .problems import RateLimited, rate_limit_check
+
+if TYPE_CHECKING:
+    from civicdesk.cases.models import Case
+    from civicdesk.catalogue.models import RequestType
+    from civicdesk.integrations.models import ApiClient, Open311Jurisdiction
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_REQUESTS = 1000
@@ -374,23 +376,19 @@ def _shareable(text: str) -> str:
     return redact_personal_data(text)
 
 
-def _status_notes(case: Case) -> str:
-    note = (
-        CaseNote.objects.filter(case=case, visibility=NoteVisibility.PUBLIC)
-        .order_by("-created_at", "-id")
-        .values_list("body", flat=True)
-        .first()
-    )
-    return note or ""
+def _request_rows(cases: list[Case]) -> list[dict[str, Any]]:
+    """Requests as the spec describes them, each with its newest public note as its
+    status_notes. The reporter's email and phone are never given, nor any typed into the words
+    (see ``_shareable``)."""
+    notes = latest_public_notes(case_ids=[case.pk for case in cases])
+    return [_request_row(case, status_notes=notes.get(case.pk, "")) for case in cases]
 
 
-def _request_row(case: Case) -> dict[str, Any]:
-    """A request as the spec describes it. The reporter's email and phone are never given, nor
-    any typed into the words (see ``_shareable``)."""
+def _request_row(case: Case, *, status_notes: str) -> dict[str, Any]:
     return {
         "service_request_id": case.reference,
         "status": CORE_STATUS[case.status],
-        "status_notes": _shareable(_status_notes(case)),
+        "status_notes": _shareable(status_notes),
         "service_name": case.request_type.name,
         "service_code": case.request_type.key,
         "description": _shareable(case.description),
@@ -416,7 +414,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         return _create(fmt, client, jurisdiction, _submission(request.POST))
     _check_optional_key(request, jurisdiction)
     found = _found(request, jurisdiction.organisation_id)
-    return render(fmt, "service_requests", [_request_row(case) for case in found])
+    return render(fmt, "service_requests", _request_rows(list(found)))
 
 
 def _create(
@@ -471,7 +469,7 @@ def request_detail(request: HttpRequest, fmt: str, service_request_id: str) -> H
     case = access_shared_case(
         organisation_id=jurisdiction.organisation_id, reference=service_request_id
     )
-    return render(fmt, "service_requests", [_request_row(case)])
+    return render(fmt, "service_requests", _request_rows([case]))
 
 
 @open311_view(["GET"])
@@ -505,22 +503,10 @@ def _updates_since(request: HttpRequest, client: ApiClient) -> list[dict[str, An
     back to it."""
     start = _parse_time(request.GET, "start_date") or timezone.now() - timedelta(days=1)
     end = _parse_time(request.GET, "end_date") or timezone.now()
-    visible = cases_visible_to_client(client)
-    events = list(
-        AuditEvent.objects.filter(
-            organisation_id=client.organisation_id,
-            subject_type="case",
-            action__in=["status_changed", "assigned", "note_added"],
-            at__gte=start,
-            at__lte=end,
-            subject_id__in=visible.values("pk"),
-        )
-        .exclude(actor_label=client.actor_label)
-        .order_by("at", "id")[:MAX_REQUESTS]
-    )
-    cases = visible.in_bulk({event.subject_id for event in events})
-    notes = CaseNote.objects.in_bulk(
-        {int(event.after["note_id"]) for event in events if event.action == "note_added"}
+    events = case_events_for_client(client=client, start=start, end=end, limit=MAX_REQUESTS)
+    cases = cases_visible_to_client(client).in_bulk({event.subject_id for event in events})
+    notes = public_notes_by_id(
+        note_ids=(int(event.after["note_id"]) for event in events if event.action == "note_added")
     )
     rows = []
     for event in events:
@@ -531,7 +517,7 @@ def _updates_since(request: HttpRequest, client: ApiClient) -> list[dict[str, An
             continue  # only a new team or officer: no change of status to show
         if event.action == "note_added":
             note = notes.get(int(event.after["note_id"]))
-            if note is None or note.visibility != NoteVisibility.PUBLIC:
+            if note is None:
                 continue
             status, description = EXTENDED_STATUS[case.status], _shareable(note.body)
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -17,8 +17,10 @@ from civicdesk.core.errors import (
     ValidationFailed,
 )
 from civicdesk.core.ratelimit import attempts_add
-from civicdesk.integrations.models import ApiClient
 from civicdesk.integrations.services import IdempotencyMismatch
+
+if TYPE_CHECKING:
+    from civicdesk.integrations.models import ApiClient
 
 PROBLEM_TYPE = "https://civicdesk.invalid/problems/"
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 
 from civicdesk.cases.models import Case
+from civicdesk.catalogue.models import RequestType
 from civicdesk.core.errors import NotFound
+from civicdesk.core.models import AuditEvent
 from civicdesk.core.references import reference_normalise
 
 from .models import ApiClient, WebhookDelivery
@@ -37,6 +41,33 @@ def access_shared_case(*, organisation_id: int, reference: str) -> Case:
 
 def access_client_case(*, client: ApiClient, reference: str) -> Case:
     return access_shared_case(organisation_id=client.organisation_id, reference=reference)
+
+
+def service_hidden_from_clients(*, organisation_id: int, key: str) -> bool:
+    """Whether the service with this key is a sensitive one, which outside systems may not
+    report to, active or not."""
+    return RequestType.objects.filter(
+        organisation_id=organisation_id, key=key, sensitive=True
+    ).exists()
+
+
+def case_events_for_client(
+    *, client: ApiClient, start: datetime, end: datetime, limit: int
+) -> list[AuditEvent]:
+    """Status changes, assignments and notes on the client's visible cases between ``start``
+    and ``end``, oldest first, less those the client made itself."""
+    return list(
+        AuditEvent.objects.filter(
+            organisation_id=client.organisation_id,
+            subject_type="case",
+            action__in=["status_changed", "assigned", "note_added"],
+            at__gte=start,
+            at__lte=end,
+            subject_id__in=cases_visible_to_client(client).values("pk"),
+        )
+        .exclude(actor_label=client.actor_label)
+        .order_by("at", "id")[:limit]
+    )
 
 
 def webhook_failures(*, organisation_id: int) -> QuerySet[WebhookDelivery]:
