@@ -5,7 +5,10 @@ A small demo is loaded once for the module, at a fixed moment, and rolled back a
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections import Counter
+from dataclasses import asdict
 from datetime import datetime
 from io import StringIO
 
@@ -25,6 +28,7 @@ from civicdesk.catalogue.importing import (
     TargetSpec,
     catalogue_import,
     catalogue_rows_read,
+    catalogue_spec_read,
 )
 from civicdesk.catalogue.models import CharterTarget, Question, RequestType, ServiceArea
 from civicdesk.catalogue.selectors import charter_target_for
@@ -35,8 +39,12 @@ from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.references import reference_normalise
 from civicdesk.customers.models import ContactDetail, Customer
 from civicdesk.customers.selectors import customer_duplicates
+from civicdesk.demo import datafiles
 from civicdesk.demo.catalogue_spec import SPEC
+from civicdesk.demo.datafiles import DemoDataError
+from civicdesk.demo.demand import demand_read
 from civicdesk.demo.loader import DEMO_PASSWORD, DemoSummary, demo_load
+from civicdesk.demo.phrasings import phrasings_read
 from civicdesk.organisations.choices import Role
 from civicdesk.organisations.models import Organisation, StaffMember, Team
 from civicdesk.organisations.selectors import organisations_at
@@ -95,6 +103,22 @@ def test_both_councils_offer_the_whole_catalogue_with_charter_targets(demo):
             "adult-care",
         }
         assert RequestType.objects.get(organisation=council, key="fallen-tree").emergency
+
+
+def test_each_council_loads_the_catalogue_its_spec_describes(demo):
+    specified = (
+        len(SPEC),
+        sum(len(spec.questions) for spec in SPEC.values()),
+        sum(len(spec.targets) for spec in SPEC.values()),
+    )
+    assert specified == (38, 136, 42)  # services, questions, charter targets
+    for council in Organisation.objects.filter(slug__in=["telford-wrekin", "shropshire"]):
+        loaded = (
+            RequestType.objects.filter(organisation=council).count(),
+            Question.objects.filter(request_type__organisation=council).count(),
+            CharterTarget.objects.filter(request_type__organisation=council).count(),
+        )
+        assert loaded == specified, council.slug
 
 
 def test_every_service_asks_questions_and_routes_to_a_team(demo):
@@ -304,3 +328,137 @@ def test_catalogue_import_twice_updates_in_place():
 
 def test_the_demo_spec_covers_every_service_in_the_catalogue():
     assert {row["key"] for row in catalogue_rows_read()} == set(SPEC)
+
+
+def test_a_catalogue_spec_written_out_in_full_reads_back_the_same(tmp_path):
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps({key: asdict(spec) for key, spec in SPEC.items()}))
+    assert catalogue_spec_read(path) == SPEC
+
+
+BIN_QUESTION = {"key": "bin", "label": "Which bin?", "kind": "choice", "choices": ["Recycling"]}
+
+
+@pytest.mark.parametrize(
+    ("service", "problem"),
+    [
+        (
+            {"questions": [{**BIN_QUESTION, "required": "yes"}]},
+            'missed-bin.questions.1.required: it must be true or false, not "yes"',
+        ),
+        (
+            {"questions": [{**BIN_QUESTION, "colour": "red"}]},
+            "missed-bin.questions.1.colour: 'colour' is not a field here",
+        ),
+        (
+            {"questions": [{**BIN_QUESTION, "kind": "wish"}]},
+            "missed-bin.questions.bin: 'wish' is not a kind of question",
+        ),
+        (
+            {"targets": [{"amount": "2", "unit": "working_days", "summary": "collect your bin"}]},
+            'missed-bin.targets.1.amount: it must be a whole number, not "2"',
+        ),
+        (
+            {"targets": [{"amount": 2, "unit": "fortnights", "summary": "collect your bin"}]},
+            "'fortnights' is not a unit of time",
+        ),
+    ],
+)
+def test_catalogue_spec_read_names_the_file_and_the_value_to_fix(tmp_path, service, problem):
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps({"missed-bin": service}))
+    with pytest.raises(ValidationFailed) as refused:
+        catalogue_spec_read(path)
+    assert refused.value.message.startswith("spec.json cannot be read: 1 problem, the first in ")
+    assert problem in refused.value.message
+
+
+# The demo's data files
+
+
+@pytest.fixture
+def demo_data(tmp_path, monkeypatch):
+    """A copy of the demo's data files to spoil, read in place of the real ones."""
+    copy = tmp_path / "data"
+    shutil.copytree(datafiles.DATA, copy, ignore=shutil.ignore_patterns("boundaries"))
+    monkeypatch.setattr(datafiles, "DATA", copy)
+    demand_read.cache_clear()
+    phrasings_read.cache_clear()
+    yield copy
+    demand_read.cache_clear()
+    phrasings_read.cache_clear()
+
+
+def test_the_demo_data_files_read_as_they_are(demo_data):
+    demand, phrasings = demand_read(), phrasings_read()
+    assert list(demand.services) == list(SPEC)
+    assert demand.online_channels == {"web", "app", "email", "social", "sms"}
+    assert demand.talk_seconds["phone"] == (90, 900)
+    assert phrasings.answers_by_urgency["pothole", "danger"] == ("Yes", "No")
+
+
+@pytest.mark.parametrize(
+    ("name", "before", "after", "problem"),
+    [
+        (
+            "service-demand.csv",
+            "missed-bin,18,",
+            "missed-bin,lots,",
+            "service-demand.csv, line 2: cases must be a number of 0 or more, not 'lots'.",
+        ),
+        (
+            "service-demand.csv",
+            "bin-day,0,12,0.02,no\n",
+            "",
+            "service-demand.csv: add a line for bin-day.",
+        ),
+        (
+            "seasons.csv",
+            "garden-waste,",
+            "garden-bins,",
+            "seasons.csv, line 4: 'garden-bins' is not a service in the catalogue.",
+        ),
+        (
+            "channels.csv",
+            "email,0.11,0.09,yes,yes",
+            "email,0.11,0.09,yes,maybe",
+            "channels.csv, line 5: staffed must be yes or no, not 'maybe'.",
+        ),
+        (
+            "priority-mix.csv",
+            "service,emergency,",
+            "service,emergancy,",
+            "priority-mix.csv, line 1: the columns must be service, emergency, urgent, standard, "
+            "each once (missing: emergency; not known: emergancy).",
+        ),
+        (
+            "demand.json",
+            '"Sunday": 0.25',
+            '"Sunday": -1',
+            "demand.json, day_factors.Sunday: it must be a number of 0 or more, not -1.",
+        ),
+        (
+            "answers-by-urgency.csv",
+            "Tonight,",
+            "Next week,",
+            "answers-by-urgency.csv, line 4: 'Next week' is not one of the choices for when.",
+        ),
+        (
+            "phrasings.json",
+            '"make": [',
+            '"model": [',
+            "phrasings.json, text_answers.model: no service asks this question.",
+        ),
+    ],
+)
+def test_a_wrong_value_in_the_demo_data_names_the_file_and_line(
+    demo_data, name, before, after, problem
+):
+    path = demo_data / name
+    text = path.read_text(encoding="utf-8")
+    assert before in text
+    path.write_text(text.replace(before, after, 1), encoding="utf-8")
+    with pytest.raises(DemoDataError) as refused:
+        demand_read()
+        phrasings_read()
+    assert str(refused.value) == problem

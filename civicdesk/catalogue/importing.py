@@ -2,7 +2,9 @@
 
 The CSV (``data/service-catalogue.csv``) names every service, its area, kind, tier and the
 charter timescale as the charter publishes it. The questions each service asks and the charter
-targets the clock runs on come from a spec, keyed by the same service key. Importing is
+targets the clock runs on come from a spec, keyed by the same service key, which
+``catalogue_spec_read`` reads from a JSON file (the demo's is
+``civicdesk/demo/data/service-catalogue-spec.json``). Importing is
 idempotent: service areas are matched by slug, request types by key, questions by key and
 targets by priority and channel, so running it again updates records in place. Questions and
 targets the spec no longer lists are removed; request types missing from the rows are left alone.
@@ -11,6 +13,7 @@ targets the spec no longer lists are removed; request types missing from the row
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import KW_ONLY, asdict, dataclass
@@ -85,6 +88,35 @@ def catalogue_rows_read(path: Path = CATALOGUE_CSV) -> list[dict[str, str]]:
     """The rows of a catalogue CSV, as column name -> text."""
     with path.open(encoding="utf-8", newline="") as source:
         return [dict(row) for row in csv.DictReader(source)]
+
+
+def catalogue_spec_read(path: Path) -> dict[str, RequestTypeSpec]:
+    """The questions and charter targets in a JSON spec file, by service key.
+
+    Each service is an object with a list of ``questions``, a list of ``targets`` and, if its
+    cases need special care, ``"sensitive": true``. Questions and targets have the fields of
+    QuestionSpec and TargetSpec; a field left out takes its default. Raises ValidationFailed,
+    naming the file and the service, question or target, if a value is missing or wrong.
+    """
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValidationFailed(
+            f"{path.name} is not valid JSON: {error.msg} on line {error.lineno}."
+        ) from error
+    problems = _spec_file_problems(document)
+    spec = {} if problems else {key: _spec_from_json(entry) for key, entry in document.items()}
+    for key, request_type in spec.items():
+        problems.update(_spec_problems(key, request_type))
+    if problems:
+        first_field, first = next(iter(problems.items()))
+        count = len(problems)
+        raise ValidationFailed(
+            f"{path.name} cannot be read: {count} problem{'s' if count > 1 else ''}, "
+            f"the first in {first_field}: {first}.",
+            fields=problems,
+        )
+    return spec
 
 
 def catalogue_import(
@@ -250,6 +282,99 @@ def _target_problems(where: str, target: TargetSpec) -> dict[str, str]:
 
 def _listed(values: Iterable[str]) -> str:
     return "use " + ", ".join(values)
+
+
+# Reading the spec file
+
+_TEXT = "text"
+_FLAG = "true or false"
+_WHOLE_NUMBER = "a whole number"
+_WHOLE_NUMBER_OR_NULL = "a whole number or null"
+_TEXTS = "a list of text"
+_OBJECTS = "a list of objects"
+_SERVICE_FIELDS = {"sensitive": _FLAG, "questions": _OBJECTS, "targets": _OBJECTS}
+_QUESTION_FIELDS = {
+    "key": _TEXT,
+    "label": _TEXT,
+    "kind": _TEXT,
+    "required": _FLAG,
+    "hint": _TEXT,
+    "choices": _TEXTS,
+    "minimum": _WHOLE_NUMBER_OR_NULL,
+    "maximum": _WHOLE_NUMBER_OR_NULL,
+}
+_TARGET_FIELDS = {
+    "amount": _WHOLE_NUMBER,
+    "unit": _TEXT,
+    "summary": _TEXT,
+    "priority": _TEXT,
+    "channel": _TEXT,
+}
+_PARTS = (
+    ("questions", _QUESTION_FIELDS, ("key", "label", "kind")),
+    ("targets", _TARGET_FIELDS, ("amount", "unit", "summary")),
+)
+
+
+def _spec_file_problems(document: Any) -> dict[str, str]:
+    """Fields missing, unknown or of the wrong type, by where they are: ``missed-bin``,
+    ``missed-bin.questions.2.required``, ``pothole.targets.1.amount``."""
+    if not isinstance(document, dict):
+        return {"the file": "it must be an object with a field for each service key"}
+    problems: dict[str, str] = {}
+    for key, entry in document.items():
+        problems.update(_fields_problems(key, entry, _SERVICE_FIELDS, required=()))
+        if not isinstance(entry, dict):
+            continue
+        for part, fields, required in _PARTS:
+            items = entry.get(part, [])
+            for number, item in enumerate(items if isinstance(items, list) else [], start=1):
+                where = f"{key}.{part}.{number}"
+                problems.update(_fields_problems(where, item, fields, required=required))
+    return problems
+
+
+def _fields_problems(
+    where: str, entry: Any, fields: Mapping[str, str], *, required: tuple[str, ...]
+) -> dict[str, str]:
+    if not isinstance(entry, dict):
+        return {where: "it must be an object of fields"}
+    problems = {
+        f"{where}.{name}": f"the {name} is missing" for name in required if name not in entry
+    }
+    for name, value in entry.items():
+        expected = fields.get(name)
+        if expected is None:
+            problems[f"{where}.{name}"] = f"'{name}' is not a field here ({_listed(fields)})"
+        elif not _is_a(expected, value):
+            problems[f"{where}.{name}"] = f"it must be {expected}, not {json.dumps(value)}"
+    return problems
+
+
+def _is_a(expected: str, value: Any) -> bool:
+    whole_number = isinstance(value, int) and not isinstance(value, bool)
+    if expected == _TEXT:
+        return isinstance(value, str)
+    if expected == _FLAG:
+        return isinstance(value, bool)
+    if expected == _WHOLE_NUMBER:
+        return whole_number
+    if expected == _WHOLE_NUMBER_OR_NULL:
+        return whole_number or value is None
+    if expected == _TEXTS:
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return isinstance(value, list)
+
+
+def _spec_from_json(entry: dict[str, Any]) -> RequestTypeSpec:
+    return RequestTypeSpec(
+        questions=tuple(
+            QuestionSpec(**{**question, "choices": tuple(question.get("choices", ()))})
+            for question in entry.get("questions", [])
+        ),
+        targets=tuple(TargetSpec(**target) for target in entry.get("targets", [])),
+        sensitive=entry.get("sensitive", False),
+    )
 
 
 # Writing

@@ -4,330 +4,220 @@ The shape follows what councils report: Mondays and Fridays are the busiest days
 come in the morning, garden waste peaks in spring, gritting and flooding in winter and council
 tax in March and April when the bills go out, and over the year phone calls fall while online
 reports rise. Weights are relative, not counts.
+
+The figures are in data files, described in ``data/README.md``; this module reads and checks
+them. The random draws go through services, channels and hours in the order the files list
+them, so reordering lines changes the demo's history, though not its shape.
 """
 
 from __future__ import annotations
 
-from civicdesk.core.choices import Channel
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache, cached_property
 
-# Monday to Sunday. Weekends only see online contact and the out-of-hours line.
-WEEKDAY_FACTOR = (1.35, 1.1, 1.0, 1.0, 1.2, 0.35, 0.25)
-BANK_HOLIDAY_FACTOR = 0.3
+from civicdesk.core.choices import Channel, Priority
 
-# Cases opened in a year, relative to each other.
-CASE_DEMAND: dict[str, float] = {
-    "missed-bin": 18,
-    "new-bin": 6,
-    "bulky-waste": 6,
-    "garden-waste": 6,
-    "fly-tipping": 7,
-    "abandoned-vehicle": 1.5,
-    "graffiti": 1.5,
-    "dog-fouling": 1.5,
-    "pothole": 9,
-    "street-light": 5,
-    "fallen-tree": 1.2,
-    "flooding": 2,
-    "parking-fine": 3,
-    "parking-permit": 1.2,
-    "council-tax-pay": 0.5,
-    "council-tax-move": 7,
-    "council-tax-discount": 3,
-    "benefits": 4,
-    "housing-repair": 8,
-    "homelessness": 1.2,
-    "housing-register": 2,
-    "blue-badge": 2.5,
-    "adult-care": 2.5,
-    "care-line": 1,
-    "child-concern": 1,
-    "school-admissions": 2,
-    "registrars": 2.5,
-    "noise": 3,
-    "pest-control": 2.5,
-    "planning": 2,
-    "business-rates": 1.2,
-    "complaint": 2.5,
-    "foi": 1.5,
-    "my-account": 2,
-}
+from .catalogue_spec import SPEC
+from .datafiles import DemoDataError, Document, Row, document_read, table_read, unique_rows
 
-# Contacts that do not open a case: questions, payments, people sent elsewhere. "" is a
-# contact about nothing in the catalogue.
-ENQUIRY_DEMAND: dict[str, float] = {
-    "council-tax-pay": 20,
-    "bin-day": 12,
-    "benefits": 6,
-    "missed-bin": 5,
-    "council-tax-move": 4,
-    "garden-waste": 4,
-    "planning": 4,
-    "parking-fine": 4,
-    "housing-register": 4,
-    "my-account": 4,
-    "libraries": 3,
-    "school-admissions": 3,
-    "business-rates": 3,
-    "registrars": 3,
-    "bulky-waste": 3,
-    "gritting": 1.5,
-    "adult-care": 2,
-    "blue-badge": 2,
-    "digital-help": 2,
-    "homelessness": 1,
-    "complaint": 0.5,
-    "foi": 0.2,
-    "": 8,
-}
-ENQUIRY_DEFAULT = 1.0
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
-# January to December.
-SEASONS: dict[str, tuple[float, ...]] = {
-    "garden-waste": (0.3, 1.5, 3.0, 3.0, 2.0, 1.2, 1.0, 1.0, 0.6, 0.4, 0.3, 0.3),
-    "missed-bin": (1.6, 1.0, 1.0, 1.1, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.3),
-    "gritting": (5.0, 3.0, 1.0, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.3, 2.0, 4.0),
-    "flooding": (3.0, 2.5, 1.2, 0.6, 0.5, 0.5, 0.6, 0.6, 0.7, 1.5, 2.5, 3.0),
-    "fallen-tree": (2.5, 2.5, 1.3, 0.6, 0.6, 0.6, 0.6, 0.6, 0.8, 1.5, 2.0, 2.0),
-    "pothole": (1.6, 2.0, 2.0, 1.5, 1.0, 0.7, 0.7, 0.7, 0.8, 1.0, 1.1, 1.3),
-    "council-tax-pay": (1.0, 1.0, 2.5, 3.0, 1.5, 1.0, 0.9, 0.9, 0.9, 0.9, 0.9, 0.8),
-    "council-tax-move": (0.9, 0.9, 1.0, 1.1, 1.0, 1.1, 1.3, 1.4, 1.4, 1.0, 0.9, 0.7),
-    "council-tax-discount": (1.0, 1.0, 1.6, 1.8, 1.0, 0.9, 0.9, 1.0, 1.5, 1.2, 0.9, 0.7),
-    "business-rates": (0.9, 1.0, 2.0, 2.0, 1.0, 0.9, 0.9, 0.8, 0.9, 0.9, 0.9, 0.7),
-    "school-admissions": (2.0, 0.8, 2.0, 2.2, 0.8, 0.6, 0.6, 0.8, 1.5, 1.8, 1.5, 0.8),
-    "noise": (0.7, 0.7, 0.8, 1.0, 1.2, 1.8, 1.8, 1.8, 1.1, 0.8, 0.8, 1.2),
-    "pest-control": (1.3, 1.2, 0.9, 0.9, 1.0, 1.5, 2.5, 2.5, 2.0, 1.0, 1.2, 1.3),
-    "bulky-waste": (1.1, 0.9, 1.4, 1.4, 1.4, 1.0, 1.0, 1.2, 1.0, 0.9, 0.8, 0.7),
-    "street-light": (1.6, 1.3, 1.0, 0.8, 0.6, 0.6, 0.6, 0.8, 1.0, 1.4, 1.6, 1.6),
-    "fly-tipping": (0.8, 0.8, 1.0, 1.2, 1.2, 1.2, 1.2, 1.2, 1.0, 0.9, 0.8, 0.8),
-    "dog-fouling": (1.3, 1.3, 1.0, 0.9, 0.8, 0.8, 0.8, 0.8, 0.9, 1.0, 1.3, 1.3),
-    "homelessness": (1.3, 1.0, 1.0, 1.0, 0.9, 0.9, 0.9, 0.9, 1.0, 1.0, 1.1, 1.3),
-    "libraries": (0.9, 0.9, 0.9, 1.0, 1.0, 1.0, 1.5, 1.5, 1.0, 0.9, 0.9, 0.8),
-    "registrars": (0.8, 0.9, 1.0, 1.1, 1.2, 1.2, 1.2, 1.1, 1.0, 0.9, 0.9, 0.8),
-}
 
-# Channel shares at the start and at the end of the year: the phone gives way to the web.
-CHANNEL_SHARE_START: dict[str, float] = {
-    Channel.PHONE: 0.48,
-    Channel.WEB: 0.22,
-    Channel.APP: 0.04,
-    Channel.EMAIL: 0.11,
-    Channel.CHAT: 0.03,
-    Channel.SOCIAL: 0.02,
-    Channel.SMS: 0.01,
-    Channel.LETTER: 0.03,
-    Channel.FACE_TO_FACE: 0.06,
-}
-CHANNEL_SHARE_END: dict[str, float] = {
-    Channel.PHONE: 0.36,
-    Channel.WEB: 0.32,
-    Channel.APP: 0.08,
-    Channel.EMAIL: 0.09,
-    Channel.CHAT: 0.05,
-    Channel.SOCIAL: 0.025,
-    Channel.SMS: 0.015,
-    Channel.LETTER: 0.02,
-    Channel.FACE_TO_FACE: 0.045,
-}
-ONLINE_CHANNELS = frozenset({Channel.WEB, Channel.APP, Channel.EMAIL, Channel.SOCIAL, Channel.SMS})
-STAFFED_CHANNELS = frozenset(
-    {Channel.PHONE, Channel.CHAT, Channel.FACE_TO_FACE, Channel.LETTER, Channel.EMAIL}
-)
+@dataclass(frozen=True)
+class ServiceDemand:
+    cases: float  # relative to other services; 0 for a service that never opens a case
+    enquiries: float  # contacts that need no case, relative to other services
+    anonymous_share: float  # of cases reported without giving a name
+    duplicate_prone: bool  # often reported again by someone else a few days later
 
-# How much more (or less) than usual each service is reached by a channel.
-CHANNEL_AFFINITY: dict[str, dict[str, float]] = {
-    "missed-bin": {Channel.WEB: 1.6, Channel.APP: 2.0},
-    "bin-day": {Channel.WEB: 2.0, Channel.APP: 2.0},
-    "pothole": {Channel.APP: 2.5, Channel.WEB: 1.3, Channel.SOCIAL: 2.0},
-    "street-light": {Channel.APP: 2.0},
-    "fly-tipping": {Channel.APP: 2.5, Channel.SOCIAL: 1.5},
-    "fallen-tree": {Channel.PHONE: 2.5, Channel.FACE_TO_FACE: 0.2},
-    "flooding": {Channel.PHONE: 2.5, Channel.SOCIAL: 2.0, Channel.FACE_TO_FACE: 0.2},
-    "gritting": {Channel.WEB: 2.0, Channel.SOCIAL: 3.0},
-    "child-concern": {Channel.PHONE: 3.0, Channel.WEB: 0.3, Channel.APP: 0.0, Channel.SOCIAL: 0},
-    "adult-care": {Channel.PHONE: 2.0, Channel.APP: 0.2, Channel.SOCIAL: 0.0},
-    "homelessness": {Channel.PHONE: 2.0, Channel.FACE_TO_FACE: 2.5, Channel.SOCIAL: 0.0},
-    "planning": {Channel.WEB: 2.0, Channel.EMAIL: 2.0, Channel.PHONE: 0.5},
-    "foi": {Channel.EMAIL: 4.0, Channel.WEB: 2.0, Channel.PHONE: 0.1, Channel.CHAT: 0.0},
-    "complaint": {Channel.EMAIL: 2.0, Channel.WEB: 1.5, Channel.LETTER: 2.0},
-    "council-tax-pay": {Channel.WEB: 1.5, Channel.FACE_TO_FACE: 1.5, Channel.SOCIAL: 0.0},
-    "libraries": {Channel.FACE_TO_FACE: 4.0},
-    "digital-help": {Channel.FACE_TO_FACE: 5.0, Channel.PHONE: 1.2, Channel.APP: 0.0},
-    "registrars": {Channel.PHONE: 1.5},
-    "benefits": {Channel.FACE_TO_FACE: 1.5, Channel.LETTER: 1.5},
-    "blue-badge": {Channel.WEB: 1.5},
-    "parking-fine": {Channel.WEB: 1.5, Channel.LETTER: 2.0},
-    "business-rates": {Channel.EMAIL: 2.0, Channel.APP: 0.0},
-}
 
-# Share of each priority where it is not simply "emergency if the service is one".
-PRIORITY_MIX: dict[str, dict[str, float]] = {
-    "pothole": {"emergency": 0.08, "standard": 0.92},
-    "graffiti": {"urgent": 0.1, "standard": 0.9},
-    "flooding": {"emergency": 0.3, "standard": 0.7},
-    "fallen-tree": {"emergency": 0.8, "standard": 0.2},
-    "housing-repair": {"emergency": 0.1, "urgent": 0.3, "standard": 0.6},
-    "homelessness": {"emergency": 0.6, "standard": 0.4},
-    "child-concern": {"emergency": 0.5, "urgent": 0.5},
-}
+@dataclass(frozen=True)
+class ChannelUse:
+    channel: Channel
+    share_at_start: float  # of contacts, at the start of the year
+    share_at_end: float
+    online: bool  # open when the council is closed
+    staffed: bool  # an adviser answers
+    talk_seconds: tuple[int, int] | None  # shortest and longest conversation; None if no one talks
 
-# Hours of the day (0-23) that contacts start in: staffed channels open 9 to 5.
-STAFFED_HOURS = {9: 1.6, 10: 1.4, 11: 1.1, 12: 0.9, 13: 1.0, 14: 1.0, 15: 0.9, 16: 0.7}
-ONLINE_HOURS = {
-    0: 0.1,
-    1: 0.05,
-    2: 0.05,
-    3: 0.05,
-    4: 0.05,
-    5: 0.1,
-    6: 0.3,
-    7: 0.6,
-    8: 0.9,
-    9: 1.2,
-    10: 1.2,
-    11: 1.2,
-    12: 1.3,
-    13: 1.1,
-    14: 1.0,
-    15: 1.0,
-    16: 1.0,
-    17: 1.0,
-    18: 1.0,
-    19: 1.2,
-    20: 1.2,
-    21: 1.0,
-    22: 0.5,
-    23: 0.2,
-}
 
-# A few answers follow from how urgent the case is: (if emergency or urgent, otherwise).
-URGENT_ANSWERS: dict[tuple[str, str], tuple[str, str]] = {
-    ("pothole", "danger"): ("Yes", "No"),
-    ("graffiti", "offensive"): ("Yes", "No"),
-    ("homelessness", "when"): ("Tonight", "In the next 8 weeks"),
-    ("child-concern", "danger"): ("Yes", "No"),
-    ("flooding", "problem"): ("Road flooded", "Blocked gully or drain"),
-    ("flooding", "passable"): ("No", "Yes"),
-    ("fallen-tree", "injured"): ("No", "No"),
-    ("adult-care", "at-risk"): ("No", "No"),
-    ("missed-bin", "out-by-7am"): ("Yes", "Yes"),
-    ("housing-repair", "problem"): ("Leak or flooding", "Damp or mould"),
-}
+@dataclass(frozen=True)
+class Demand:
+    day_factors: tuple[float, ...]  # Monday to Sunday
+    bank_holiday_factor: float
+    services: Mapping[str, ServiceDemand]  # every service in the catalogue, in its order
+    enquiries_about_other_things: float  # contacts about nothing in the catalogue
+    seasons: Mapping[str, tuple[float, ...]]  # January to December, where a service has one
+    channels: tuple[ChannelUse, ...]
+    channel_affinity: Mapping[str, Mapping[str, float]]  # service -> channel -> times usual
+    priority_mix: Mapping[str, Mapping[str, float]]  # service -> priority -> share
+    online_hours: Mapping[int, float]  # hour of the day -> weight
+    staffed_hours: Mapping[int, float]
+    chasing_channels: Mapping[str, float]  # how residents chase a case, by weight
 
-TEXT_ANSWERS: dict[str, tuple[str, ...]] = {
-    "items": (
-        "1 three-seater sofa",
-        "1 fridge freezer and 1 washing machine",
-        "2 mattresses and a bed frame",
-        "1 wardrobe, 1 chest of drawers",
-    ),
-    "make": ("Silver Ford Focus", "Blue Vauxhall Corsa", "Black BMW 3 Series", "Red Nissan Micra"),
-    "service": ("Waste and recycling", "Highways", "Council tax", "Housing", "Planning"),
-    "preferences": (
-        "Our catchment primary school first, then the next two nearest",
-        "The secondary school my older child attends, then our catchment school",
-    ),
-    "access": ("Weekday mornings", "Any time after 3pm", "Please phone first, I work shifts"),
-    "left-where": ("On the drive", "By the front gate", "At the side of the house"),
-    "column-number": ("A12", "B7", "C31", "D4", "17"),
-    "put-right": (
-        "An apology and the job done properly",
-        "A refund of the fee",
-        "To know it will not happen again",
-    ),
-}
+    @cached_property
+    def online_channels(self) -> frozenset[str]:
+        return frozenset(use.channel for use in self.channels if use.online)
 
-DESCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "missed-bin": (
-        "Bin was out by 7am but the lorry went past.",
-        "Whole street has been missed this week.",
-        "Recycling not taken, third time this month.",
-    ),
-    "new-bin": (
-        "Bin was taken by the lorry and not returned.",
-        "Wheel has come off the bin.",
-        "Moved into a new build, no bins yet.",
-    ),
-    "bulky-waste": ("Old sofa and a fridge to go.", "Clearing a late parent's house."),
-    "garden-waste": ("Would like to renew for this year.", "New subscription for one bin."),
-    "fly-tipping": (
-        "Black bags dumped in the alley behind the shops.",
-        "Mattress and a sofa left on the verge.",
-        "Builder's rubble tipped in the lay-by.",
-    ),
-    "abandoned-vehicle": (
-        "Car has not moved for weeks and has flat tyres.",
-        "Van with no tax parked on the verge.",
-    ),
-    "graffiti": ("Tags sprayed on the bus shelter.", "Offensive words painted on the underpass."),
-    "dog-fouling": ("Path to the school is covered in dog mess.", "Regular problem by the park."),
-    "pothole": (
-        "Deep pothole in the middle of the lane.",
-        "Cracked pavement outside the shop, someone tripped.",
-        "Hole by the drain cover, cyclists swerving round it.",
-    ),
-    "street-light": ("Light outside the house has been out a week.", "Lamp flashing on and off."),
-    "fallen-tree": ("Large branch down across the road.", "Tree leaning over the footpath."),
-    "flooding": (
-        "Road under water by the bridge.",
-        "Gully blocked, water pooling at the junction.",
-    ),
-    "parking-fine": ("Was loading, not parked.", "Ticket machine was not working."),
-    "parking-permit": ("New permit for a second car.", "Renewing our resident permit."),
-    "council-tax-pay": ("Card payment could not be taken online.",),
-    "council-tax-move": ("Moving out at the end of the month.", "Moved in last week."),
-    "council-tax-discount": ("Now living alone.", "Both adults are full-time students."),
-    "benefits": ("Hours cut at work, struggling with the rent.", "New claim after a separation."),
-    "housing-repair": (
-        "Boiler not working, no hot water.",
-        "Water coming through the kitchen ceiling.",
-        "Black mould in the back bedroom.",
-    ),
-    "homelessness": (
-        "Asked to leave by family tonight.",
-        "Landlord has served a section 21 notice.",
-    ),
-    "housing-register": ("Overcrowded, family of five in a two-bed flat.",),
-    "blue-badge": ("Walking very difficult since a stroke.", "Renewal, badge expires next month."),
-    "adult-care": (
-        "Mum is struggling to manage at home after a fall.",
-        "Carer needs a break.",
-    ),
-    "care-line": ("Dad lives alone and has had two falls.",),
-    "child-concern": (
-        "Worried about children left alone next door.",
-        "Child often hungry at school.",
-    ),
-    "school-admissions": ("In-year transfer after moving house.", "Reception place for September."),
-    "registrars": ("Register our baby's birth.", "Register my father's death."),
-    "noise": ("Loud music every weekend until 3am.", "Dog barks all day while owners are out."),
-    "pest-control": ("Rats in the garden near the compost bin.", "Wasps nest under the eaves."),
-    "planning": ("Single-storey rear extension.", "Objection to the flats on the old garage site."),
-    "business-rates": (
-        "Taking over the lease from next month.",
-        "Asking about small business relief.",
-    ),
-    "complaint": (
-        "Bin missed four weeks running and nobody called back.",
-        "Waited 40 minutes on the phone and was cut off.",
-        "Repair promised twice and nobody came.",
-    ),
-    "foi": ("Spending on agency staff last year.", "Number of potholes repaired by ward."),
-    "my-account": ("Password reset email never arrives.", "Cannot see my council tax bill."),
-}
+    @cached_property
+    def staffed_channels(self) -> frozenset[str]:
+        return frozenset(use.channel for use in self.channels if use.staffed)
 
-FAILURE_SUMMARIES: dict[str, str] = {
-    "missed-bin": "Said the bin was still not collected after we closed the request",
-    "pothole": "Said the repair has already broken up again",
-    "street-light": "Said the light went out again the day after the repair",
-    "fly-tipping": "Said only half the rubbish was taken",
-    "housing-repair": "Said the leak is back after the repair",
-    "new-bin": "Said the wrong size bin was delivered",
-}
-FAILURE_DEFAULT = "Said the problem is still there after we closed the request"
+    @cached_property
+    def talk_seconds(self) -> dict[str, tuple[int, int]]:
+        return {use.channel: use.talk_seconds for use in self.channels if use.talk_seconds}
 
-OUTBOUND_SUMMARIES = (
-    "Called the customer to arrange a visit",
-    "Called to ask for a photo of the problem",
-    "Called to explain what happens next",
-    "Returned the customer's call",
-)
+    @cached_property
+    def spoken_channels(self) -> frozenset[str]:
+        return frozenset(self.talk_seconds)
+
+
+@cache
+def demand_read() -> Demand:
+    """The demo's demand, read from its data files once. Raises DemoDataError, naming the file
+    and line, if a value is missing or wrong."""
+    shape = document_read(
+        name="demand.json",
+        fields=(
+            "day_factors",
+            "bank_holiday_factor",
+            "enquiries_about_other_things",
+            "chasing_channels",
+        ),
+    )
+    hours = _hours_read()
+    return Demand(
+        day_factors=_day_factors(shape),
+        bank_holiday_factor=shape.number("bank_holiday_factor"),
+        services=_services_read(),
+        enquiries_about_other_things=shape.number("enquiries_about_other_things"),
+        seasons=_seasons_read(),
+        channels=_channels_read(),
+        channel_affinity=_affinity_read(),
+        priority_mix=_priority_mix_read(),
+        online_hours={hour: online for hour, (online, _) in hours.items()},
+        staffed_hours={
+            hour: staffed for hour, (_, staffed) in hours.items() if staffed is not None
+        },
+        chasing_channels=_chasing_channels(shape),
+    )
+
+
+def _day_factors(shape: Document) -> tuple[float, ...]:
+    factors = shape.numbers_by_name("day_factors")
+    if tuple(factors) != WEEKDAYS:
+        raise shape.problem("day_factors", f"give one for each day in turn, {', '.join(WEEKDAYS)}")
+    return tuple(factors.values())
+
+
+def _chasing_channels(shape: Document) -> dict[str, float]:
+    weights = shape.numbers_by_name("chasing_channels")
+    for channel in weights:
+        if channel not in Channel.values:
+            raise shape.problem(f"chasing_channels.{channel}", "this is not a channel")
+    return {Channel(channel): weight for channel, weight in weights.items()}
+
+
+def _services_read() -> dict[str, ServiceDemand]:
+    columns = ("service", "cases", "enquiries", "anonymous_share", "duplicate_prone")
+    rows = unique_rows(table_read(name="service-demand.csv", columns=columns), column="service")
+    services = {
+        _service(row): ServiceDemand(
+            cases=row.number("cases"),
+            enquiries=row.number("enquiries"),
+            anonymous_share=row.share("anonymous_share"),
+            duplicate_prone=row.flag("duplicate_prone"),
+        )
+        for row in rows
+    }
+    missing = [key for key in SPEC if key not in services]
+    if missing:
+        raise DemoDataError(f"service-demand.csv: add a line for {', '.join(missing)}.")
+    return services
+
+
+def _seasons_read() -> dict[str, tuple[float, ...]]:
+    rows = table_read(name="seasons.csv", columns=("service", *MONTHS))
+    return {
+        _service(row): tuple(row.number(month) for month in MONTHS)
+        for row in unique_rows(rows, column="service")
+    }
+
+
+def _channels_read() -> tuple[ChannelUse, ...]:
+    columns = (
+        "channel",
+        "share_at_start",
+        "share_at_end",
+        "online",
+        "staffed",
+        "talk_seconds_min",
+        "talk_seconds_max",
+    )
+    rows = unique_rows(table_read(name="channels.csv", columns=columns), column="channel")
+    return tuple(
+        ChannelUse(
+            channel=Channel(row.one_of("channel", Channel.values)),
+            share_at_start=row.share("share_at_start"),
+            share_at_end=row.share("share_at_end"),
+            online=row.flag("online"),
+            staffed=row.flag("staffed"),
+            talk_seconds=_talk_seconds(row),
+        )
+        for row in rows
+    )
+
+
+def _talk_seconds(row: Row) -> tuple[int, int] | None:
+    shortest = row.whole_number_or_none("talk_seconds_min")
+    longest = row.whole_number_or_none("talk_seconds_max")
+    if shortest is None and longest is None:
+        return None
+    if shortest is None or longest is None or shortest > longest:
+        raise row.problem("give both talk seconds, the min no more than the max, or neither")
+    return shortest, longest
+
+
+def _affinity_read() -> dict[str, dict[str, float]]:
+    rows = table_read(name="channel-affinity.csv", columns=("service", *Channel.values))
+    return {
+        _service(row): _given(row, Channel.values) for row in unique_rows(rows, column="service")
+    }
+
+
+def _priority_mix_read() -> dict[str, dict[str, float]]:
+    rows = table_read(name="priority-mix.csv", columns=("service", *Priority.values))
+    mixes: dict[str, dict[str, float]] = {}
+    for row in unique_rows(rows, column="service"):
+        mix = _given(row, Priority.values)
+        if not any(mix.values()):
+            raise row.problem("give a share for at least one priority")
+        mixes[_service(row)] = mix
+    return mixes
+
+
+def _hours_read() -> dict[int, tuple[float, float | None]]:
+    """Hour of the day -> (weight online, weight on staffed channels or None when closed)."""
+    rows = table_read(name="contact-hours.csv", columns=("hour", "online", "staffed"))
+    hours: dict[int, tuple[float, float | None]] = {}
+    for row in unique_rows(rows, column="hour"):
+        hour = row.whole_number_or_none("hour")
+        if hour is None or hour > 23:
+            raise row.problem("hour must be a whole number from 0 to 23")
+        hours[hour] = (row.number("online"), row.number_or_none("staffed"))
+    return hours
+
+
+def _given(row: Row, columns: list[str]) -> dict[str, float]:
+    """The row's numbers by column, in the order of ``columns``, leaving out empty cells."""
+    numbers = {column: row.number_or_none(column) for column in columns}
+    return {column: number for column, number in numbers.items() if number is not None}
+
+
+def _service(row: Row) -> str:
+    key = row.text("service")
+    if key not in SPEC:
+        raise row.problem(f"'{key}' is not a service in the catalogue")
+    return key

@@ -14,10 +14,10 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 
@@ -36,8 +36,12 @@ from civicdesk.core.models import AuditEvent
 from civicdesk.core.references import reference_generate
 from civicdesk.organisations.models import Organisation, Team
 
-from . import demand, places
+from . import places
+from .demand import demand_read
+from .phrasings import phrasings_read
 from .residents import Area, Home, Residents
+
+_Choice = TypeVar("_Choice")
 
 BATCH = 1000
 LATE_SHARE = 0.18
@@ -47,19 +51,7 @@ DUPLICATE_SHARE = 0.06
 REOPEN_SHARE = 0.05
 FAILURE_SHARE = 0.03
 OUTBOUND_SHARE = 0.04
-ANONYMOUS_SHARE = {"child-concern": 0.3, "fly-tipping": 0.1, "pothole": 0.08, "graffiti": 0.1}
-DUPLICATE_PRONE = ("pothole", "fly-tipping", "street-light")
-SPOKEN = frozenset({Channel.PHONE, Channel.CHAT, Channel.FACE_TO_FACE})
 OUT_OF_HOURS = (*range(0, 9), *range(17, 24))
-CALL_SECONDS: dict[str, tuple[int, int]] = {Channel.PHONE: (90, 900), Channel.CHAT: (240, 1200)}
-CHASE_CHANNELS = {
-    Channel.PHONE: 55,
-    Channel.EMAIL: 20,
-    Channel.WEB: 12,
-    Channel.CHAT: 6,
-    Channel.FACE_TO_FACE: 4,
-    Channel.SOCIAL: 3,
-}
 
 
 @dataclass(frozen=True)
@@ -119,6 +111,8 @@ class _History:
         self.signposts = signposts
         self.now = now
         self.rng = rng
+        self.demand = demand_read()
+        self.phrasings = phrasings_read()
         self.last_day = local_date(now)
         self.first_day = self.last_day - timedelta(days=364)
         self._deadline_cache: dict[tuple[datetime, int, TimeUnit], tuple[datetime, datetime]] = {}
@@ -158,7 +152,7 @@ class _History:
             day = self.first_day + timedelta(days=offset)
             factor = self._day_factor(day)
             for key, weight in weights.items():
-                season = demand.SEASONS.get(key)
+                season = self.demand.seasons.get(key)
                 cells.append((day, key, weight * factor * (season[day.month - 1] if season else 1)))
         scale = total / sum(weight for _, _, weight in cells)
         plan: list[tuple[date, str]] = []
@@ -170,8 +164,8 @@ class _History:
 
     def _day_factor(self, day: date) -> float:
         if day.weekday() < 5 and not self.calendar.is_working_day(day):
-            return demand.BANK_HOLIDAY_FACTOR
-        return demand.WEEKDAY_FACTOR[day.weekday()]
+            return self.demand.bank_holiday_factor
+        return self.demand.day_factors[day.weekday()]
 
     def _channel(self, key: str, day: date, *, emergency: bool) -> str:
         mix = self._channel_mixes.get((key, day, emergency))
@@ -186,14 +180,15 @@ class _History:
         """The channels open on ``day`` and their cumulative weights for a service."""
         progress = (day - self.first_day).days / 365
         open_day = self.calendar.is_working_day(day)
-        affinity = demand.CHANNEL_AFFINITY.get(key, {})
+        affinity = self.demand.channel_affinity.get(key, {})
         channels: list[str] = []
         weights: list[float] = []
-        for channel, start in demand.CHANNEL_SHARE_START.items():
+        for use in self.demand.channels:
+            channel, start = use.channel, use.share_at_start
             out_of_hours_line = emergency and channel == Channel.PHONE
-            if not open_day and channel not in demand.ONLINE_CHANNELS and not out_of_hours_line:
+            if not open_day and not use.online and not out_of_hours_line:
                 continue
-            weight = start + (demand.CHANNEL_SHARE_END[channel] - start) * progress
+            weight = start + (use.share_at_end - start) * progress
             if weight * affinity.get(channel, 1.0) > 0:
                 channels.append(channel)
                 weights.append(weight * affinity.get(channel, 1.0))
@@ -202,12 +197,12 @@ class _History:
     def _moment(self, day: date, channel: str, *, emergency: bool = False) -> datetime:
         rng = self.rng
         open_day = self.calendar.is_working_day(day)
-        if channel in demand.ONLINE_CHANNELS:
-            hour = _weighted(rng, demand.ONLINE_HOURS)
+        if channel in self.demand.online_channels:
+            hour = _weighted(rng, self.demand.online_hours)
         elif emergency and channel == Channel.PHONE and (not open_day or rng.random() < 0.25):
             hour = rng.choice(OUT_OF_HOURS)
         else:
-            hour = _weighted(rng, demand.STAFFED_HOURS)
+            hour = _weighted(rng, self.demand.staffed_hours)
         moment = time(hour, rng.randrange(60), rng.randrange(60))
         # In UTC, as timezone.now() gives the services: the calendar counts calendar hours as
         # real time only when the start is not on the London clock.
@@ -219,7 +214,11 @@ class _History:
     # Cases
 
     def _cases(self, total: int) -> list[_Draft]:
-        weights = {key: w for key, w in demand.CASE_DEMAND.items() if key in self.types}
+        weights = {
+            key: service.cases
+            for key, service in self.demand.services.items()
+            if service.cases > 0 and key in self.types
+        }
         drafts = [self._case(day, key) for day, key in self._plan(weights, total)]
         drafts = sorted(
             (draft for draft in drafts if draft.case.opened_at < self.now),
@@ -239,7 +238,7 @@ class _History:
         channel = self._channel(key, day, emergency=emergency)
         opened_at = self._moment(day, channel, emergency=emergency)
         customer = None
-        if rng.random() >= ANONYMOUS_SHARE.get(key, 0.02):
+        if rng.random() >= self.demand.services[key].anonymous_share:
             customer = (
                 self.residents.pick_business(rng)
                 if key == "business-rates"
@@ -257,7 +256,7 @@ class _History:
             channel=channel,
             priority=priority,
             team=self._team(request_type, opened_at),
-            description=rng.choice(demand.DESCRIPTIONS.get(key, ("",))),
+            description=rng.choice(self.phrasings.case_descriptions.get(key, ("",))),
             answers=answers,
             latitude=point[0] if point else None,
             longitude=point[1] if point else None,
@@ -267,7 +266,7 @@ class _History:
         return _Draft(case=case, customer=customer, handled_by=self._handler(case))
 
     def _priority(self, key: str, emergency: bool) -> str:
-        mix = demand.PRIORITY_MIX.get(key)
+        mix = self.demand.priority_mix.get(key)
         if mix is None:
             return Priority.EMERGENCY if emergency else Priority.STANDARD
         return self.rng.choices(list(mix), weights=list(mix.values()))[0]
@@ -280,7 +279,7 @@ class _History:
         return request_type.service_area.team
 
     def _handler(self, case: Case) -> User | None:
-        if case.channel in demand.ONLINE_CHANNELS - {Channel.EMAIL, Channel.SOCIAL}:
+        if case.channel in self.demand.online_channels - {Channel.EMAIL, Channel.SOCIAL}:
             return None
         if case.team is not None and case.team == self.staffing.on_call:
             return self.rng.choice(self.staffing.officers[case.team.pk])
@@ -338,8 +337,8 @@ class _History:
         rng = self.rng
         if not question.required and rng.random() < 0.5:
             return None
-        if (key, question.key) in demand.URGENT_ANSWERS:
-            return demand.URGENT_ANSWERS[key, question.key][0 if urgent else 1]
+        if (key, question.key) in self.phrasings.answers_by_urgency:
+            return self.phrasings.answers_by_urgency[key, question.key][0 if urgent else 1]
         opened = local_date(opened_at)
         if question.kind == QuestionKind.CHOICE:
             return rng.choice(question.choices)
@@ -373,8 +372,8 @@ class _History:
         }
         if question.key in generated:
             return generated[question.key]()
-        if question.key in demand.TEXT_ANSWERS:
-            return rng.choice(demand.TEXT_ANSWERS[question.key])
+        if question.key in self.phrasings.text_answers:
+            return rng.choice(self.phrasings.text_answers[question.key])
         return None
 
     def _email_of(self, customer: int | None) -> str:
@@ -490,7 +489,7 @@ class _History:
         for draft in drafts:
             case = draft.case
             key = case.request_type.key
-            if key not in DUPLICATE_PRONE or case.status != CaseStatus.CLOSED:
+            if not self.demand.services[key].duplicate_prone or case.status != CaseStatus.CLOSED:
                 continue
             original = latest.get(key)
             latest[key] = draft
@@ -573,9 +572,10 @@ class _History:
         )
 
     def _duration(self, channel: str) -> int | None:
-        if channel not in SPOKEN:
+        talk_seconds = self.demand.talk_seconds.get(channel)
+        if talk_seconds is None:
             return None
-        low, high = CALL_SECONDS.get(channel, (300, 1500))
+        low, high = talk_seconds
         return int(self.rng.triangular(low, high, low + (high - low) / 4))
 
     def _raising_contact(self, draft: _Draft) -> Contact:
@@ -606,9 +606,9 @@ class _History:
         end = min(case.resolved_at or self.now, self.now)
         contacts: list[Contact] = []
         while end > start and rng.random() < chance and len(contacts) < 4:
-            channel = rng.choices(list(CHASE_CHANNELS), weights=list(CHASE_CHANNELS.values()))[0]
+            channel = _weighted(rng, self.demand.chasing_channels)
             day = self._day_between(start, end)
-            if not self.calendar.is_working_day(day) and channel not in demand.ONLINE_CHANNELS:
+            if not self.calendar.is_working_day(day) and channel not in self.demand.online_channels:
                 channel = Channel.EMAIL
             started_at = self._moment(day, channel)
             if start <= started_at < end:
@@ -621,7 +621,7 @@ class _History:
                         outcome=ContactOutcome.LINKED_TO_CASE,
                         summary=f"Asked for an update on {case.reference}",
                         handled_by=rng.choice(self.staffing.advisers)
-                        if channel in demand.STAFFED_CHANNELS
+                        if channel in self.demand.staffed_channels
                         else None,
                     )
                 )
@@ -654,7 +654,9 @@ class _History:
                 started_at=started_at,
                 reason=ContactReason.FAILURE_DEMAND,
                 outcome=ContactOutcome.LINKED_TO_CASE,
-                summary=demand.FAILURE_SUMMARIES.get(key, demand.FAILURE_DEFAULT),
+                summary=self.phrasings.failure_demand.get(
+                    key, self.phrasings.failure_demand_otherwise
+                ),
                 handled_by=rng.choice(self.staffing.advisers) if channel == Channel.PHONE else None,
             )
         ]
@@ -675,17 +677,15 @@ class _History:
                 started_at=started_at,
                 reason=ContactReason.OTHER,
                 outcome=ContactOutcome.LINKED_TO_CASE,
-                summary=self.rng.choice(demand.OUTBOUND_SUMMARIES),
+                summary=self.rng.choice(self.phrasings.officer_calls),
                 handled_by=case.assigned_to,
                 direction=Direction.OUTBOUND,
             )
         ]
 
     def _enquiries(self, total: int) -> list[Contact]:
-        weights = {key: demand.ENQUIRY_DEFAULT for key in self.types}
-        weights.update(
-            {k: w for k, w in demand.ENQUIRY_DEMAND.items() if k in self.types or k == ""}
-        )
+        weights = {key: self.demand.services[key].enquiries for key in self.types}
+        weights[""] = self.demand.enquiries_about_other_things  # about nothing in the catalogue
         contacts: list[Contact] = []
         for day, key in self._plan(weights, total):
             contact = self._enquiry(day, self.types.get(key))
@@ -718,9 +718,9 @@ class _History:
             request_type=request_type,
             customer=customer,
             handled_by=rng.choice(self.staffing.advisers)
-            if channel in demand.STAFFED_CHANNELS | {Channel.SOCIAL}
+            if channel in self.demand.staffed_channels | {Channel.SOCIAL}
             else None,
-            assisted=transaction and channel in SPOKEN and rng.random() < 0.6,
+            assisted=transaction and channel in self.demand.spoken_channels and rng.random() < 0.6,
             signposted_to=signposted_to,
         )
 
@@ -830,7 +830,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _weighted(rng: random.Random, weights: dict[int, float]) -> int:
+def _weighted(rng: random.Random, weights: Mapping[_Choice, float]) -> _Choice:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
