@@ -18,7 +18,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.services import ContactDetails, contact_log
-from civicdesk.core.audit import Actor, audit_record
+from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, NotPermitted, ValidationFailed
 from civicdesk.core.ratelimit import attempts_add, attempts_exceeded, attempts_forgotten
@@ -34,6 +34,7 @@ from civicdesk.customers.services import (
     contact_detail_error,
     contact_detail_store,
     customer_add_contact_detail,
+    customer_audit_record,
     customer_create,
     customer_set_preferred_channel,
 )
@@ -226,10 +227,8 @@ def _account_create(
     customer.user = user
     customer.account_created_by = created_by
     customer.save(update_fields=["user", "account_created_by", "updated_at"])
-    audit_record(
-        organisation=customer.organisation,
-        subject_type="customer",
-        subject_id=customer.pk,
+    customer_audit_record(
+        customer=customer,
         action="account_created",
         actor=actor,
         after={"assisted": created_by is not None},
@@ -402,12 +401,8 @@ def account_set_password(*, customer: Customer, password: str, confirm: str) -> 
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit_record(
-            organisation=customer.organisation,
-            subject_type="customer",
-            subject_id=customer.pk,
-            action="account_password_set",
-            actor=Actor.for_user(user),
+        customer_audit_record(
+            customer=customer, action="account_password_set", actor=Actor.for_user(user)
         )
 
 

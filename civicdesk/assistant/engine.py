@@ -25,6 +25,8 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from civicdesk.core.words import TfIdf, cosine, stem, words
+
 DATA = Path(__file__).with_name("data")
 PHRASINGS = DATA / "phrasings.txt"
 CATALOGUE = Path(__file__).resolve().parent.parent / "catalogue" / "data" / "service-catalogue.csv"
@@ -43,6 +45,7 @@ _STOP = frozenset(
     want need like get got""".split()  # noqa: SIM905
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
+_ENDINGS = {"ing": "", "ed": "", "es": "", "s": "", "y": ""}
 
 
 T = TypeVar("T")
@@ -68,19 +71,12 @@ def normalise(text: str) -> str:
     return plain.lower().replace("'", "").replace("\u2019", "")
 
 
-def _stem(word: str) -> str:
-    for ending in ("ing", "ed", "es", "s", "y"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            return word[: -len(ending)]
-    return word
-
-
 def features(text: str) -> Counter[str]:
     """Words (lightly stemmed), neighbouring word pairs and character 3-5 grams of each word."""
-    tokens = [token for token in _TOKEN.findall(normalise(text)) if token not in _STOP]
-    stems = [_stem(token) for token in tokens]
+    tokens = words(normalise(text), pattern=_TOKEN, stop=_STOP)
+    stems = [stem(token, endings=_ENDINGS) for token in tokens]
     found: Counter[str] = Counter()
-    found.update(f"w {stem}" for stem in stems)
+    found.update(f"w {root}" for root in stems)
     found.update(f"b {a} {b}" for a, b in pairwise(stems))
     for token in tokens:
         padded = f" {token} "
@@ -108,11 +104,6 @@ def training_examples() -> list[tuple[str, str]]:
     return examples
 
 
-def _overlap(query: set[str], text: str) -> float:
-    found = set(features(text))
-    return len(query & found) / math.sqrt((len(found) or 1) * (len(query) or 1))
-
-
 def answers_rank(
     *,
     text: str,
@@ -123,11 +114,12 @@ def answers_rank(
     """Answers ``(item, words, service keys)`` for the service the resident needs, most like
     their words first; answers for other services only when they share a good part of the
     words (word features only: character pieces would match almost anything)."""
-    query = {feature for feature in features(text) if not feature.startswith("c")}
+    query = {feature: 1.0 for feature in features(text) if not feature.startswith("c")}
     scored = []
-    for position, (item, words, keys) in enumerate(candidates):
+    for position, (item, wording, keys) in enumerate(candidates):
         linked = any(key in service_keys for key in keys)
-        score = _overlap(query, words) + (1.0 if linked else 0.0)
+        found = dict.fromkeys(features(wording), 1.0)
+        score = cosine(query, found) + (1.0 if linked else 0.0)
         if linked or score >= ARTICLE_MATCH:
             scored.append((-score, position, item))
     return [item for _, _, item in sorted(scored, key=lambda row: row[:2])[:limit]]
@@ -172,18 +164,8 @@ class BaselineEngine:
         self.labels = sorted({key for key, _ in examples})
         label_index = {label: i for i, label in enumerate(self.labels)}
         counted = [features(text) for _, text in examples]
-        document_frequency: Counter[str] = Counter()
-        for found in counted:
-            document_frequency.update(found.keys())
-        self.vocabulary = {feature: i for i, feature in enumerate(sorted(document_frequency))}
-        total = len(examples)
-        self.unknown_idf = math.log(total + 1) + 1
-        self.idf = np.array(
-            [
-                math.log((total + 1) / (document_frequency[feature] + 1)) + 1
-                for feature in self.vocabulary
-            ]
-        )
+        self.tfidf = TfIdf.fit(counted, sublinear=True)
+        self.vocabulary = {feature: i for i, feature in enumerate(sorted(self.tfidf.frequency))}
         rows = [self._vector(found) for found in counted]
         targets = [label_index[key] for key, _ in examples]
         self.weights, self.bias = self._train(rows, targets)
@@ -191,14 +173,13 @@ class BaselineEngine:
     def _vector(self, found: Counter[str]) -> tuple[NDArray[np.intp], NDArray[np.float64], float]:
         """Indices and weights of the known features (unit length), and the known share."""
         indices, weights, unknown = [], [], 0.0
-        for feature, count in found.items():
-            tf = 1 + math.log(count)
+        for feature, weight in self.tfidf.weights(found).items():
             position = self.vocabulary.get(feature)
             if position is None:
-                unknown += (tf * self.unknown_idf) ** 2
+                unknown += weight**2
             else:
                 indices.append(position)
-                weights.append(tf * self.idf[position])
+                weights.append(weight)
         values = np.array(weights, dtype=np.float64)
         known = float(values @ values)
         norm = math.sqrt(known) or 1.0

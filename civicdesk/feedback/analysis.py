@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from civicdesk.core.words import TfIdf, stem, words
+
 
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -56,10 +58,12 @@ STOPWORDS = _word_set(
     """
 )
 _WORD = re.compile(r"[a-z][a-z']+")
+# A light stem so that 'bins' and 'bin', 'collections' and 'collection' group together.
+_ENDINGS = {"ings": "", "ing": "", "ies": "y", "es": "", "s": "", "ed": ""}
 
 
 def words_of(text: str) -> list[str]:
-    return [word.strip("'") for word in _WORD.findall(text.lower())]
+    return words(text, pattern=_WORD)
 
 
 def sentiment_score(text: str) -> float | None:
@@ -110,16 +114,11 @@ class Theme:
         return len(self.members)
 
 
-def _stem(word: str) -> str:
-    """A light stem so that 'bins' and 'bin', 'collections' and 'collection' group together."""
-    for suffix in ("ings", "ing", "ies", "es", "s", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
-
-
 def terms_of(text: str) -> list[str]:
-    return [_stem(word) for word in words_of(text) if word not in STOPWORDS and len(word) > 2]
+    return [
+        stem(word, endings=_ENDINGS)
+        for word in words(text, pattern=_WORD, stop=STOPWORDS, shortest=3)
+    ]
 
 
 def themes_find(comments: Sequence[str], *, limit: int = 8, min_size: int = 2) -> list[Theme]:
@@ -132,19 +131,13 @@ def themes_find(comments: Sequence[str], *, limit: int = 8, min_size: int = 2) -
     most across its comments.
     """
     documents = [Counter(terms_of(text)) for text in comments]
-    document_frequency: Counter[str] = Counter()
-    for terms in documents:
-        document_frequency.update(terms.keys())
-    inverse = {
-        term: math.log((1 + len(documents)) / (1 + frequency)) + 1
-        for term, frequency in document_frequency.items()
-    }
-    vectors = [_unit_vector(terms, inverse) for terms in documents]
+    tfidf = TfIdf.fit(documents)
+    vectors = [tfidf.vector(terms) for terms in documents]
     totals: Counter[str] = Counter()
     for vector in vectors:
         totals.update(vector)
     eligible = sorted(
-        (term for term, frequency in document_frequency.items() if frequency >= min_size),
+        (term for term, frequency in tfidf.frequency.items() if frequency >= min_size),
         key=lambda term: (-totals[term], term),
     )
     candidates = eligible[:limit]
@@ -168,9 +161,3 @@ def themes_find(comments: Sequence[str], *, limit: int = 8, min_size: int = 2) -
             Theme(key=key, words=[key, *[t for t in top[:4] if t != key]][:4], members=rows)
         )
     return sorted(themes, key=lambda theme: (-theme.size, theme.key))
-
-
-def _unit_vector(terms: Counter[str], inverse: dict[str, float]) -> dict[str, float]:
-    weights = {term: count * inverse[term] for term, count in terms.items()}
-    norm = math.sqrt(sum(weight * weight for weight in weights.values()))
-    return {term: weight / norm for term, weight in weights.items()} if norm else {}

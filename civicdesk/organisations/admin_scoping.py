@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +15,8 @@ from civicdesk.core.errors import NotPermitted
 
 from .models import Organisation, StaffMember
 from .selectors import staff_for_user
+
+_ChoiceField = TypeVar("_ChoiceField", bound=ModelChoiceField)
 
 
 def organisation_id_for(request: HttpRequest) -> int | None:
@@ -37,6 +39,16 @@ def _scope_choices(
     return queryset
 
 
+def _field_scoped(
+    field: _ChoiceField | None, *, related: type[Model], request: HttpRequest
+) -> _ChoiceField | None:
+    """The drop-down's choices limited to the signed-in user's organisation."""
+    organisation_id = organisation_id_for(request)
+    if field is not None and field.queryset is not None and organisation_id is not None:
+        field.queryset = _scope_choices(field.queryset, related, organisation_id)
+    return field
+
+
 class OrganisationScopedAdmin(admin.ModelAdmin):
     """Rows, and the choices in drop-downs, limited to the signed-in user's organisation."""
 
@@ -53,19 +65,13 @@ class OrganisationScopedAdmin(admin.ModelAdmin):
         self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> ModelChoiceField | None:
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        organisation_id = organisation_id_for(request)
-        if field is not None and field.queryset is not None and organisation_id is not None:
-            field.queryset = _scope_choices(field.queryset, db_field.related_model, organisation_id)
-        return field
+        return _field_scoped(field, related=db_field.related_model, request=request)
 
     def formfield_for_manytomany(
         self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> ModelMultipleChoiceField | None:
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        organisation_id = organisation_id_for(request)
-        if field is not None and field.queryset is not None and organisation_id is not None:
-            field.queryset = _scope_choices(field.queryset, db_field.related_model, organisation_id)
-        return field
+        return _field_scoped(field, related=db_field.related_model, request=request)
 
 
 class ReadOnlyAdmin(OrganisationScopedAdmin):

@@ -9,6 +9,7 @@ from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, ValidationFailed
+from civicdesk.core.starters import starter_list_add
 from civicdesk.organisations.models import Organisation
 
 from .choices import AssessmentKind, Score
@@ -94,12 +95,8 @@ STARTER_CRITERIA = [
 
 def quality_criteria_starter(*, organisation: Organisation) -> int:
     """Give a council the starting set of quality criteria; returns how many were added."""
-    added = 0
-    for position, (name, guidance) in enumerate(STARTER_CRITERIA):
-        _, created = QualityCriterion.objects.get_or_create(
-            organisation=organisation,
-            name=name,
-            defaults={"guidance": guidance, "position": position},
-        )
-        added += created
-    return added
+    return starter_list_add(
+        model=QualityCriterion,
+        organisation=organisation,
+        entries=[(name, {"guidance": guidance}) for name, guidance in STARTER_CRITERIA],
+    )
