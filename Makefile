@@ -4,17 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Test processes: one per core; TEST_WORKERS=0 runs the suite in this process.
 TEST_WORKERS ?= auto
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# Production installs take the run-time pins only (requirements/run.lock, see the README);
+# this virtual environment, for running, testing and linting, also has the dev tools.
+RUN_LOCK := requirements/run.lock
+DEV_LOCK := requirements/dev.lock
+STAMP := $(VENV)/.installed-$(shell cat $(RUN_LOCK) $(DEV_LOCK) pyproject.toml | cksum | cut -d' ' -f1)
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 .PHONY: run test lint bench lock clean install frontend
 
 install: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): $(RUN_LOCK) $(DEV_LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r $(DEV_LOCK)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -50,10 +54,15 @@ bench: $(STAMP)
 frontend:
 	cd frontend && npm ci --no-audit --no-fund && npm run build
 
-# Re-pin every dependency after changing pyproject.toml.
+# Re-pin every dependency after changing pyproject.toml: the run-time dependencies alone, then
+# the same pins with the dev extra added. Index addresses stay out of the files, as they differ
+# from one machine to the next.
+LOCK_OPTIONS := --quiet --strip-extras --no-emit-index-url --no-emit-find-links
 lock:
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --extra dev --output-file requirements.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --output-file $(RUN_LOCK) pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTIONS) --extra dev --constraint $(RUN_LOCK) \
+		--output-file $(DEV_LOCK) pyproject.toml
 
 clean:
 	rm -rf var/test-*.sqlite3* var/test-uploads .pytest_cache .mypy_cache .ruff_cache

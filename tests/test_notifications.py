@@ -262,15 +262,21 @@ def test_a_message_notify_refuses_fails_at_once_with_a_reason_and_no_personal_da
     assert_not_logged(caplog, "07700 900123", "07700900123", NOTE)
 
 
-def test_a_number_notify_cannot_text_fails_without_the_number_in_the_error_or_logs(
-    council, actor, notify, caplog
-):
-    customer = make_customer(council, actor, "sms")
+def test_a_number_labelled_mobile_that_notify_cannot_text_is_not_texted(council, actor):
+    customer = make_customer(council, actor, "sms", emails=["ann.smith@example.com"])
     customer_add_contact_detail(
         customer=customer, kind="phone", value="+1 202 555 0142", label="Mobile", actor=actor
     )
     message = tell(customer)
-    assert (message.channel, message.recipient) == ("sms", "+1 202 555 0142")
+    assert (message.channel, message.recipient) == ("email", "ann.smith@example.com")
+
+
+def test_a_number_notify_cannot_text_fails_without_the_number_in_the_error_or_logs(
+    council, actor, notify, caplog
+):
+    # A text queued before numbers were checked as Notify checks them.
+    message = tell(make_customer(council, actor, "sms", phones=["07700 900123"]))
+    OutboxMessage.objects.filter(pk=message.pk).update(recipient="+1 202 555 0142")
 
     with caplog.at_level(logging.DEBUG):
         deliver()

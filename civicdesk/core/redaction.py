@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import re
 
+from .postcodes import UK_POSTCODE
+
 REMOVED = "[removed]"
 
 # A word of a name, in any alphabet: letters, with apostrophes and hyphens inside ("O'Brien",
@@ -73,7 +75,6 @@ _DATE_OF_BIRTH = re.compile(
     r"|(?:in\s+)?(?:19|20)\d{2})\b",  # born in 1985
     re.IGNORECASE,
 )
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
 _STREET_ADDRESS = re.compile(
     rf"\b\d+[a-z]?,?\s+(?P<middle>(?:{_LETTER}[\w'\u2019-]*\s+){{1,3}})"
     r"(?:road|rd|street|st|close|avenue|ave|lane|drive|way|court|crescent|place|grove|gardens|"
@@ -159,7 +160,7 @@ def redact_personal_data(text: str) -> str:
     text = _EMAIL.sub(REMOVED, text)
     text = _NATIONAL_INSURANCE.sub(_national_insurance_out, text)
     text = _DATE_OF_BIRTH.sub(_date_of_birth_out, text)
-    text = _POSTCODE.sub(REMOVED, text)
+    text = UK_POSTCODE.sub(REMOVED, text)
     text = _STREET_ADDRESS.sub(_address_out, text)
     text = _names_out(_TITLE, text, at_least=1, capitalised=True)
     text = _names_out(_INTRODUCTION, text, at_least=1, capitalised=False)

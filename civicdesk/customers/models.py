@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Func, Value
@@ -19,8 +17,8 @@ from .choices import (
     SignInMethod,
     SupportNeedKind,
 )
+from .normalise import is_uk_mobile
 
-UK_MOBILE = re.compile(r"07[1-57-9]\d{8}")
 # Leading house numbers and punctuation, stripped to find an address by its street alone.
 HOUSE_NUMBER_CHARACTERS = "0123456789 ,/-"
 
@@ -141,13 +139,10 @@ class ContactDetail(models.Model):
 
     @property
     def is_mobile(self) -> bool:
-        """A number that can receive text messages: a UK mobile, or one staff marked "mobile".
-
-        070 (personal numbers) and 076 (pagers) start with 07 but are not mobiles.
-        """
-        if self.kind != DetailKind.PHONE:
-            return False
-        return bool(UK_MOBILE.fullmatch(self.normalised)) or self.label.lower() == "mobile"
+        """A number that can receive text messages: a UK mobile, whatever its label says, as
+        GOV.UK Notify refuses texts to anything else (070 personal numbers and 076 pagers
+        start with 07 but are not mobiles)."""
+        return self.kind == DetailKind.PHONE and is_uk_mobile(self.normalised)
 
 
 class SupportNeed(models.Model):

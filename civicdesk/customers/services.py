@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -16,8 +17,15 @@ from civicdesk.core.errors import DomainError, ValidationFailed
 from civicdesk.organisations.models import Organisation
 
 from .choices import CustomerKind, DetailKind, PreferredChannel, Relationship, SupportNeedKind
-from .models import UK_MOBILE, ContactDetail, Customer, Representative, SupportNeed
-from .normalise import normalise_email, normalise_name, normalise_phone, normalise_postcode
+from .models import ContactDetail, Customer, Representative, SupportNeed
+from .normalise import (
+    is_uk_mobile,
+    normalise_email,
+    normalise_name,
+    normalise_phone,
+    normalise_postcode,
+    phone_number_problem,
+)
 
 # Whoever acts when residents change their own record (online, through a form).
 RESIDENT = Actor(label="resident")
@@ -71,18 +79,32 @@ def customer_create(
             contact_detail_store(customer, DetailKind.EMAIL, email, primary=position == 0)
         for position, phone in enumerate(details.phones):
             contact_detail_store(customer, DetailKind.PHONE, phone, primary=position == 0)
-        audit_record(
-            organisation=organisation,
-            subject_type="customer",
-            subject_id=customer.pk,
-            action="created",
-            actor=actor,
-        )
+        customer_audit_record(customer=customer, action="created", actor=actor)
     return customer
 
 
 def customer_search_name(customer: Customer) -> str:
     return normalise_name(customer.display_name)
+
+
+def customer_audit_record(
+    *,
+    customer: Customer,
+    action: str,
+    actor: Actor,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Add what was done to the customer's record (and what it was before) to the audit trail."""
+    audit_record(
+        organisation=customer.organisation,
+        subject_type="customer",
+        subject_id=customer.pk,
+        action=action,
+        actor=actor,
+        before=before,
+        after=after,
+    )
 
 
 def customer_add_contact_detail(
@@ -94,13 +116,8 @@ def customer_add_contact_detail(
     with transaction.atomic():
         primary = not customer.details.filter(kind=kind).exists()
         detail = contact_detail_store(customer, kind, value, primary=primary, label=label)
-        audit_record(
-            organisation=customer.organisation,
-            subject_type="customer",
-            subject_id=customer.pk,
-            action="contact_detail_added",
-            actor=actor,
-            after={"kind": kind},
+        customer_audit_record(
+            customer=customer, action="contact_detail_added", actor=actor, after={"kind": kind}
         )
     return detail
 
@@ -115,10 +132,8 @@ def customer_set_preferred_channel(*, customer: Customer, channel: str, actor: A
         before = customer.preferred_channel
         customer.preferred_channel = channel
         customer.save(update_fields=["preferred_channel", "updated_at"])
-        audit_record(
-            organisation=customer.organisation,
-            subject_type="customer",
-            subject_id=customer.pk,
+        customer_audit_record(
+            customer=customer,
             action="preferences_changed",
             actor=actor,
             before={"preferred_channel": before},
@@ -149,13 +164,8 @@ def customer_record_support_need(
             consent_given_at=timezone.now(),
             consent_recorded_by=actor.saved_user,
         )
-        audit_record(
-            organisation=customer.organisation,
-            subject_type="customer",
-            subject_id=customer.pk,
-            action="support_need_recorded",
-            actor=actor,
-            after={"kind": kind},
+        customer_audit_record(
+            customer=customer, action="support_need_recorded", actor=actor, after={"kind": kind}
         )
     return need
 
@@ -184,10 +194,8 @@ def customer_add_representative(
             relationship=relationship,
             authority=authority.strip(),
         )
-        audit_record(
-            organisation=customer.organisation,
-            subject_type="customer",
-            subject_id=customer.pk,
+        customer_audit_record(
+            customer=customer,
             action="representative_added",
             actor=actor,
             after={"representative_id": representative.pk, "relationship": relationship},
@@ -256,10 +264,8 @@ def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Cust
         duplicate.merged_at = timezone.now()
         duplicate.save(update_fields=["merged_into", "merged_at", "updated_at"])
         for subject, action in ((duplicate, "merged_into"), (into, "merged_from")):
-            audit_record(
-                organisation=into.organisation,
-                subject_type="customer",
-                subject_id=subject.pk,
+            customer_audit_record(
+                customer=subject,
                 action=action,
                 actor=actor,
                 before={"customer_id": duplicate.pk},
@@ -297,7 +303,7 @@ def contact_detail_store(
         value=value.strip(),
         normalised=normalised,
         is_primary=primary,
-        label=label or ("mobile" if UK_MOBILE.fullmatch(normalised) else ""),
+        label=label or ("mobile" if is_uk_mobile(normalised) else ""),
     )
 
 
@@ -310,10 +316,7 @@ def contact_detail_error(kind: str, value: str) -> str | None:
             return "Enter an email address in the correct format, like name@example.com"
         return None
     if kind == DetailKind.PHONE:
-        digits = normalise_phone(value).lstrip("+")
-        if not digits.isdigit() or not 10 <= len(digits) <= 15:
-            return "Enter a telephone number, like 01632 960 001 or 07700 900 982"
-        return None
+        return phone_number_problem(value)
     return "Choose email address or phone number"
 
 

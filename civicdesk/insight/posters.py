@@ -1,14 +1,17 @@
 """The poster staff print for a survey at a place: the question in large type, the QR code,
 how to answer and the address for anyone who cannot scan it. SVG for screens and printers
-that take it, PDF (A4, text as text, with a title) for everyone else."""
+that take it, PDF (A4, text as text in an embedded font, with a title) for everyone else."""
 
 from __future__ import annotations
 
+import logging
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import segno
+from fpdf import FPDF, ViewerPreferences
 
 from civicdesk.feedback.models import MicroSurvey
 
@@ -20,6 +23,11 @@ QUESTION_POINTS = 26
 QUESTION_CHARACTERS = 34  # a line of the question in bold at that size fits the page
 HOW_TO = "Point your phone camera at the code. It takes less than a minute."
 NO_SIGN_IN = "You do not need to sign in or give your name."
+# DejaVu Sans ships with the code (licence beside it) so that no server needs fonts installed.
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT_FAMILY = "DejaVuSans"
+# fpdf2 cuts the fonts down to the letters used with fontTools, which logs each step at INFO.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -112,64 +120,50 @@ def poster_svg(poster: Poster) -> bytes:
     return svg.encode()
 
 
-def _pdf_text(text: str) -> str:
-    """Text for a PDF string in the standard Latin-1 fonts, with its specials escaped."""
-    latin = text.encode("latin-1", "replace").decode("latin-1")
-    return latin.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
-def _centred(text: str, points: int, y: float, font: str) -> str:
-    # Helvetica's characters are about half their size wide: close enough to centre a line.
-    width = 0.5 * points * len(text)
-    x = max(MARGIN / 2, (A4_WIDTH - width) / 2)
-    return f"BT /{font} {points} Tf {x:.1f} {y:.1f} Td ({_pdf_text(text)}) Tj ET\n"
-
-
 def poster_pdf(poster: Poster) -> bytes:
-    """A one-page A4 PDF, written by hand: fonts are the standard Helvetica pair, so nothing
-    is embedded, and the title is in the document information for screen readers."""
+    """A one-page A4 PDF laid out like the SVG, text as text in DejaVu Sans (embedded, so
+    Welsh letters such as ŵ and ŷ print), and the title in the document information for
+    screen readers."""
+    pdf = _a4_document(title=poster.title, subject=poster.question)
+    for index, line in enumerate(poster.question_lines):
+        baseline = MARGIN + QUESTION_POINTS * 1.3 * (index + 1)
+        _centred(pdf, text=line, points=QUESTION_POINTS, baseline=baseline, style="B")
+    _draw_code(pdf, poster=poster)
+    baseline = poster.qr_top + QR_SIZE + 40
+    for text, points in poster.lines:
+        _centred(pdf, text=text, points=points, baseline=baseline, style="")
+        baseline += points * 2
+    return bytes(pdf.output())
+
+
+def _a4_document(*, title: str, subject: str) -> FPDF:
+    """An empty A4 page measured in points from the top left, as the SVG is, with the fonts."""
+    pdf = FPDF(unit="pt", format="A4")
+    pdf.set_title(title)
+    pdf.set_subject(subject)
+    pdf.set_lang("en-GB")
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
+    pdf.add_font(FONT_FAMILY, "", FONTS / "DejaVuSans.ttf")
+    pdf.add_font(FONT_FAMILY, "B", FONTS / "DejaVuSans-Bold.ttf")
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_page()
+    return pdf
+
+
+def _draw_code(pdf: FPDF, *, poster: Poster) -> None:
     size = _module_size(poster)
     left = (A4_WIDTH - QR_SIZE) / 2 + QR_QUIET_ZONE * size
-    top = A4_HEIGHT - poster.qr_top - QR_QUIET_ZONE * size
-    content = "".join(
-        _centred(line, QUESTION_POINTS, A4_HEIGHT - MARGIN - QUESTION_POINTS * 1.3 * (i + 1), "F2")
-        for i, line in enumerate(poster.question_lines)
-    )
-    content += "0 g\n" + "".join(
-        f"{left + column * size:.2f} {top - (row + 1) * size:.2f} {length * size:.2f} "
-        f"{size:.2f} re\n"
-        for row, column, length in _dark_runs(poster.modules)
-    )
-    content += "f\n"
-    y = A4_HEIGHT - poster.qr_top - QR_SIZE - 40
-    for text, points in poster.lines:
-        content += _centred(text, points, y, "F1")
-        y -= points * 2
-    stream = content.encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R /Lang (en-GB) "
-        b"/ViewerPreferences << /DisplayDocTitle true >> >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {A4_WIDTH} {A4_HEIGHT}] "
-        f"/Resources << /Font << /F1 5 0 R /F2 6 0 R >> >> /Contents 4 0 R >>".encode(),
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"endstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-        f"<< /Title ({_pdf_text(poster.title)}) /Subject ({_pdf_text(poster.question)}) >>".encode(
-            "latin-1"
-        ),
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    table = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\n" % (
-        len(objects) + 1,
-        len(objects),
-    )
-    out += b"startxref\n%d\n%%%%EOF\n" % table
-    return bytes(out)
+    top = poster.qr_top + QR_QUIET_ZONE * size
+    pdf.set_fill_color(0)
+    for row, column, length in _dark_runs(poster.modules):
+        pdf.rect(left + column * size, top + row * size, length * size, size, style="F")
+
+
+def _centred(pdf: FPDF, *, text: str, points: int, baseline: float, style: str) -> None:
+    """One line centred on the page, made smaller if it would not fit between the margins."""
+    pdf.set_font(FONT_FAMILY, style, points)
+    width = pdf.get_string_width(text)
+    if width > A4_WIDTH - 2 * MARGIN:
+        pdf.set_font_size(points * (A4_WIDTH - 2 * MARGIN) / width)
+        width = pdf.get_string_width(text)
+    pdf.text(x=(A4_WIDTH - width) / 2, y=baseline, text=text)

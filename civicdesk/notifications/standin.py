@@ -39,8 +39,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import phonenumbers
 from notifications_python_client.authentication import decode_jwt_token, get_token_issuer
 from notifications_python_client.errors import TokenError, TokenExpiredError
+
+from civicdesk.core.postcodes import UK_POSTCODE
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +61,14 @@ EXAMPLE_TEMPLATE_IDS = {
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _API_KEY = re.compile(rf"(?P<name>.+)-(?P<service>{_UUID.pattern})-(?P<secret>{_UUID.pattern})")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
-_UK_MOBILE = re.compile(r"(?:\+?44|0)7\d{9}")
-_POSTCODE = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}", re.IGNORECASE)
+# What Notify lets a phone number be written with, and Ofcom's drama range of mobile numbers
+# (07700 900000 to 900999), which Notify accepts although phonenumbers calls it invalid.
+_PHONE_CHARACTERS = re.compile(r"[0-9\s()+-]+")
+_DRAMA_MOBILES = re.compile(r"7700900[0-9]{3}")
+_TEXTABLE_UK_LINES = {
+    phonenumbers.PhoneNumberType.MOBILE,
+    phonenumbers.PhoneNumberType.PERSONAL_NUMBER,
+}
 _PLACEHOLDER = re.compile(r"\(\(([^()]+)\)\)")
 
 
@@ -476,7 +485,7 @@ def _recipient(
         phone = request.get("phone_number")
         if not isinstance(phone, str) or not phone:
             raise NotifyRefusal(400, ("ValidationError", "phone_number is a required property"))
-        if not _UK_MOBILE.fullmatch(re.sub(r"[\s().-]", "", phone)):
+        if not _notify_texts_to(phone):
             raise NotifyRefusal(400, ("ValidationError", "phone_number Not a UK mobile number"))
         return phone, []
     lines = [
@@ -490,11 +499,30 @@ def _recipient(
         )
     if len(lines) < 3:
         raise NotifyRefusal(400, ("ValidationError", "Address must be at least 3 lines"))
-    if not _POSTCODE.fullmatch(lines[-1]):
+    if not UK_POSTCODE.fullmatch(lines[-1]):
         raise NotifyRefusal(
             400, ("ValidationError", "Last line of address must be a real UK postcode")
         )
     return lines[0], lines
+
+
+def _notify_texts_to(phone: str) -> bool:
+    """Notify's rule for a service that may text UK mobiles only: a valid UK mobile or personal
+    (070) number, or one in the drama range. Landlines, pagers and premium rate are refused."""
+    if not _PHONE_CHARACTERS.fullmatch(phone):
+        return False
+    try:
+        number = phonenumbers.parse(phone, "GB")
+    except phonenumbers.NumberParseException:
+        return False
+    if number.country_code != 44:
+        return False
+    if _DRAMA_MOBILES.fullmatch(str(number.national_number)):
+        return True
+    return (
+        phonenumbers.is_valid_number(number)
+        and phonenumbers.number_type(number) in _TEXTABLE_UK_LINES
+    )
 
 
 class _Server(ThreadingHTTPServer):
