@@ -8,6 +8,7 @@ from civicdesk.cases.charter_sweep import charter_sweep
 from civicdesk.cases.choices import CaseStatus, ClockState
 from civicdesk.cases.lifecycle import CaseRequest, case_open, case_transition
 from civicdesk.cases.selectors import clock_state_now
+from civicdesk.core import jobs
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.choices import Role
 
@@ -140,3 +141,24 @@ def test_a_lead_from_another_council_never_hears_about_our_cases(
     open_at(council, resident, actor, london(2026, 11, 23, 9))
     charter_sweep(london(2026, 11, 30, 9))
     assert [alert.recipient for alert in alerts()] == [team_lead.user.email]
+
+
+def test_a_sweep_of_many_cases_flags_and_alerts_a_batch_per_transaction(
+    council, resident, actor, team_lead, monkeypatch
+):
+    """After a long stop the sweep may flag thousands of cases: it does so a batch at a time,
+    each batch committed with the alert naming its own cases, so no case is flagged without
+    its lead being told and no transaction holds the database for long."""
+    cases = [open_at(council, resident, actor, london(2026, 11, 23, 9)) for _ in range(5)]
+    monkeypatch.setattr(jobs, "BATCH_SIZE", 2)
+
+    result = charter_sweep(london(2026, 11, 26, 9))
+
+    assert (result.overdue, result.alerts) == (5, 3)
+    assert [alert.subject.count("now overdue") for alert in alerts()] == [1, 1, 1]
+    assert ["2 now overdue" in alerts()[0].subject, "1 now overdue" in alerts()[2].subject] == [
+        True,
+        True,
+    ]
+    named = "".join(alert.body for alert in alerts())
+    assert all(named.count(case.reference) == 1 for case in cases)

@@ -345,7 +345,7 @@ def test_the_worker_job_is_the_refresh(council, missed_bin, settings):
 def test_two_workers_refreshing_at_once_count_each_contact_once(council, missed_bin):
     """Every worker process runs the refresh. Both recount the same day: each would delete the
     day's rows and insert its own. Here the first is held after counting, long enough for the
-    second to reach the same point if nothing stopped it; the lock makes it wait instead."""
+    second to reach the same point if nothing stopped it; the lease makes it stand aside."""
     for hour in (9, 10, 11):
         factories.ContactFactory(
             organisation=council, started_at=london(2026, 11, 2, hour), channel="phone"

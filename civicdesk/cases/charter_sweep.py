@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
+from civicdesk.core.jobs import ids_in_batches
 from civicdesk.core.text import describe_deadline
 from civicdesk.notifications.services import StaffEmail, notification_queue_to_staff
 from civicdesk.organisations.choices import Role
@@ -39,29 +40,40 @@ class SweepResult:
 def charter_sweep(now: datetime | None = None) -> SweepResult:
     """Flag cases whose clock has become due soon or overdue, and tell their team leads.
 
-    Two set-based UPDATEs, so the cost grows with the cases that change, not with every open
-    case. The same rules, for every service area.
+    Set-based UPDATEs, so the cost grows with the cases that change, not with every open case,
+    in batches of a few hundred cases that each commit with their alerts: a sweep after a long
+    stop never holds the database for long, and a crash leaves no case flagged unannounced.
+    The same rules, for every service area.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        overdue = Case.objects.filter(clock_state__in=RUNNING_CLOCK_STATES, due_at__lte=now).update(
-            clock_state=ClockState.OVERDUE, clock_flagged_at=now
-        )
-        due_soon = Case.objects.filter(
-            clock_state=ClockState.ON_TRACK, due_soon_at__lte=now, due_at__gt=now
-        ).update(clock_state=ClockState.DUE_SOON, clock_flagged_at=now)
-        alerts = _alert_team_leads(now) if overdue or due_soon else 0
+    overdue_now = Q(clock_state__in=RUNNING_CLOCK_STATES, due_at__lte=now)
+    due_soon_now = Q(clock_state=ClockState.ON_TRACK, due_soon_at__lte=now, due_at__gt=now)
+    overdue = due_soon = alerts = 0
+    for batch in ids_in_batches(Case.objects.filter(overdue_now | due_soon_now)):
+        with transaction.atomic():
+            cases = Case.objects.filter(pk__in=batch)
+            newly_overdue = cases.filter(overdue_now).update(
+                clock_state=ClockState.OVERDUE, clock_flagged_at=now
+            )
+            newly_due_soon = cases.filter(due_soon_now).update(
+                clock_state=ClockState.DUE_SOON, clock_flagged_at=now
+            )
+            if newly_overdue or newly_due_soon:
+                alerts += _alert_team_leads(now, case_ids=batch)
+        overdue += newly_overdue
+        due_soon += newly_due_soon
     if overdue or due_soon:
         logger.info("Charter sweep: %s overdue, %s due soon", overdue, due_soon)
     return SweepResult(due_soon=due_soon, overdue=overdue, alerts=alerts)
 
 
-def _alert_team_leads(now: datetime) -> int:
-    """One email per recipient per team with cases flagged at ``now``: a handful of queries
-    whatever the number of teams, so the sweep stays cheap when it runs every few minutes."""
+def _alert_team_leads(now: datetime, *, case_ids: list[int]) -> int:
+    """One email per recipient per team with cases of ``case_ids`` flagged at ``now``: a
+    handful of queries whatever the number of teams, so the sweep stays cheap when it runs
+    every few minutes."""
     counts: dict[tuple[int, int | None], dict[str, int]] = {}
     for row in (
-        Case.objects.filter(clock_flagged_at=now)
+        Case.objects.filter(clock_flagged_at=now, pk__in=case_ids)
         .values("organisation_id", "team_id", "clock_state")
         .annotate(count=Count("id"))
         .order_by()
@@ -69,7 +81,7 @@ def _alert_team_leads(now: datetime) -> int:
         counts.setdefault((row["organisation_id"], row["team_id"]), {})[row["clock_state"]] = row[
             "count"
         ]
-    case_lists = _flagged_case_lists(now)
+    case_lists = _flagged_case_lists(now, case_ids=case_ids)
     organisations = Organisation.objects.in_bulk({organisation for organisation, _ in counts})
     teams = Team.objects.in_bulk({team for _, team in counts if team is not None})
     recipients = _alert_recipients(organisations.values(), teams.values())
@@ -106,15 +118,17 @@ def _alert_team_leads(now: datetime) -> int:
     return len(notification_queue_to_staff(messages=messages))
 
 
-def _flagged_case_lists(now: datetime) -> dict[tuple[int, int | None], list[str]]:
-    """The first cases flagged at ``now`` in each team, soonest due first."""
+def _flagged_case_lists(
+    now: datetime, *, case_ids: list[int]
+) -> dict[tuple[int, int | None], list[str]]:
+    """The first cases of ``case_ids`` flagged at ``now`` in each team, soonest due first."""
     place = Window(
         RowNumber(),
         partition_by=[F("organisation_id"), F("team_id")],
         order_by=[F("due_at").asc(), F("id").asc()],
     )
     rows = (
-        Case.objects.filter(clock_flagged_at=now, due_at__isnull=False)
+        Case.objects.filter(clock_flagged_at=now, due_at__isnull=False, pk__in=case_ids)
         .annotate(place=place)
         .filter(place__lte=ALERT_CASE_LIST_LENGTH)
         .order_by("organisation_id", "team_id", "due_at", "id")

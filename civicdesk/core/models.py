@@ -44,3 +44,15 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_type} {self.subject_id}: {self.action} by {self.actor_label}"
+
+
+class JobLease(models.Model):
+    """Who runs a periodic job now, so that one worker at a time runs it, across processes and
+    machines, without holding a database lock for the length of the job."""
+
+    name = models.CharField(max_length=100, unique=True)
+    holder = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder or 'nobody'}"
