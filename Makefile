@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Test processes: one per core; TEST_WORKERS=0 runs the suite in this process.
+# Test processes for all but the browser tests: one per core; TEST_WORKERS=0 runs them in this
+# process. The browser tests run after them in one process (they share one record of the pages
+# axe has checked). Exit status 5 is "no tests selected", when PYTEST_ARGS picks only one kind.
 TEST_WORKERS ?= auto
 # Production installs take the run-time pins only (requirements/run.lock, see the README);
 # this virtual environment, for running, testing and linting, also has the dev tools.
@@ -32,7 +34,10 @@ run: $(STAMP)
 test: $(STAMP)
 	mkdir -p var
 	./scripts/ensure-browser
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -n $(TEST_WORKERS) \
+		-m "not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -m browser $(PYTEST_ARGS) \
+		|| [ $$? -eq 5 ]
 
 lint: $(STAMP)
 	mkdir -p var

@@ -24,13 +24,10 @@ EVERY_TEMPLATE_CHECK = "test_every_page_template_was_checked_with_axe"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The browser tests share one Chromium and one record of the templates axe has checked,
-    so under pytest-xdist (``--dist loadgroup``) they run together on one worker while the
-    other tests spread over the rest. The check that every template was seen runs after every
-    other browser test, wherever its file sorts."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+    """The browser tests share one record of the templates axe has checked, so they run in one
+    process (``make test`` runs them apart from the rest, which spread over every core). The
+    check that every template was seen runs after every other browser test, wherever its file
+    sorts."""
     last = [item for item in items if item.name == EVERY_TEMPLATE_CHECK]
     items[:] = [item for item in items if item.name != EVERY_TEMPLATE_CHECK] + last
 

@@ -1,6 +1,6 @@
 """Every page template, resident or staff, has been through axe-core in the browser tests above.
 
-Runs after the other browser tests, on the same worker (see pytest_collection_modifyitems in
+Runs after the other browser tests, in the same process (see pytest_collection_modifyitems in
 tests/conftest.py).
 """
 
