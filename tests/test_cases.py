@@ -413,10 +413,10 @@ def test_a_failed_transaction_removes_the_documents_it_stored(
     from civicdesk.cases import editing
     from civicdesk.cases.documents import Upload
 
-    def broken_audit(**kwargs):
+    def broken_audit(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(editing, "audit_record", broken_audit)
+    monkeypatch.setattr(editing, "audit_record_of", broken_audit)
     uploads = Path(settings.STORAGES["default"]["OPTIONS"]["location"])
     with pytest.raises(RuntimeError):
         open_missed_bin(

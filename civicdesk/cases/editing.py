@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from civicdesk.core.audit import Actor, audit_record
+from civicdesk.core.audit import Actor, audit_record_of
 from civicdesk.core.errors import EditConflict, ValidationFailed
 
 from .models import Case, CaseNote
@@ -48,14 +48,8 @@ def case_audit(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    audit_record(
-        organisation=case.organisation,
-        subject_type="case",
-        subject_id=case.pk,
-        action=action,
-        actor=actor,
-        before=before,
-        after=after,
+    audit_record_of(
+        case, subject_type="case", action=action, actor=actor, before=before, after=after
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils import timezone
 
@@ -35,6 +35,13 @@ class Actor:
 SYSTEM = Actor(label="system")
 
 
+class Audited(Protocol):
+    """A record of an organisation's that the trail can name: a case, a customer..."""
+
+    pk: Any
+    organisation: Organisation
+
+
 def audit_record(
     *,
     organisation: Organisation,
@@ -55,4 +62,25 @@ def audit_record(
         before=before or {},
         after=after or {},
         at=timezone.now(),
+    )
+
+
+def audit_record_of(
+    record: Audited,
+    *,
+    subject_type: str,
+    action: str,
+    actor: Actor,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """``audit_record`` for a record that knows its organisation and id."""
+    return audit_record(
+        organisation=record.organisation,
+        subject_type=subject_type,
+        subject_id=record.pk,
+        action=action,
+        actor=actor,
+        before=before,
+        after=after,
     )

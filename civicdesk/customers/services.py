@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from civicdesk.core.audit import Actor, audit_record
+from civicdesk.core.audit import Actor, audit_record_of
 from civicdesk.core.errors import DomainError, ValidationFailed
 from civicdesk.organisations.models import Organisation
 
@@ -96,14 +96,8 @@ def customer_audit_record(
     after: dict[str, Any] | None = None,
 ) -> None:
     """Add what was done to the customer's record (and what it was before) to the audit trail."""
-    audit_record(
-        organisation=customer.organisation,
-        subject_type="customer",
-        subject_id=customer.pk,
-        action=action,
-        actor=actor,
-        before=before,
-        after=after,
+    audit_record_of(
+        customer, subject_type="customer", action=action, actor=actor, before=before, after=after
     )
 
 
