@@ -3,8 +3,9 @@
 When a case's audit entry is saved, one delivery per matching subscriber is written in the same
 transaction (``webhooks_queue``), as the notification outbox is: the change and its deliveries
 are stored together or not at all, and the cases app knows nothing about webhooks. The sender
-claims due deliveries with a lease (as the notification worker does), posts them after the
-claim commits, and records the result only while it still holds the lease. Failures (a refusal,
+claims due deliveries through the lease-and-retry mechanism the notification outbox shares
+(``core.leased_queue``), posts them after the claim commits, and records the result only while
+it still holds the lease. Failures (a refusal,
 no connection, an answer that is not HTTP) back off exponentially; after ``max_attempts`` a
 delivery is failed, where staff see it in the admin.
 
@@ -23,18 +24,16 @@ import secrets
 import time
 import urllib.error
 import urllib.request
-import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.models import Case
 from civicdesk.core.errors import ValidationFailed
+from civicdesk.core.leased_queue import LeasedQueue
 from civicdesk.core.models import AuditEvent
 from civicdesk.organisations.models import Organisation
 
@@ -152,46 +151,29 @@ def signature_header(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def _claimable(now: datetime) -> Q:
-    return Q(status=DeliveryStatus.QUEUED, next_attempt_at__lte=now) | Q(
-        status=DeliveryStatus.SENDING, lease_expires_at__lte=now
-    )
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 3)
+
+
+def webhook_backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+DELIVERIES = LeasedQueue(
+    WebhookDelivery, lease=_lease, backoff=webhook_backoff, related=("subscription",)
+)
 
 
 def webhooks_claim(*, limit: int = 50, now: datetime | None = None) -> list[WebhookDelivery]:
-    now = now or timezone.now()
-    token = str(uuid.uuid4())
-    lease = timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 3)
-    with transaction.atomic():
-        candidates = WebhookDelivery.objects.filter(_claimable(now)).order_by(
-            "next_attempt_at", "id"
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("id", flat=True)[:limit])
-        if not ids:
-            return []
-        WebhookDelivery.objects.filter(_claimable(now), id__in=ids).update(
-            status=DeliveryStatus.SENDING,
-            lease_token=token,
-            lease_expires_at=now + lease,
-            attempts=F("attempts") + 1,
-        )
-    return list(
-        WebhookDelivery.objects.filter(lease_token=token, status=DeliveryStatus.SENDING)
-        .select_related("subscription")
-        .order_by("id")
-    )
-
-
-def _held(delivery: WebhookDelivery) -> QuerySet[WebhookDelivery]:
-    return WebhookDelivery.objects.filter(
-        pk=delivery.pk, lease_token=delivery.lease_token, status=DeliveryStatus.SENDING
-    )
+    return DELIVERIES.claim(limit=limit, now=now)
 
 
 def webhook_send(delivery: WebhookDelivery) -> bool:
-    """POST one claimed delivery; returns whether the receiver accepted it (2xx)."""
+    """POST one claimed delivery; returns whether the receiver accepted it (2xx). A delivery
+    taken over by another worker (its lease ran out) is left to that worker."""
+    if not DELIVERIES.begin_attempt(delivery):
+        logger.info("Webhook delivery %s was taken over by another worker", delivery.pk)
+        return False
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(time.time())
     request = urllib.request.Request(  # noqa: S310 (the address is an http(s) URL by validation)
@@ -227,35 +209,20 @@ def webhook_send(delivery: WebhookDelivery) -> bool:
         error = f"Could not send to the receiver ({type(problem).__name__})."
     else:
         error = ""
-    now = timezone.now()
     if status is not None and 200 <= status < 300:
-        _held(delivery).update(
+        DELIVERIES.held(delivery).update(
             status=DeliveryStatus.DELIVERED,
-            delivered_at=now,
+            delivered_at=timezone.now(),
             response_status=status,
             last_error="",
             lease_token="",
         )
         return True
-    exhausted = delivery.attempts >= delivery.max_attempts
     logger.warning(
         "Webhook delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, error
     )
-    _held(delivery).update(
-        status=DeliveryStatus.FAILED if exhausted else DeliveryStatus.QUEUED,
-        failed_at=now if exhausted else None,
-        next_attempt_at=now + webhook_backoff(delivery.attempts),
-        response_status=status,
-        last_error=(f"Gave up after {delivery.attempts} attempts. " if exhausted else "")
-        + error[:250],
-        lease_token="",
-        lease_expires_at=None,
-    )
+    DELIVERIES.attempt_failed(delivery, error=error[:250], response_status=status)
     return False
-
-
-def webhook_backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
 def webhooks_run(*, budget_seconds: float = 5.0) -> int:
