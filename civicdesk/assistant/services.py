@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from civicdesk.catalogue.models import RequestType
 from civicdesk.core.errors import NotPermitted, TransitionNotAllowed, ValidationFailed
+from civicdesk.core.jobs import delete_in_batches
 from civicdesk.core.redaction import redact_personal_data
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import contact_detail_error
@@ -277,9 +278,8 @@ def conversations_forget(now: datetime | None = None) -> int:
     old = Conversation.objects.filter(updated_at__lt=cutoff).exclude(
         state__in=[ConversationState.WAITING, ConversationState.WITH_ADVISER]
     )
-    Message.objects.filter(conversation__in=old).delete()
-    deleted, _ = old.delete()
-    return deleted
+    # A few hundred conversations (and their messages, by cascade) per transaction.
+    return delete_in_batches(old)
 
 
 # Advisers.

@@ -18,6 +18,7 @@ from civicdesk.cases.lifecycle import case_add_note, case_transition
 from civicdesk.cases.models import Case
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import DomainError, NotPermitted, ValidationFailed
+from civicdesk.core.jobs import delete_in_batches
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.organisations.models import Organisation
@@ -218,8 +219,7 @@ IDEMPOTENCY_KEEP = timedelta(hours=24)
 def idempotency_records_forget(now: datetime | None = None) -> int:
     """The worker's hourly job: forget stored responses older than IDEMPOTENCY_KEEP."""
     cutoff = (now or timezone.now()) - IDEMPOTENCY_KEEP
-    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
-    return deleted
+    return delete_in_batches(IdempotencyRecord.objects.filter(created_at__lt=cutoff))
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> StoredResponse:
