@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/assistant.py --engine baseline
 	$(BIN)/python bench/intake.py
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python bench/insight.py
+	$(BIN)/python bench/periodic_jobs.py
 
 # Rebuild the stylesheet and browser code from frontend/ (needs Node.js; the output is committed).
 frontend:

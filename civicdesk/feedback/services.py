@@ -179,6 +179,8 @@ def rating_invitations_send(*, now: datetime | None = None, batch: int = 500) ->
     sent = 0
     for case in pending:
         assert case.customer is not None
+        # Worked out before the transaction: the first reverse() loads every URL pattern.
+        link = f"{base}{rating_link_path(case)}"
         with transaction.atomic():
             _, created = RatingInvitation.objects.get_or_create(
                 case=case, defaults={"sent_at": now}
@@ -194,7 +196,7 @@ def rating_invitations_send(*, now: datetime | None = None, batch: int = 500) ->
                     "council": case.organisation.name,
                     "reference": case.reference,
                     "service": case.request_type.name.lower(),
-                    "link": f"{base}{rating_link_path(case)}",
+                    "link": link,
                 },
             )
             sent += 1

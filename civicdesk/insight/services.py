@@ -331,11 +331,17 @@ def _forget_days_without_records(summary: Summary, *, keep: CouncilDays) -> None
 
 
 def _recount(summary: Summary, organisation: Organisation, days: list[date]) -> None:
+    # Counted before the transaction, which then only swaps the rows: reading is the slow part,
+    # and on SQLite nobody else may write while a transaction writes. A record changed while
+    # this counts is counted again by the next refresh (its mark is where this one started).
+    tables = [
+        (table, rows_for(organisation, days))
+        for table, rows_for in zip(summary.tables, summary.recount, strict=True)
+    ]
     with transaction.atomic():
-        for table in summary.tables:
+        for table, _ in tables:
             table.objects.filter(organisation=organisation, day__in=days).delete()
-        for table, rows_for in zip(summary.tables, summary.recount, strict=True):
-            rows = rows_for(organisation, days)
+        for table, rows in tables:
             if table is CountedResolution:
                 # A case resolved again moves to its new day, whichever day is recounted first.
                 table.objects.bulk_create(
