@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections, connection
+from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from civicdesk.core.errors_logging import error_summary
@@ -158,6 +159,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop_on_signal)
         gateway_name = options["gateway"] or settings.NOTIFICATION_GATEWAY
         parts = (options["only"],) if options["only"] else PARTS
+        # Every URL pattern is loaded now, not by the first reverse() inside a job's transaction.
+        reverse("health")
         logger.info("Worker started (%s; gateway %s)", ", ".join(parts), gateway_name)
         worker_run(
             parts=parts,
