@@ -387,7 +387,9 @@ def test_a_reply_that_times_out_after_notify_accepted_is_not_sent_again(resident
     assert message.status == "queued"
     assert message.last_error == "Notify did not confirm the message (503)."
     notify.reply_delay = 0
-    assert deliver(impatient, now=later(message)) == 1
+    # The retry waits as long as it likes: only the first reply is meant to be too slow, and a
+    # busy machine must not make the second one look slow too.
+    assert deliver(now=later(message)) == 1
     [sent] = notify.accepted()
     message.refresh_from_db()
     assert (message.status, message.provider_id) == ("sent", sent.id)
