@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -9,6 +11,7 @@ from civicdesk.accounts.services import account_register
 from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.cases.models import Case, CaseNote
 from civicdesk.contacts.models import Contact
+from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.models import AuditEvent
 from civicdesk.customers.models import Customer, SupportNeed
 from civicdesk.customers.services import CustomerDetails, customer_create
@@ -645,3 +648,35 @@ def test_staff_open_case_documents_only_through_the_case_they_may_see(
     other_case = open_case(council, resident, actor)
     wrong_case = f"/staff/cases/{other_case.reference}/documents/{document.pk}/"
     assert as_officer.get(wrong_case).status_code == 404
+
+
+def test_a_case_raised_a_week_after_an_enquiry_about_the_same_service_is_a_repeat(
+    as_adviser, resident, missed_bin, council
+):
+    """The repeat rule is the same on every path: the call that raises a missed-bin case a week
+    after the resident asked about their missed bin is a repeat, like any other contact."""
+    contact_log(
+        organisation=council,
+        customer=resident,
+        request_type=missed_bin,
+        details=ContactDetails(
+            channel="phone",
+            reason="information",
+            outcome="resolved_first_contact",
+            started_at=timezone.now() - timedelta(days=7),
+        ),
+    )
+    as_adviser.post(
+        f"/staff/customers/{resident.pk}/contacts/new/",
+        {"channel": "phone", "reason": "new_request", "outcome": "case", "summary": "Missed"},
+    )
+    as_adviser.post(
+        f"/staff/customers/{resident.pk}/cases/new/",
+        {"service": "missed-bin", "answer-bin": "Garden waste"},
+    )
+    raising = Contact.objects.get(case__isnull=False)
+    assert (raising.outcome, raising.request_type, raising.is_repeat) == (
+        "case_created",
+        missed_bin,
+        True,
+    )

@@ -21,7 +21,7 @@ from civicdesk.catalogue.selectors import charter_target_for, request_type_get
 from civicdesk.catalogue.services import answers_validate
 from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.models import Contact
-from civicdesk.contacts.services import ContactDetails, contact_log
+from civicdesk.contacts.services import ContactDetails, contact_log, contact_raised_case
 from civicdesk.core.audit import Actor
 from civicdesk.core.calendar import TimeUnit
 from civicdesk.core.choices import Channel, Priority
@@ -603,9 +603,7 @@ def _record_raising_contact(
 ) -> None:
     """Link the contact that raised the case: the adviser's call already logged, or a new one."""
     if contact is not None:
-        Contact.objects.filter(pk=contact.pk).update(
-            case=case, outcome=ContactOutcome.CASE_CREATED, request_type=case.request_type
-        )
+        contact_raised_case(contact=contact, case=case)
         return
     contact_log(
         organisation=case.organisation,

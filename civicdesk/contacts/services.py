@@ -57,12 +57,13 @@ def contact_log(
         if record is not None and record.organisation_id != organisation.pk:
             raise DomainError("That record belongs to another organisation.")
     started_at = details.started_at or timezone.now()
+    service = request_type or (case.request_type if case is not None else None)
     with transaction.atomic():
         return Contact.objects.create(
             organisation=organisation,
             customer=customer,
             case=case,
-            request_type=request_type or (case.request_type if case is not None else None),
+            request_type=service,
             channel=details.channel,
             direction=details.direction,
             handled_by=handled_by if handled_by is not None and handled_by.pk else None,
@@ -70,31 +71,64 @@ def contact_log(
             duration_seconds=details.duration_seconds,
             reason=details.reason,
             outcome=details.outcome,
-            is_repeat=_is_repeat(details, customer, case, request_type, started_at),
+            is_repeat=_is_repeat(
+                direction=details.direction,
+                reason=details.reason,
+                outcome=details.outcome,
+                customer=customer,
+                case=case,
+                service=service,
+                started_at=started_at,
+            ),
             assisted=details.assisted,
             summary=details.summary.strip(),
             signposted_to=details.signposted_to.strip(),
         )
 
 
+def contact_raised_case(*, contact: Contact, case: Case) -> Contact:
+    """The contact an adviser logged raised ``case``: link them, and judge the contact again as
+    a repeat now that its service is known, by the same rule as every other contact."""
+    contact.case = case
+    contact.outcome = ContactOutcome.CASE_CREATED
+    contact.request_type = case.request_type
+    contact.is_repeat = _is_repeat(
+        direction=contact.direction,
+        reason=contact.reason,
+        outcome=contact.outcome,
+        customer=contact.customer,
+        case=case,
+        service=case.request_type,
+        started_at=contact.started_at,
+    )
+    contact.save(update_fields=["case", "outcome", "request_type", "is_repeat"])
+    return contact
+
+
 def _is_repeat(
-    details: ContactDetails,
+    *,
+    direction: str,
+    reason: str,
+    outcome: str,
     customer: Customer | None,
     case: Case | None,
-    request_type: RequestType | None,
+    service: RequestType | None,
     started_at: datetime,
 ) -> bool:
-    if details.direction != Direction.INBOUND:
+    """The one rule for repeat contact, on every channel: a chase or failure demand; a contact
+    about a case already open; or the same customer about the same service within
+    REPEAT_WINDOW of an earlier contact of theirs (a new case raised included)."""
+    if direction != Direction.INBOUND:
         return False
-    if details.reason in AVOIDABLE_REASONS:
+    if reason in AVOIDABLE_REASONS:
         return True
-    if case is not None and details.outcome != ContactOutcome.CASE_CREATED:
+    if case is not None and outcome != ContactOutcome.CASE_CREATED:
         return True
-    if customer is None or request_type is None:
+    if customer is None or service is None:
         return False
     return Contact.objects.filter(
         customer=customer,
-        request_type=request_type,
+        request_type=service,
         direction=Direction.INBOUND,
         started_at__gte=started_at - REPEAT_WINDOW,
         started_at__lt=started_at,
