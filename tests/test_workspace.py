@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from civicdesk.accounts.services import account_register
-from civicdesk.cases.lifecycle import CaseRequest, case_open
+from civicdesk.cases.lifecycle import CaseRequest, case_assign, case_open
 from civicdesk.cases.models import Case, CaseNote
 from civicdesk.contacts.models import Contact
 from civicdesk.contacts.services import ContactDetails, contact_log
@@ -680,3 +680,40 @@ def test_a_case_raised_a_week_after_an_enquiry_about_the_same_service_is_a_repea
         missed_bin,
         True,
     )
+
+
+def test_take_is_offered_only_on_cases_nobody_has_and_only_case_officers_are_listed(
+    staff_client, officer, council, resident, missed_bin, actor
+):
+    colleague = factories.StaffFactory(
+        organisation=council, role=Role.OFFICER, teams=[missed_bin.service_area.team]
+    )
+    adviser = factories.StaffFactory(
+        organisation=council,
+        role=Role.ADVISER,
+        teams=[missed_bin.service_area.team],
+        user__first_name="Adele",
+        user__last_name="Adviser",
+    )
+    free, theirs = open_case(council, resident, actor), open_case(council, resident, actor)
+    theirs = case_assign(case=theirs, actor=actor, officer=colleague.user)
+    as_officer = staff_client(officer)
+
+    page = as_officer.get("/staff/queue/", {"team": ""}).content.decode()
+    assert f'name="take" value="{free.reference}"' in page
+    assert f'name="take" value="{theirs.reference}"' not in page
+    lead = factories.StaffFactory(
+        organisation=council, role=Role.TEAM_LEAD, teams=[missed_bin.service_area.team]
+    )
+    assignees = staff_client(lead).get("/staff/queue/", {"team": ""}).content.decode()
+    assert colleague.user.get_full_name() in assignees
+    assert adviser.user.get_full_name() not in assignees
+
+    taken = as_officer.post(
+        "/staff/queue/assign/",
+        {"take": theirs.reference, f"version-{theirs.reference}": theirs.version},
+    )
+    assert taken.status_code == 400
+    assert "a colleague already has this case" in taken.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.assigned_to == colleague.user

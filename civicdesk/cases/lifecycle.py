@@ -25,7 +25,7 @@ from civicdesk.contacts.services import ContactDetails, contact_log, contact_rai
 from civicdesk.core.audit import Actor
 from civicdesk.core.calendar import TimeUnit
 from civicdesk.core.choices import Channel, Priority
-from civicdesk.core.errors import DomainError, TransitionNotAllowed, ValidationFailed
+from civicdesk.core.errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from civicdesk.core.references import reference_generate
 from civicdesk.customers.models import Customer
 from civicdesk.notifications.templates import STATUS_MESSAGES
@@ -259,6 +259,18 @@ def case_transition(
             context=message_context(case, status_message=STATUS_MESSAGES[to_status], note=note),
         )
     return case
+
+
+def case_take(
+    *, case: Case, actor: Actor, officer: User, expected_version: int | None = None
+) -> Case:
+    """An officer takes a case nobody has yet (or has already). A colleague's case is moved by
+    a team lead, not taken from them."""
+    if case.assigned_to_id is not None and case.assigned_to_id != officer.pk:
+        raise NotPermitted(
+            "a colleague already has this case. Ask your team lead if it should move to you."
+        )
+    return case_assign(case=case, actor=actor, officer=officer, expected_version=expected_version)
 
 
 def case_assign(

@@ -10,7 +10,7 @@ from shapely.prepared import PreparedGeometry
 
 from civicdesk.core.errors import NotFound, NotPermitted
 
-from .choices import OrganisationKind
+from .choices import OrganisationKind, Role
 from .models import Organisation, StaffMember, Team
 
 
@@ -123,6 +123,22 @@ def active_staff_of(*, organisation_id: int, team_id: int | None = None) -> Quer
     if team_id is not None:
         members = members.filter(teams=team_id)
     return members.select_related("user").order_by("user__last_name", "user__first_name")
+
+
+# Who may be given cases: staff who work them. Advisers pass cases on; managers and
+# administrators lead, councillors only read the figures.
+CASE_OFFICER_ROLES = (Role.OFFICER, Role.TEAM_LEAD)
+
+
+def case_officers_of(*, organisation_id: int, team_id: int | None = None) -> QuerySet[StaffMember]:
+    """Active officers and team leads in a team of the organisation (of ``team_id`` if given),
+    the people a case can be given to, by surname then first name."""
+    members = active_staff_of(organisation_id=organisation_id, team_id=team_id).filter(
+        role__in=CASE_OFFICER_ROLES
+    )
+    if team_id is None:
+        members = members.filter(teams__isnull=False).distinct()
+    return members
 
 
 def active_staff_member(

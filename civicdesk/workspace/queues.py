@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from civicdesk.cases.choices import OPEN_STATUSES, CaseStatus, ClockState
-from civicdesk.cases.lifecycle import case_assign
+from civicdesk.cases.lifecycle import case_assign, case_take
 from civicdesk.cases.selectors import (
     QueueFilters,
     access_case,
@@ -24,7 +24,7 @@ from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Priority
 from civicdesk.core.errors import DomainError, EditConflict, NotPermitted
 from civicdesk.core.numbers import whole_number
-from civicdesk.organisations.selectors import active_staff_member, active_staff_of, teams_of
+from civicdesk.organisations.selectors import active_staff_member, case_officers_of, teams_of
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import require_lead, staff_required
 
@@ -63,7 +63,10 @@ def _render_queue(
 ) -> HttpResponse:
     teams = list(teams_of(organisation_id=staff.organisation_id))
     areas = service_areas_of(organisation_id=staff.organisation_id)
-    members = active_staff_of(organisation_id=staff.organisation_id)
+    team = next((team for team in teams if str(team.pk) == chosen["team"]), None)
+    members = case_officers_of(
+        organisation_id=staff.organisation_id, team_id=team.pk if team else None
+    )
     query = {name: value for name, value in chosen.items() if value}
     return render_staff_page(
         request,
@@ -157,7 +160,10 @@ def queue_assign(request: HttpRequest, staff: StaffMember) -> HttpResponse:
                 version = whole_number(request.POST.get(f"version-{case.reference}", ""))
                 if version is None:
                     raise EditConflict("the page was out of date. Check the case, then try again.")
-                case_assign(case=case, actor=actor, officer=officer, expected_version=version)
+                if take:
+                    case_take(case=case, actor=actor, officer=officer, expected_version=version)
+                else:
+                    case_assign(case=case, actor=actor, officer=officer, expected_version=version)
             except DomainError as problem:
                 problems[f"case-{reference}"] = f"{reference}: {problem.message}"
     if not problems:
