@@ -153,12 +153,24 @@ def test_channel_shift_gives_each_months_share(council, town):
 
 
 def test_season(council, town):
-    assert column(dashboard.contacts_by_season(whole_year(council)), "Contacts") == {
-        "Winter": 0,
-        "Spring": 0,
-        "Summer": 1,
-        "Autumn": 5,
+    table = dashboard.contacts_by_season(whole_year(council))
+    assert column(table, "Contacts") == {
+        "Winter 2025 to 2026": 0,
+        "Spring 2026": 0,
+        "Summer 2026": 1,
+        "Autumn 2026": 5,
+        "Winter 2026 to 2027": 0,
     }
+    # 2026 holds January and February of one winter and December of the next: two winters,
+    # each only partly, never one winter with two Decembers.
+    assert column(table, "Days in the period") == {
+        "Winter 2025 to 2026": "59 of 90",
+        "Spring 2026": "92",
+        "Summer 2026": "92",
+        "Autumn 2026": "91",
+        "Winter 2026 to 2027": "31 of 90",
+    }
+    assert column(table, "Contacts a day")["Autumn 2026"] == round(5 / 91, 1)
 
 
 def test_first_time_fix_leaves_out_abandoned_and_existing_case_contacts(council, town):

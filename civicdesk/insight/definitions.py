@@ -48,6 +48,10 @@ DEFINITIONS: tuple[Definition, ...] = (
         (
             "Contacts added up by meteorological season: winter is December to February, "
             "spring March to May, summer June to August, autumn September to November.",
+            "Each season of each year is its own row: a winter runs from December of one year "
+            "to February of the next, so a period of a year touches two different winters.",
+            "A season only partly inside the period shows how many of its days are inside; "
+            "compare seasons by contacts a day, not by their totals.",
         ),
     ),
     Definition(

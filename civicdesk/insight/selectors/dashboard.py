@@ -8,9 +8,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from django.db import models
-from django.db.models import Count, Q, Sum, Value, When
-from django.db.models.functions import ExtractIsoWeekDay, ExtractMonth, TruncMonth
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
 from django.utils import timezone
 
 from civicdesk.cases.choices import OPEN_STATUSES, ClockState
@@ -149,30 +148,58 @@ def contacts_by_month(filters: Filters) -> Table:
     )
 
 
+def _season_of(month: date) -> tuple[date, str]:
+    """The first day of the meteorological season ``month`` is in, and its name; a winter is
+    named by both its years ("Winter 2025 to 2026")."""
+    name = SEASONS[month.month]
+    first_month = {"Winter": 12, "Spring": 3, "Summer": 6, "Autumn": 9}[name]
+    year = month.year - 1 if month.month < first_month else month.year
+    first = date(year, first_month, 1)
+    label = f"Winter {year} to {year + 1}" if name == "Winter" else f"{name} {year}"
+    return first, label
+
+
+def _season_days(first: date, filters: Filters) -> tuple[int, int]:
+    """Days of the season inside the period, and days in the whole season."""
+    after = date(first.year + (first.month + 3 > 12), (first.month + 2) % 12 + 1, 1)
+    whole = (after - first).days
+    inside = (min(after - timedelta(days=1), filters.end) - max(first, filters.start)).days + 1
+    return max(inside, 0), whole
+
+
 def contacts_by_season(filters: Filters) -> Table:
-    season = models.Case(
-        *[
-            When(month__in=[m for m, s in SEASONS.items() if s == name], then=Value(name))
-            for name in ("Winter", "Spring", "Summer", "Autumn")
-        ],
-    )
-    counts = dict(
+    """Contacts in each season of the period, each season of each year on its own row (a
+    period of a year touches five seasons: the winter it starts in and the one it ends in are
+    different winters), with the days of it the period covers and contacts a day, so that a
+    part season compares fairly with a whole one."""
+    by_month = (
         filters.applied_to(ContactDaily.objects.all())
-        .annotate(month=ExtractMonth("day"))
-        .annotate(season=season)
-        .values("season")
+        .annotate(month=TruncMonth("day"))
+        .values("month")
         .annotate(total=Sum("contacts"))
-        .values_list("season", "total")
+        .values_list("month", "total")
     )
+    counts: dict[date, int] = defaultdict(int)
+    for month, total in by_month:
+        counts[_season_of(month)[0]] += total
+    seasons: dict[date, str] = {}
+    month = filters.start.replace(day=1)
+    while month <= filters.end:
+        first, label = _season_of(month)
+        seasons.setdefault(first, label)
+        month = (month + timedelta(days=32)).replace(day=1)
     total = sum(counts.values())
+    rows: list[list[Cell]] = []
+    for first, label in sorted(seasons.items()):
+        inside, whole = _season_days(first, filters)
+        days = f"{inside} of {whole}" if inside < whole else str(whole)
+        contacts = counts.get(first, 0)
+        rows.append([label, contacts, days, round(contacts / inside, 1), percent(contacts, total)])
     return Table(
         "contacts-by-season",
         "Contacts by season",
-        ["Season", "Contacts", "Share (%)"],
-        [
-            [name, counts.get(name, 0), percent(counts.get(name, 0), total)]
-            for name in ("Winter", "Spring", "Summer", "Autumn")
-        ],
+        ["Season", "Contacts", "Days in the period", "Contacts a day", "Share (%)"],
+        rows,
         definition="contacts-by-season",
     )
 
