@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from pypdf import PdfReader
 
 from civicdesk.feedback.models import (
@@ -23,6 +25,7 @@ from civicdesk.insight.selectors.common import Filters
 from civicdesk.insight.selectors.dashboard import DASHBOARD
 from civicdesk.insight.services import insight_refresh
 from civicdesk.organisations.choices import Role
+from civicdesk.web.templating import uk_date
 
 from . import factories
 from .conftest import london
@@ -344,3 +347,18 @@ def test_a_councillor_cannot_record_ratings(staff_client, council):
     assert client.get("/staff/insight/ratings/record/").status_code == 403
     client.post("/staff/insight/ratings/record/", {"channel": "phone", "rating": "good"})
     assert not ContactRating.objects.exists()
+
+
+def test_the_page_says_which_period_its_figures_cover(staff_client, manager):
+    as_manager = staff_client(manager)
+    page = as_manager.get("/staff/insight/").content.decode()
+    today = timezone.localdate()
+    start = today - timedelta(days=364)
+    assert (
+        f"Figures for {uk_date(start)} to {uk_date(today)} (365 days, the last 365 days)."
+        " Today is counted up to the last refresh of the figures." in page
+    )
+    chosen = as_manager.get(
+        "/staff/insight/", {"start": "2026-01-01", "end": "2026-03-31"}
+    ).content.decode()
+    assert "Figures for 1 January 2026 to 31 March 2026 (90 days)." in chosen

@@ -49,6 +49,7 @@ from civicdesk.insight.selectors.common import Filters, Table, service_area_choi
 from civicdesk.insight.selectors.dashboard import DASHBOARD
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import staff_required
+from civicdesk.web.templating import uk_date
 
 if TYPE_CHECKING:
     from civicdesk.feedback.models import MicroSurvey
@@ -146,7 +147,18 @@ def _filters(request: HttpRequest, staff: StaffMember) -> tuple[Filters, dict[st
         channel=channel,
         service_area_id=service_id,
     )
+    chosen["period"] = _period_wording(start, end, today)
     return filters, errors, chosen
+
+
+def _period_wording(start: date, end: date, today: date) -> str:
+    """The period in words, saying when it is the default and that today is not over."""
+    days = (end - start).days + 1
+    wording = f"{uk_date(start)} to {uk_date(end)} ({days} day{'s' if days != 1 else ''}"
+    wording += ", the last 365 days)." if end == today and days == DEFAULT_DAYS else ")."
+    if start <= today <= end:
+        wording += " Today is counted up to the last refresh of the figures."
+    return wording
 
 
 def _query(filters: Filters) -> str:
