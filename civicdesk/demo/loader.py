@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -43,9 +43,11 @@ from civicdesk.customers.models import Customer
 from civicdesk.geo.services import STREETS_DATA, street_rows_read, streets_import
 from civicdesk.organisations.choices import OrganisationKind, Role
 from civicdesk.organisations.models import Organisation, StaffMember, Team
+from civicdesk.organisations.services import administrators_group
 from civicdesk.quality.services import quality_criteria_starter
 
 from . import places
+from .casework import demo_accounts_create, demo_complaints_handle
 from .catalogue_spec import SPEC
 from .feedback import demo_feedback_create
 from .history import Staffing, Volumes, history_create
@@ -55,7 +57,6 @@ from .residents import Area, NumberPool, residents_create
 DEMO_PASSWORD = "civicdesk-demo"  # noqa: S105 - the published demo password, see the README
 SEED = 2025
 BOUNDARIES = Path(__file__).resolve().parent / "data" / "boundaries"
-ADMIN_GROUP = "Council administrators"
 PLATFORM_USERNAME = "platform"
 OUT_OF_HOURS_TEAM = "Out of hours"
 CONTACT_CENTRE = "Customer services"
@@ -79,31 +80,6 @@ TEAM_HANDLES = {
     "Business": "business",
     CONTACT_CENTRE: "customer-services",
     OUT_OF_HOURS_TEAM: "on-call",
-}
-
-ADMIN_PERMISSIONS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("organisations", "team"): ("add", "change", "view"),
-    ("organisations", "staffmember"): ("add", "change", "view"),
-    ("catalogue", "servicearea"): ("add", "change", "view"),
-    ("catalogue", "requesttype"): ("add", "change", "view"),
-    ("catalogue", "question"): ("add", "change", "view"),
-    ("catalogue", "chartertarget"): ("add", "change", "view"),
-    ("geo", "street"): ("view",),
-    ("cases", "case"): ("view",),
-    ("customers", "customer"): ("view",),
-    ("contacts", "contact"): ("view",),
-    ("notifications", "outboxmessage"): ("view",),
-    ("core", "auditevent"): ("view",),
-    ("integrations", "apiclient"): ("add", "change", "view"),
-    ("integrations", "open311jurisdiction"): ("add", "change", "view"),
-    ("integrations", "webhooksubscription"): ("add", "change", "view"),
-    ("integrations", "webhookdelivery"): ("view",),
-    ("channels", "inboundaddress"): ("add", "change", "view"),
-    ("channels", "inboundmessage"): ("view",),
-    ("complaints", "complaintreason"): ("add", "change", "view"),
-    ("complaints", "complainttimescale"): ("add", "change", "view"),
-    ("quality", "qualitycriterion"): ("add", "change", "view"),
-    ("appointments", "venue"): ("add", "change", "view"),
 }
 
 
@@ -220,7 +196,7 @@ def demo_load(
         if demo_exists():
             return None
         password = make_password(DEMO_PASSWORD)
-        group = _admin_group()
+        group = administrators_group()
         _platform_user(password)
         numbers = NumberPool(random.Random(seed))
         totals = {"staff": 0, "customers": 0, "contacts": 0, "cases": 0, "streets": 0}
@@ -341,6 +317,10 @@ def _council_load(
         rng=rng,
     )
     demo_feedback_create(organisation=organisation, scale=scale, now=now, rng=rng)
+    # Complaints are handled by the customer services team's lead.
+    complaints_lead = staffing.officers[teams[CONTACT_CENTRE].pk][0]
+    demo_complaints_handle(organisation=organisation, handler=complaints_lead, now=now, rng=rng)
+    demo_accounts_create(organisation=organisation, now=now, rng=rng)
     _visits_create(organisation, council, residents.customers[:6], now)
     return {
         "staff": staff_count,
@@ -496,24 +476,6 @@ def _staff_name(rng: random.Random) -> tuple[str, str]:
 
 def _handle(team_name: str) -> str:
     return TEAM_HANDLES.get(team_name) or slugify(team_name)
-
-
-def _admin_group() -> Group:
-    group, _ = Group.objects.get_or_create(name=ADMIN_GROUP)
-    wanted = [
-        (app_label, f"{action}_{model}")
-        for (app_label, model), actions in ADMIN_PERMISSIONS.items()
-        for action in actions
-    ]
-    permissions = [
-        permission
-        for permission in Permission.objects.select_related("content_type").filter(
-            codename__in=[codename for _, codename in wanted]
-        )
-        if (permission.content_type.app_label, permission.codename) in wanted
-    ]
-    group.permissions.set(permissions)
-    return group
 
 
 def _platform_user(password: str) -> None:
