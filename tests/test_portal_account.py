@@ -40,10 +40,10 @@ from civicdesk.portal import account_urls, account_views
 from civicdesk.web.staff import mark_two_factors_passed
 
 from . import factories
+from .sample_files import PDF
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4 a small test document"
 LINK = re.compile(r"http://testserver(/wrekin/account/link/[^/\s]+/)")
 
 
@@ -858,3 +858,34 @@ def test_staff_set_up_an_account_with_a_resident_at_reception(staff_client, coun
     assert AccountSignIn.objects.get().customer == customer
     # The member of staff is still signed in as themselves, not as the resident.
     assert client.get("/wrekin/account/")["Location"] == "/wrekin/account/sign-in/"
+
+
+def test_an_account_staff_set_up_with_a_new_address_shows_only_what_came_after_until_checked(
+    staff_client, council, officer, resident, actor
+):
+    earlier = open_case(resident, actor)
+    workspace = staff_client(officer)
+    workspace.post(f"/staff/customers/{resident.pk}/account/", {"email": "ann.new@example.com"})
+    client = Client()
+    client.post(last_link("ann.new@example.com"))
+    later = open_case(resident, actor)
+
+    home = client.get("/wrekin/account/").content.decode()
+    assert later.reference in home and earlier.reference not in home
+    assert client.get(f"/wrekin/account/requests/{earlier.reference}/").status_code == 404
+    assert client.get(f"/wrekin/account/requests/{later.reference}/").status_code == 200
+    preferences = client.get("/wrekin/account/preferences/").content.decode()
+    assert "07700 900123" not in preferences and "4 Holyhead Road" not in preferences
+
+    confirmed = workspace.post(
+        f"/staff/customers/{resident.pk}/account/confirm/", {"evidence": "council_letter"}
+    )
+    assert confirmed.status_code == 302
+    home = client.get("/wrekin/account/").content.decode()
+    assert earlier.reference in home and "shows requests from" not in home
+    assert (
+        "ann.new@example.com" in workspace.get(f"/staff/customers/{resident.pk}/").content.decode()
+    )
+    resident.refresh_from_db()
+    assert resident.account_confirmed_by == officer.user
+    assert "A letter we sent to them" in resident.account_confirmation

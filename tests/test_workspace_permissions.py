@@ -7,10 +7,12 @@ case (homelessness, handled by the housing team): nobody outside that team may s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
@@ -24,12 +26,15 @@ from civicdesk.complaints.models import Complaint, ComplaintReason
 from civicdesk.complaints.services import complaint_record
 from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
+from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
+from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.choices import Role
 from civicdesk.quality.models import QualityCriterion
 from civicdesk.quality.services import quality_assess
 
 from . import factories
+from .sample_files import PNG
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +106,8 @@ def visits(world: dict[str, Any]) -> list[Visit]:
         Visit("sign-in", {}, everyone(302)),  # already signed in: sent on to the workspace
         Visit("sign-in-code", {}, everyone(302)),
         Visit("sign-in-set-up", {}, everyone(302)),
+        # An invitation's link to set a password: one that is not genuine is refused.
+        Visit("sign-in-set-password", {"token": "not-a-token"}, everyone(400)),
         Visit("sign-out", {}, everyone(405)),
         Visit("customer-new", {}, everyone(200)),
         Visit(
@@ -121,6 +128,7 @@ def visits(world: dict[str, Any]) -> list[Visit]:
         Visit("case-new", {"customer_id": customer}, {**everyone(302), "other_council": 404}),
         Visit("customer-merge", {"customer_id": customer}, everyone(405)),
         Visit("account-assisted", {"customer_id": customer}, everyone(405)),
+        Visit("account-confirm", {"customer_id": customer}, everyone(405)),
         Visit("case", {"reference": sensitive}, HOUSING_ONLY),
         Visit(
             "case",
@@ -268,7 +276,7 @@ def world(council, missed_bin, actor) -> dict[str, Any]:
     Contact.objects.filter(case=sensitive).update(handled_by=adviser.user, summary=SECRET_STORY)
     document = case_attach(
         case=sensitive,
-        upload=Upload(name="tenancy.png", content=b"\x89PNG\r\n\x1a\n" + b"0" * 64),
+        upload=Upload(name="tenancy.png", content=PNG),
         actor=Actor.for_user(adviser.user),
     )
     ordinary = case_open(
@@ -473,3 +481,117 @@ def test_a_councillor_signs_in_to_the_insight_dashboard_and_no_further(staff_cli
         response = client.get(reverse(refused))
         assert response.status_code == 403, refused
         assert "Your role does not include case work" in response.content.decode()
+
+
+# Reaching a case through the resident side: an online account set up by staff
+
+
+SIGN_IN_LINK = re.compile(r"http://testserver(/wrekin/account/link/[^/\s]+/)")
+ADVISERS_OWN_ADDRESS = "my.own.inbox@example.com"
+
+
+def signed_in_with_emailed_link(address: str) -> Client:
+    """A browser that opens the sign-in link emailed to ``address`` and presses its button."""
+    message = OutboxMessage.objects.filter(
+        template="account_sign_in_link", recipient=address
+    ).latest("id")
+    found = SIGN_IN_LINK.search(message.body)
+    assert found, message.body
+    browser = Client()
+    assert browser.post(found.group(1))["Location"] == "/wrekin/account/"
+    return browser
+
+
+def resident_pages_of_the_sensitive_case(world: dict[str, Any]) -> list[str]:
+    reference = world["sensitive"].reference
+    return [
+        f"/wrekin/account/requests/{reference}/",
+        f"/wrekin/account/requests/{reference}/documents/{world['document'].pk}/",
+        f"/wrekin/account/requests/{reference}/add/",
+    ]
+
+
+def test_an_adviser_cannot_read_a_case_they_may_not_see_through_an_account_they_set_up(
+    staff_client, world
+):
+    adviser, hidden = world["staff"]["adviser"], world["hidden"]
+    workspace = staff_client(adviser)
+    assert workspace.get(f"/staff/cases/{world['sensitive'].reference}/").status_code == 404
+    set_up = workspace.post(
+        f"/staff/customers/{hidden.pk}/account/",
+        {"email": ADVISERS_OWN_ADDRESS, "channel": "phone"},
+    )
+    assert set_up.status_code == 302
+
+    account = signed_in_with_emailed_link(ADVISERS_OWN_ADDRESS)
+    home = account.get("/wrekin/account/").content.decode()
+    assert world["sensitive"].reference not in home
+    assert "shows requests from" in home
+    for path in resident_pages_of_the_sensitive_case(world):
+        response = account.get(path)
+        assert response.status_code == 404, path
+        assert SECRET_STORY not in response.content.decode()
+    # The address typed in is not the customer's until proven, so no update goes to it.
+    customer_page = workspace.get(f"/staff/customers/{hidden.pk}/").content.decode()
+    assert ADVISERS_OWN_ADDRESS not in customer_page
+    assert "Yes, not confirmed" in customer_page
+    preferences = account.get("/wrekin/account/preferences/").content.decode()
+    assert "once we have confirmed your account" in preferences
+    refused = account.post(
+        "/wrekin/account/preferences/", {"preferred_channel": "sms", "phone": "07700 900555"}
+    )
+    assert refused.status_code == 400
+    assert "07700 900555" not in workspace.get(f"/staff/customers/{hidden.pk}/").content.decode()
+
+    # Nor can the adviser vouch for the account at the desk: the record has a case they may
+    # not see. The team handling it can, once they have seen the resident's proof.
+    vouched = workspace.post(
+        f"/staff/customers/{hidden.pk}/account/confirm/", {"evidence": "photo_id"}
+    )
+    assert vouched.status_code == 403
+    assert "cases you cannot see" in vouched.content.decode()
+    assert account.get(resident_pages_of_the_sensitive_case(world)[0]).status_code == 404
+    housing = staff_client(world["staff"]["housing_officer"])
+    confirmed = housing.post(
+        f"/staff/customers/{hidden.pk}/account/confirm/", {"evidence": "photo_id"}
+    )
+    assert confirmed.status_code == 302
+    assert (
+        "Yes, not confirmed" not in housing.get(f"/staff/customers/{hidden.pk}/").content.decode()
+    )
+    case_page = account.get(resident_pages_of_the_sensitive_case(world)[0])
+    assert case_page.status_code == 200
+
+
+def test_desk_confirmation_asks_what_proof_was_seen(staff_client, world):
+    housing, hidden = staff_client(world["staff"]["housing_officer"]), world["hidden"]
+    housing.post(f"/staff/customers/{hidden.pk}/account/", {"email": "verity@example.com"})
+    response = housing.post(f"/staff/customers/{hidden.pk}/account/confirm/", {})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page and 'href="#evidence"' in page
+    assert "Select the proof of identity you have seen" in page
+
+
+def test_an_adviser_cannot_merge_a_record_with_cases_they_may_not_see_into_their_account(
+    staff_client, world, council
+):
+    # The adviser signs up as a resident with their own address, then tries to fold the
+    # customer with the sensitive case into that record.
+    browser = Client()
+    browser.post(
+        "/wrekin/account/create/",
+        {"first_name": "Verity", "last_name": "Hiddenhouse", "email": ADVISERS_OWN_ADDRESS},
+    )
+    account = signed_in_with_emailed_link(ADVISERS_OWN_ADDRESS)
+    workspace = staff_client(world["staff"]["adviser"])
+    own_record = Customer.objects.get(user__email=ADVISERS_OWN_ADDRESS).pk
+    for survivor, duplicate in ((own_record, world["hidden"].pk), (world["hidden"].pk, own_record)):
+        response = workspace.post(
+            f"/staff/customers/{survivor}/merge/", {"duplicate": duplicate, "confirm": "yes"}
+        )
+        assert response.status_code == 400
+        assert "cases you cannot see" in response.content.decode()
+    assert world["sensitive"].reference not in account.get("/wrekin/account/").content.decode()
+    for path in resident_pages_of_the_sensitive_case(world):
+        assert account.get(path).status_code == 404, path

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from civicdesk.cases.selectors import cases_hidden_from
 from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.audit import Actor
@@ -49,6 +50,16 @@ PASSWORD_FAILURES_PER_ACCOUNT = 5
 PASSWORD_FAILURES_PER_ADDRESS = 20
 LINK_WINDOW_SECONDS = 60 * 60
 LINKS_PER_ACCOUNT = 5
+
+# How an account came to be confirmed as the resident's (Customer.account_confirmation).
+CONFIRMED_BY_EMAIL_ON_RECORD = "Sign-in links go to an email address already on their record"
+CONFIRMED_AS_NEW_RECORD = "Set up with a new record, which had no history"
+# What a member of staff may accept at the desk as proof of who the resident is.
+DESK_EVIDENCE = {
+    "photo_id": "Photo ID, such as a passport or driving licence",
+    "council_letter": "A letter we sent to them at the address on their record",
+    "bill_or_statement": "A recent bill or bank statement with their name and address",
+}
 
 
 @dataclass(frozen=True)
@@ -139,8 +150,9 @@ def account_register(
                 return AccountRequest(customer=raced, created=False)
             matches = []
         if len(matches) == 1:
-            customer = matches[0]
+            customer, confirmation = matches[0], CONFIRMED_BY_EMAIL_ON_RECORD
         else:
+            confirmation = CONFIRMED_AS_NEW_RECORD
             customer = customer_create(
                 organisation=organisation,
                 details=CustomerDetails(
@@ -155,6 +167,7 @@ def account_register(
             last_name=last_name,
             actor=actor,
             created_by=created_by,
+            confirmation=confirmation,
         )
     return AccountRequest(customer=customer, created=True)
 
@@ -164,7 +177,13 @@ def _account_for_chosen_customer(
 ) -> AccountRequest:
     """An account for this customer record and no other. An email address that already signs
     in to someone else's account is refused (the records may be duplicates to merge), as is a
-    second account for a record that has one; the address given is added to the record."""
+    second account for a record that has one.
+
+    Set up with an email address already on the record, the account is confirmed: only whoever
+    reads that address can use its sign-in link. Any other address may be the member of
+    staff's own, so the account stays unconfirmed, showing nothing from before it was set up,
+    and the address is not added to the record (where updates on the resident's cases would
+    go to it) until the resident's identity is checked at the desk."""
     normalised = normalise_email(email)
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -187,13 +206,7 @@ def _account_for_chosen_customer(
                     "email address. Ask them to sign in with that address"
                 },
             )
-        if not customer.details.filter(kind=DetailKind.EMAIL, normalised=normalised).exists():
-            contact_detail_store(
-                customer,
-                DetailKind.EMAIL,
-                email.strip(),
-                primary=not customer.details.filter(kind=DetailKind.EMAIL).exists(),
-            )
+        on_record = customer.details.filter(kind=DetailKind.EMAIL, normalised=normalised).exists()
         _account_create(
             customer=customer,
             email=normalised,
@@ -201,6 +214,7 @@ def _account_for_chosen_customer(
             last_name=customer.last_name,
             actor=actor,
             created_by=created_by,
+            confirmation=CONFIRMED_BY_EMAIL_ON_RECORD if on_record else "",
         )
     return AccountRequest(customer=customer, created=True)
 
@@ -213,9 +227,10 @@ def _account_create(
     last_name: str,
     actor: Actor,
     created_by: User | None,
+    confirmation: str,
 ) -> None:
     """A sign-in for the resident (only ever by emailed link until they set a password),
-    tied to their record."""
+    tied to their record; confirmed as theirs when ``confirmation`` says how."""
     user = User.objects.create_user(
         username=f"resident-{uuid.uuid4().hex}",
         email=email,
@@ -226,13 +241,89 @@ def _account_create(
     user.save(update_fields=["password"])
     customer.user = user
     customer.account_created_by = created_by
-    customer.save(update_fields=["user", "account_created_by", "updated_at"])
+    customer.account_confirmed_at = user.date_joined if confirmation else None
+    customer.account_confirmed_by = None
+    customer.account_confirmation = confirmation
+    customer.save(
+        update_fields=[
+            "user",
+            "account_created_by",
+            "account_confirmed_at",
+            "account_confirmed_by",
+            "account_confirmation",
+            "updated_at",
+        ]
+    )
     customer_audit_record(
         customer=customer,
         action="account_created",
         actor=actor,
-        after={"assisted": created_by is not None},
+        after={"assisted": created_by is not None, "confirmed": bool(confirmation)},
     )
+
+
+def account_confirm_at_desk(*, staff: StaffMember, customer: Customer, evidence: str) -> Customer:
+    """A member of staff has seen proof of who the resident is, in person, and confirms that
+    the account is theirs: it then shows their whole record, and its email address joins the
+    record. Who, when and what proof are kept on the record and in the audit trail.
+
+    Nobody may confirm an account for a record with cases they may not see themselves, or
+    the account would show them what the workspace refuses; a member of the team handling
+    those cases confirms it instead."""
+    if evidence not in DESK_EVIDENCE:
+        raise ValidationFailed(
+            "Select the proof of identity you have seen.",
+            fields={"evidence": "Select the proof of identity you have seen"},
+        )
+    if cases_hidden_from(staff=staff, customer=customer):
+        raise NotPermitted(
+            "This customer has cases you cannot see, so you cannot confirm their account. "
+            "Ask the team that handles those cases to check their identity."
+        )
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
+        if customer.user is None:
+            raise ValidationFailed("This customer has no online account.")
+        if customer.account_confirmed_at is not None:
+            raise ValidationFailed("This customer's online account is already confirmed.")
+        email = customer.user.email
+        if not customer.details.filter(kind=DetailKind.EMAIL, normalised=email).exists():
+            contact_detail_store(
+                customer,
+                DetailKind.EMAIL,
+                email,
+                primary=not customer.details.filter(kind=DetailKind.EMAIL).exists(),
+            )
+        customer.account_confirmed_at = timezone.now()
+        customer.account_confirmed_by = staff.user
+        customer.account_confirmation = f"Identity checked at the desk: {DESK_EVIDENCE[evidence]}"
+        customer.save(
+            update_fields=[
+                "account_confirmed_at",
+                "account_confirmed_by",
+                "account_confirmation",
+                "updated_at",
+            ]
+        )
+        customer_audit_record(
+            customer=customer,
+            action="account_confirmed",
+            actor=Actor.for_user(staff.user),
+            after={"how": "desk", "evidence": evidence},
+        )
+        contact_log(
+            organisation=staff.organisation,
+            customer=customer,
+            handled_by=staff.user,
+            details=ContactDetails(
+                channel=Channel.FACE_TO_FACE,
+                reason=ContactReason.OTHER,
+                outcome=ContactOutcome.RESOLVED_FIRST_CONTACT,
+                assisted=True,
+                summary="Checked the resident's identity and confirmed their online account.",
+            ),
+        )
+    return customer
 
 
 def account_link_token(customer: Customer) -> str:
@@ -415,7 +506,15 @@ def account_save_preferences(
     link proved, and an address nobody has proved must not be stored against the account,
     where it could be mistaken for the resident's. A number the record already has, however
     it is written, is not added twice.
+
+    An account not yet confirmed as the resident's changes nothing here: a number added, or
+    a channel chosen, would send updates on the resident's cases to whoever set it up.
     """
+    if customer.account_confirmed_at is None:
+        raise NotPermitted(
+            "You can change how we contact you once we have confirmed your account is yours.",
+            fields={"preferred_channel": _NOT_CONFIRMED_PREFERENCES},
+        )
     phone = phone.strip()
     problem = contact_detail_error(DetailKind.PHONE, phone) if phone else None
     if problem:
@@ -430,6 +529,11 @@ def account_save_preferences(
                 customer=customer, kind=DetailKind.PHONE, value=phone, actor=actor
             )
     return customer
+
+
+_NOT_CONFIRMED_PREFERENCES = (
+    "You can change how we contact you once we have confirmed your account is yours"
+)
 
 
 def _link_state(user: User) -> str:

@@ -11,6 +11,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from civicdesk.catalogue.choices import RequestKind
+from civicdesk.catalogue.exchange import CaseUse
 from civicdesk.catalogue.models import RequestType
 from civicdesk.core.choices import Priority
 from civicdesk.core.errors import NotFound
@@ -24,12 +25,19 @@ from civicdesk.customers.normalise import (
     normalise_phone,
     normalise_postcode,
 )
-from civicdesk.customers.selectors import customers_matching, customers_of
+from civicdesk.customers.selectors import account_history_from, customers_matching, customers_of
 from civicdesk.organisations.choices import Role
 from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
-from .choices import OPEN_STATUSES, RUNNING_CLOCK_STATES, CaseStatus, ClockState, NoteVisibility
+from .choices import (
+    OPEN_STATUSES,
+    RELEASED_VIRUS_CHECKS,
+    RUNNING_CLOCK_STATES,
+    CaseStatus,
+    ClockState,
+    NoteVisibility,
+)
 from .clock import clock_state_at
 from .models import Attachment, Case, CaseNote
 
@@ -164,12 +172,22 @@ def case_for_tracking(*, organisation_id: int, reference: str, email_or_phone: s
 
 
 def cases_of_customer(customer: Customer) -> QuerySet[Case]:
-    """A resident's own cases, newest first (cases of records merged into theirs have moved)."""
-    return (
-        Case.objects.filter(customer_id=customer.pk, organisation_id=customer.organisation_id)
-        .select_related("request_type", "organisation")
-        .order_by("-opened_at", "-id")
-    )
+    """A resident's own cases, newest first (cases of records merged into theirs have moved).
+
+    An account not yet confirmed as the resident's shows only cases made since it was set up,
+    and so none of their notes, documents or history from before (ADR 24)."""
+    cases = Case.objects.filter(customer_id=customer.pk, organisation_id=customer.organisation_id)
+    since = account_history_from(customer)
+    if since is not None:
+        cases = cases.filter(created_at__gte=since)
+    return cases.select_related("request_type", "organisation").order_by("-opened_at", "-id")
+
+
+def cases_hidden_from(*, staff: StaffMember, customer: Customer) -> bool:
+    """Whether the customer has a case this member of staff may not see (another team's
+    sensitive case, say)."""
+    visible = cases_visible_to(staff).filter(customer_id=customer.pk).values("pk")
+    return Case.objects.filter(customer_id=customer.pk).exclude(pk__in=visible).exists()
 
 
 def access_resident_case(*, customer: Customer, reference: str) -> Case:
@@ -182,7 +200,10 @@ def access_resident_case(*, customer: Customer, reference: str) -> Case:
 
 
 def public_documents(case: Case) -> QuerySet[Attachment]:
-    return case.attachments.filter(public=True).order_by("created_at", "id")
+    """The documents the resident may see: public, and released by the virus check."""
+    return case.attachments.filter(public=True, virus_check__in=RELEASED_VIRUS_CHECKS).order_by(
+        "created_at", "id"
+    )
 
 
 def access_resident_document(*, customer: Customer, reference: str, document_id: int) -> Attachment:
@@ -345,9 +366,12 @@ def slipping(*, staff: StaffMember, by: str) -> list[SlippingRow]:
 
 
 def access_case_document(*, staff: StaffMember, reference: str, document_id: int) -> Attachment:
-    """A document on a case the staff member may see (public or staff-only)."""
+    """A document on a case the staff member may see (public or staff-only), once the virus
+    check has released it."""
     case = access_case(staff=staff, reference=reference)
-    document = case.attachments.filter(pk=document_id).first()
+    document = case.attachments.filter(
+        pk=document_id, virus_check__in=RELEASED_VIRUS_CHECKS
+    ).first()
     if document is None:
         raise NotFound("There is no such document.")
     return document
@@ -366,3 +390,31 @@ def customer_search(*, staff: StaffMember, query: str, limit: int = 25) -> list[
         .filter(cases__in=visible)
         .distinct()[:limit]
     )
+
+
+def catalogue_case_use(*, organisation_id: int) -> CaseUse:
+    """What the organisation's cases use of its catalogue, for the catalogue import to keep:
+    questions cases have answered, and open cases by priority and channel (the charter target
+    they are timed against follows from those)."""
+
+    def answered(request_type_id: int, question_key: str) -> int:
+        return Case.objects.filter(
+            organisation_id=organisation_id,
+            request_type_id=request_type_id,
+            answers__has_key=question_key,
+        ).count()
+
+    def open_by_scope(request_type_id: int) -> dict[tuple[str, str], int]:
+        counts = (
+            Case.objects.filter(
+                organisation_id=organisation_id,
+                request_type_id=request_type_id,
+                status__in=OPEN_STATUSES,
+            )
+            .values_list("priority", "channel")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        return {(priority, channel): count for priority, channel, count in counts}
+
+    return CaseUse(answered=answered, open_by_scope=open_by_scope)

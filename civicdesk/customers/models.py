@@ -77,6 +77,21 @@ class Customer(TimeStampedModel):
         related_name="+",
         help_text="The member of staff who set up the account with the resident, if any.",
     )
+    # Until an account is confirmed it shows nothing from before it was set up: a member of
+    # staff may have set it up with an email address nobody has tied to this resident.
+    account_confirmed_at = models.DateTimeField(null=True, blank=True)
+    account_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The member of staff who checked the resident's identity, if it was checked "
+        "at the desk.",
+    )
+    account_confirmation = models.CharField(
+        max_length=200, blank=True, help_text="How the account was confirmed as the resident's."
+    )
     merged_at = models.DateTimeField(null=True, blank=True)
 
     # Search keys the database keeps up to date however a row is written (bulk loads too),

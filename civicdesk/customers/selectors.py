@@ -181,6 +181,26 @@ def contact_details_of(customer: Customer) -> list[ContactDetail]:
     return list(customer.details.all())
 
 
+def account_history_from(customer: Customer) -> datetime | None:
+    """From when a resident's account may show their record: None for a confirmed account
+    (everything), otherwise the moment the account was set up."""
+    if customer.account_confirmed_at is not None:
+        return None
+    if customer.user is None:
+        return timezone.now()
+    return customer.user.date_joined
+
+
+def account_contact_details(customer: Customer) -> list[ContactDetail]:
+    """The contact details a resident's account shows: all of them once it is confirmed,
+    otherwise only those added since it was set up."""
+    since = account_history_from(customer)
+    details = customer.details.all()
+    if since is not None:
+        details = details.filter(created_at__gte=since)
+    return list(details)
+
+
 def accounts_total(*, organisation_id: int) -> int:
     """Live customer records with an online account."""
     return customers_of(organisation_id=organisation_id).filter(user__isnull=False).count()

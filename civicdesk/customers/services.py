@@ -250,6 +250,9 @@ def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Cust
                 duplicate.user_id,
                 duplicate.account_created_by_id,
             )
+            into.account_confirmed_at = duplicate.account_confirmed_at
+            into.account_confirmed_by_id = duplicate.account_confirmed_by_id
+            into.account_confirmation = duplicate.account_confirmation
             duplicate.user = None
             duplicate.save(update_fields=["user", "updated_at"])
         into.search_name = customer_search_name(into)

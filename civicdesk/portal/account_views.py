@@ -47,7 +47,11 @@ from civicdesk.core.audit import Actor
 from civicdesk.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from civicdesk.core.text import describe_deadline
 from civicdesk.customers.choices import PreferredChannel, SignInMethod
-from civicdesk.customers.selectors import contact_details_of, resident_account
+from civicdesk.customers.selectors import (
+    account_contact_details,
+    account_history_from,
+    resident_account,
+)
 from civicdesk.feedback.selectors import rating_link_if_wanted
 from civicdesk.organisations.selectors import is_staff_of, is_staff_user
 from civicdesk.web.councils import council_for
@@ -245,6 +249,7 @@ def account_home(
         customer=customer,
         notices=_notices(request),
         rows=[_case_row(case) for case in cases],
+        history_from=account_history_from(customer),
     )
 
 
@@ -404,7 +409,8 @@ def preferences(
         current=form["preferred_channel"] or customer.preferred_channel,
         channels=PreferredChannel.choices,
         customer=customer,
-        details=contact_details_of(customer),
+        details=account_contact_details(customer),
+        confirmed=customer.account_confirmed_at is not None,
     )
 
 

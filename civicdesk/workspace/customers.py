@@ -10,14 +10,18 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from civicdesk.accounts.services import account_sign_up_assisted
+from civicdesk.accounts.services import (
+    DESK_EVIDENCE,
+    account_confirm_at_desk,
+    account_sign_up_assisted,
+)
 from civicdesk.cases.choices import OPEN_STATUSES
-from civicdesk.cases.selectors import cases_visible_to
+from civicdesk.cases.selectors import cases_hidden_from, cases_visible_to
 from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
-from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
+from civicdesk.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from civicdesk.core.numbers import whole_number
 from civicdesk.customers.selectors import access_customer
 from civicdesk.customers.services import CustomerDetails, customer_create, customer_merge
@@ -62,6 +66,7 @@ def customer(request: HttpRequest, staff: StaffMember, customer_id: int) -> Http
         title=view.customer.display_name or "Customer",
         staff=staff,
         view=view,
+        desk_evidence=DESK_EVIDENCE,
     )
 
 
@@ -195,6 +200,16 @@ def customer_merge_view(request: HttpRequest, staff: StaffMember, customer_id: i
     if duplicate_id is None:
         raise Http404("There is no such customer.")
     duplicate = customer_or_404(staff, duplicate_id)
+    if any(cases_hidden_from(staff=staff, customer=record) for record in (survivor, duplicate)):
+        # A merge moves contact details and online accounts between the records, so it could
+        # open cases this member of staff may not see to an account they can sign in to.
+        return _customer_with_error(
+            request,
+            staff,
+            survivor.pk,
+            "One of these records has cases you cannot see. Ask the team that handles those "
+            "cases to merge the records.",
+        )
     if request.POST.get("confirm") != "yes":
         return render_staff_page(
             request,
@@ -242,8 +257,31 @@ def account_assisted(request: HttpRequest, staff: StaffMember, customer_id: int)
     return redirect(reverse("workspace:customer", args=[found.pk]) + "#timeline")
 
 
+@require_POST
+@staff_required
+def account_confirm(request: HttpRequest, staff: StaffMember, customer_id: int) -> HttpResponse:
+    """Confirm a customer's online account after seeing proof of who they are, in person."""
+    found = customer_or_404(staff, customer_id)
+    try:
+        account_confirm_at_desk(
+            staff=staff, customer=found, evidence=request.POST.get("evidence", "")
+        )
+    except DomainError as problem:
+        message = next(iter(problem.fields.values()), problem.message)
+        status = 403 if isinstance(problem, NotPermitted) else 400
+        return _customer_with_error(
+            request, staff, found.pk, message, field="evidence", status=status
+        )
+    return redirect(reverse("workspace:customer", args=[found.pk]) + "#timeline")
+
+
 def _customer_with_error(
-    request: HttpRequest, staff: StaffMember, customer_id: int, message: str, field: str = "merge"
+    request: HttpRequest,
+    staff: StaffMember,
+    customer_id: int,
+    message: str,
+    field: str = "merge",
+    status: int = 400,
 ) -> HttpResponse:
     view = customer_view(staff=staff, customer_id=customer_id)
     return render_staff_page(
@@ -253,7 +291,8 @@ def _customer_with_error(
         staff=staff,
         errors={field: message},
         view=view,
-        status=400,
+        desk_evidence=DESK_EVIDENCE,
+        status=status,
     )
 
 

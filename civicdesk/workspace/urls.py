@@ -5,6 +5,7 @@ from . import (
     cases,
     complaints,
     customers,
+    invitations,
     messages,
     quality,
     queues,
@@ -21,6 +22,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sign-in/code/", sign_in.sign_in_code, name="sign-in-code"),
     path("sign-in/set-up/", sign_in.sign_in_set_up, name="sign-in-set-up"),
     path("sign-out/", sign_in.sign_out, name="sign-out"),
+    path(
+        "sign-in/set-password/<str:token>/",
+        invitations.set_password,
+        name="sign-in-set-password",
+    ),
     path("customers/new/", customers.customer_new, name="customer-new"),
     path("customers/<int:customer_id>/", customers.customer, name="customer"),
     path("customers/<int:customer_id>/contacts/new/", customers.contact_new, name="contact-new"),
@@ -32,6 +38,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "customers/<int:customer_id>/account/",
         customers.account_assisted,
         name="account-assisted",
+    ),
+    path(
+        "customers/<int:customer_id>/account/confirm/",
+        customers.account_confirm,
+        name="account-confirm",
     ),
     path(
         "customers/<int:customer_id>/appointments/new/",
