@@ -8,10 +8,22 @@ import time
 import pytest
 from django.test import RequestFactory, override_settings
 
-from civicdesk.core.ratelimit import attempts_add, attempts_exceeded
+from civicdesk.core.ratelimit import (
+    attempts_add,
+    attempts_exceeded,
+    distinct_add,
+    distinct_forgotten,
+    window_add,
+    window_count,
+)
 from civicdesk.web.http import client_address
+from civicdesk.workspace.sign_in import ADDRESS_NAMES_LIMIT
 
 WINDOW = 15 * 60
+BACKENDS = [
+    "django.core.cache.backends.filebased.FileBasedCache",
+    "django.core.cache.backends.locmem.LocMemCache",
+]
 
 
 @pytest.fixture
@@ -65,10 +77,10 @@ def test_a_request_that_skipped_the_proxies_counts_its_connecting_address():
 
 @override_settings(TRUSTED_PROXY_HOPS=1)
 def test_staff_behind_the_proxy_are_locked_out_by_their_own_address_only(client, db):
-    for _ in range(20):
+    for number in range(ADDRESS_NAMES_LIMIT):
         client.post(
             "/staff/sign-in/",
-            {"username": f"nobody{_}", "password": "wrong"},
+            {"username": f"nobody{number}", "password": "wrong"},
             REMOTE_ADDR="10.0.0.5",
             HTTP_X_FORWARDED_FOR="198.51.100.7",
         )
@@ -86,3 +98,48 @@ def test_staff_behind_the_proxy_are_locked_out_by_their_own_address_only(client,
     )
     assert "Too many tries" in locked.content.decode()
     assert "Too many tries" not in elsewhere.content.decode()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_name_counts_once_until_it_signs_in(backend, tmp_path, clock):
+    caches = {"default": {"BACKEND": backend, "LOCATION": str(tmp_path / "cache")}}
+    with override_settings(CACHES=caches):
+        for name in ["ann", "bob", "ann", "ann"]:
+            count = distinct_add(
+                kind="staff-address-names", value="192.0.2.1", item=name, window_seconds=WINDOW
+            )
+        assert count == 2
+        distinct_forgotten(
+            kind="staff-address-names", value="192.0.2.1", item="ann", window_seconds=WINDOW
+        )
+        assert not attempts_exceeded(kind="staff-address-names", value="192.0.2.1", limit=2)
+        # Bob failing again ten minutes later keeps him, and the count, for a whole window.
+        clock[0] += 10 * 60
+        distinct_add(
+            kind="staff-address-names", value="192.0.2.1", item="bob", window_seconds=WINDOW
+        )
+        clock[0] += 10 * 60
+        assert attempts_exceeded(kind="staff-address-names", value="192.0.2.1", limit=1)
+        assert (
+            distinct_add(
+                kind="staff-address-names", value="192.0.2.1", item="bob", window_seconds=WINDOW
+            )
+            == 1
+        )
+        clock[0] += WINDOW + 1
+        assert not attempts_exceeded(kind="staff-address-names", value="192.0.2.1", limit=1)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_hourly_count_starts_again_each_hour_however_steady_the_stream(backend, tmp_path, clock):
+    caches = {"default": {"BACKEND": backend, "LOCATION": str(tmp_path / "cache")}}
+    hour = 60 * 60
+    with override_settings(CACHES=caches):
+        for minutes in (0, 20, 20):
+            clock[0] += minutes * 60
+            window_add(kind="assistant-new-chat", value="192.0.2.1", window_seconds=hour)
+        assert window_count(kind="assistant-new-chat", value="192.0.2.1") == 3
+        clock[0] += 21 * 60
+        # A chat every twenty minutes all day is a few an hour, not one long flood.
+        assert window_count(kind="assistant-new-chat", value="192.0.2.1") == 0
+        assert window_add(kind="assistant-new-chat", value="192.0.2.1", window_seconds=hour) == 1

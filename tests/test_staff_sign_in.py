@@ -7,10 +7,12 @@ import time
 
 import pyotp
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from civicdesk.organisations.choices import Role
 from civicdesk.organisations.models import StaffMember
+from civicdesk.workspace.sign_in import ADDRESS_NAMES_LIMIT
 
 from . import factories
 from .conftest import sign_in_with_both_factors
@@ -279,3 +281,65 @@ def test_the_installations_operator_signs_in_to_the_admin_with_a_password(
     )
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def wrong_try(client, name: str):
+    return client.post("/staff/sign-in/", {"username": name, "password": "not-the-password"})
+
+
+def test_an_office_behind_one_address_is_not_locked_out_by_its_own_typos(client, adviser):
+    # Six colleagues mistype their passwords four times each: 24 failures from one address.
+    for colleague in range(6):
+        for _ in range(4):
+            wrong_try(Client(), f"colleague{colleague}")
+    assert password_step(client, adviser)["Location"] == "/staff/sign-in/set-up/"
+
+
+def test_trying_many_names_from_one_address_locks_the_address(adviser):
+    for number in range(ADDRESS_NAMES_LIMIT - 1):
+        # The same name twice counts once.
+        wrong_try(Client(), f"guess{number}")
+        wrong_try(Client(), f"guess{number}")
+    assert password_step(Client(), adviser).status_code == 302
+    wrong_try(Client(), "one-name-too-many")
+    locked = password_step(Client(), adviser)
+    assert locked.status_code == 400
+    assert "Too many tries" in locked.content.decode()
+    elsewhere = Client(REMOTE_ADDR="192.0.2.44")
+    assert password_step(elsewhere, adviser).status_code == 302
+
+
+def test_a_name_that_signs_in_no_longer_counts_against_the_address(
+    client, council, adviser, monkeypatch
+):
+    monkeypatch.setattr("civicdesk.workspace.sign_in.ADDRESS_NAMES_LIMIT", 2)
+    totp = enrolled(adviser)
+    password_step(client, adviser, password="a typo")
+    password_step(client, adviser)
+    assert client.post("/staff/sign-in/code/", {"code": totp.now()})["Location"] == "/staff/"
+    wrong_try(Client(), "someone-else")
+    colleague = factories.StaffFactory(organisation=council, role=Role.ADVISER)
+    colleague.user.set_password(PASSWORD)
+    colleague.user.save()
+    assert password_step(Client(), colleague).status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/staff/sign-in/", "/admin/login/"])
+def test_a_locked_out_member_of_staff_is_told_who_to_call(client, adviser, settings, path):
+    settings.STAFF_SIGN_IN_HELP = (
+        "If you still cannot sign in, call the IT service desk on 01632 960999."
+    )
+    for _ in range(5):
+        client.post(path, {"username": adviser.user.username, "password": "wrong"})
+    locked = client.post(path, {"username": adviser.user.username, "password": PASSWORD})
+    assert locked.status_code == 400
+    page = locked.content.decode()
+    assert "Wait 15 minutes, then try again" in page
+    assert "call the IT service desk on 01632 960999" in page
+
+
+def test_without_the_councils_own_words_the_lock_out_names_the_service_desk(client, adviser):
+    for _ in range(5):
+        wrong_try(client, adviser.user.username)
+    page = password_step(client, adviser).content.decode()
+    assert "IT service desk or ask your CivicDesk administrator" in page

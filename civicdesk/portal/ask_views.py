@@ -33,7 +33,7 @@ from civicdesk.assistant.services import (
 from civicdesk.catalogue.choices import QuestionKind
 from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.core.errors import DomainError, NotFound
-from civicdesk.core.ratelimit import attempts_add, attempts_exceeded
+from civicdesk.core.ratelimit import window_add, window_count
 from civicdesk.customers.selectors import resident_account
 from civicdesk.portal.report_journey import answer_error, journey_save, journey_start
 from civicdesk.web.councils import council_for
@@ -45,19 +45,41 @@ if TYPE_CHECKING:
     from civicdesk.organisations.models import Organisation
 
 SESSION_KEY = "assistant_conversations"
+# The chats in this session that started while their network address was busy (see below).
+BUSY_KEY = "assistant_busy_chats"
 RATED_KEY = "assistant_rated"
-RATE_KIND = "assistant-message"
+# Limits on Ask slow a flood one chat at a time. None of them ever refuses the way to a person:
+# "Talk to a person", the callback request and the council's phone number on the page always
+# work, because the computers of a library or a community hub share one network address.
+#
 # Messages one chat may send in ten minutes: far more than a person types, few enough that a
-# script cannot flood the advisers' queue or the improvement log.
+# script cannot flood the advisers or the improvement log. Messages to an adviser are counted
+# apart, so a chat that ran out of automatic answers can still write to the person it asked for.
+RATE_KIND = "assistant-message"
+ADVISER_RATE_KIND = "assistant-message-to-adviser"
 MESSAGE_LIMIT = 60
 MESSAGE_WINDOW_SECONDS = 600
-# New chats one network address may start in an hour. The message limit above is per chat, and
-# a script that keeps no cookies gets a new chat every time, so without this it could fill the
-# advisers' queue with hand-overs and callbacks. High enough for a library's shared computers.
+# New chats one network address starts in an hour. A script that keeps no cookies gets a new
+# chat with every request, so the per-chat limit alone would not slow it. Past NEW_CHAT_LIMIT a
+# new chat still starts, with BUSY_MESSAGE_LIMIT automatic answers in ten minutes rather than
+# MESSAGE_LIMIT. Past NEW_CHAT_CEILING (five new chats a minute for an hour: a script, not a
+# room of people), the assistant starts no new chat to answer automatically until the hour
+# is up; hand-overs and callbacks still start one.
 NEW_CHAT_KIND = "assistant-new-chat"
-NEW_CHAT_LIMIT = 30
+NEW_CHAT_LIMIT = 60
+BUSY_MESSAGE_LIMIT = 10
+NEW_CHAT_CEILING = 300
 NEW_CHAT_WINDOW_SECONDS = 3600
-TOO_MANY = "You have sent a lot of messages. Wait a few minutes, or call us instead."
+# What a resident is told when a limit applies, each followed by the ways to a person.
+TOO_MANY = "You have sent a lot of messages. Ask will answer again within 10 minutes."
+BUSY_CHAT_FULL = (
+    "Lots of people on your network are using Ask, so each chat has fewer answers. You will "
+    "get more within 10 minutes."
+)
+BUSY_NETWORK = (
+    "Lots of new chats have come from your network this hour. Ask will answer new questions "
+    "again within the hour."
+)
 # The catalogue's "tell us in your own words" question, which the chat can fill in.
 DESCRIBE_KEY = "details"
 
@@ -67,14 +89,16 @@ def _current(request: HttpRequest, organisation: Organisation) -> Conversation |
     return conversation_for_token(organisation=organisation, token=str(token))
 
 
-def _current_or_new(request: HttpRequest, organisation: Organisation) -> Conversation | None:
-    """The resident's open chat, or a new one; None if their address has started too many."""
+def _current_or_new(request: HttpRequest, organisation: Organisation) -> Conversation:
+    """The resident's open chat, or a new one. Every new chat is counted against the network
+    address; one started past NEW_CHAT_LIMIT is marked busy, to have fewer automatic answers."""
     conversation = _current(request, organisation)
     if conversation is None or conversation.state == ConversationState.CLOSED:
-        address = client_address(request)
-        if attempts_exceeded(kind=NEW_CHAT_KIND, value=address, limit=NEW_CHAT_LIMIT):
-            return None
-        attempts_add(kind=NEW_CHAT_KIND, value=address, window_seconds=NEW_CHAT_WINDOW_SECONDS)
+        started = window_add(
+            kind=NEW_CHAT_KIND,
+            value=client_address(request),
+            window_seconds=NEW_CHAT_WINDOW_SECONDS,
+        )
         conversation = conversation_start(
             organisation=organisation,
             customer=resident_account(user=request.user, organisation_id=organisation.pk),
@@ -82,7 +106,44 @@ def _current_or_new(request: HttpRequest, organisation: Organisation) -> Convers
         tokens = dict(request.session.get(SESSION_KEY, {}))
         tokens[organisation.slug] = conversation.token
         request.session[SESSION_KEY] = tokens
+        busy = dict(request.session.get(BUSY_KEY, {}))
+        busy.pop(organisation.slug, None)
+        if started > NEW_CHAT_LIMIT:
+            busy[organisation.slug] = conversation.token
+        request.session[BUSY_KEY] = busy
     return conversation
+
+
+def _no_new_chats(request: HttpRequest, organisation: Organisation) -> bool:
+    """Whether the resident has no open chat and their address is past NEW_CHAT_CEILING."""
+    conversation = _current(request, organisation)
+    if conversation is not None and conversation.state != ConversationState.CLOSED:
+        return False
+    started = window_count(kind=NEW_CHAT_KIND, value=client_address(request))
+    return started >= NEW_CHAT_CEILING
+
+
+def _allowance(
+    request: HttpRequest, organisation: Organisation, conversation: Conversation
+) -> tuple[str, int, str]:
+    """What counts this chat's messages, how many it may send in MESSAGE_WINDOW_SECONDS and
+    what it is told past that. Waiting for or talking to an adviser, every chat has the full
+    number, counted afresh: the way to a person is never cut short."""
+    if conversation.state in (ConversationState.WAITING, ConversationState.WITH_ADVISER):
+        return ADVISER_RATE_KIND, MESSAGE_LIMIT, TOO_MANY
+    if request.session.get(BUSY_KEY, {}).get(organisation.slug) == conversation.token:
+        return RATE_KIND, BUSY_MESSAGE_LIMIT, BUSY_CHAT_FULL
+    return RATE_KIND, MESSAGE_LIMIT, TOO_MANY
+
+
+def _still_a_person(organisation: Organisation) -> str:
+    """The ways to a person, said after any limit."""
+    if organisation.phone:
+        return (
+            " You can still talk to a person, ask us to call you back, or call us on "
+            f"{organisation.phone}."
+        )
+    return " You can still talk to a person or ask us to call you back."
 
 
 def _ask_url(organisation: Organisation, anchor: str = "latest") -> str:
@@ -114,26 +175,31 @@ def ask(request: HttpRequest, council: str) -> HttpResponse:
     text = ""
     if request.method == "POST":
         text = request.POST.get("message", "")
-        conversation = _current_or_new(request, organisation) if text.strip() else None
         if not text.strip():
             errors["message"] = "Type your question"
             status = 400
-        elif conversation is None or attempts_exceeded(
-            kind=RATE_KIND, value=conversation.token, limit=MESSAGE_LIMIT
-        ):
-            errors["message"] = TOO_MANY
+        elif _no_new_chats(request, organisation):
+            errors["message"] = BUSY_NETWORK + _still_a_person(organisation)
             status = 429
         else:
-            attempts_add(
-                kind=RATE_KIND, value=conversation.token, window_seconds=MESSAGE_WINDOW_SECONDS
-            )
-            try:
-                conversation_say(conversation=conversation, text=text)
-            except DomainError as problem:
-                errors["message"] = problem.message
-                status = 400
+            conversation = _current_or_new(request, organisation)
+            kind, limit, refusal = _allowance(request, organisation, conversation)
+            if window_count(kind=kind, value=conversation.token) >= limit:
+                errors["message"] = refusal + _still_a_person(organisation)
+                status = 429
             else:
-                return HttpResponseRedirect(_ask_url(organisation))
+                window_add(
+                    kind=kind,
+                    value=conversation.token,
+                    window_seconds=MESSAGE_WINDOW_SECONDS,
+                )
+                try:
+                    conversation_say(conversation=conversation, text=text)
+                except DomainError as problem:
+                    errors["message"] = problem.message
+                    status = 400
+                else:
+                    return HttpResponseRedirect(_ask_url(organisation))
     return _ask_page(request, organisation, errors=errors, status=status, message=text)
 
 
@@ -210,9 +276,8 @@ def ask_choose(request: HttpRequest, council: str) -> HttpResponse:
 @require_POST
 def ask_person(request: HttpRequest, council: str) -> HttpResponse:
     organisation = council_for(council)
+    # Never limited: however busy the network, a resident can always ask for a person.
     conversation = _current_or_new(request, organisation)
-    if conversation is None:
-        return _ask_page(request, organisation, errors={"message": TOO_MANY}, status=429)
     # A chat that has just ended is shown as it is; the resident can start a new one.
     with contextlib.suppress(DomainError):
         conversation_hand_over(conversation=conversation)
@@ -233,9 +298,10 @@ def ask_rate(request: HttpRequest, council: str) -> HttpResponse:
 @require_POST
 def ask_new(request: HttpRequest, council: str) -> HttpResponse:
     organisation = council_for(council)
-    tokens = dict(request.session.get(SESSION_KEY, {}))
-    tokens.pop(organisation.slug, None)
-    request.session[SESSION_KEY] = tokens
+    for key in (SESSION_KEY, BUSY_KEY):
+        kept = dict(request.session.get(key, {}))
+        kept.pop(organisation.slug, None)
+        request.session[key] = kept
     return HttpResponseRedirect(reverse("assistant:ask", args=[organisation.slug]))
 
 
@@ -246,16 +312,14 @@ def ask_callback(request: HttpRequest, council: str) -> HttpResponse:
     values = {"name": "", "phone": ""}
     if request.method == "POST":
         values = {key: request.POST.get(key, "")[:200] for key in values}
+        # Never limited, like the hand-over: the name and number are checked, nothing else.
         conversation = _current_or_new(request, organisation)
-        if conversation is None:
-            errors = {"name": TOO_MANY}
+        try:
+            conversation_callback(conversation=conversation, **values)
+        except DomainError as problem:
+            errors = problem.fields or {"name": problem.message}
         else:
-            try:
-                conversation_callback(conversation=conversation, **values)
-            except DomainError as problem:
-                errors = problem.fields or {"name": problem.message}
-            else:
-                return HttpResponseRedirect(_ask_url(organisation))
+            return HttpResponseRedirect(_ask_url(organisation))
     return render_page(
         request,
         "assistant/callback.html",

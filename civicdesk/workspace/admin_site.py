@@ -19,11 +19,12 @@ from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import sign_in_url, signed_in_staff
 
 from .sign_in import (
-    LOCKED_OUT,
     active_staff,
+    locked_out_message,
     second_factor_start,
     sign_in_failed,
     sign_in_locked_out,
+    sign_in_succeeded,
 )
 
 
@@ -55,7 +56,7 @@ class CivicDeskAdminSite(admin.AdminSite):
                 "workspace/sign_in.html",
                 title="Staff sign in",
                 staff=None,
-                errors={"username": LOCKED_OUT},
+                errors={"username": locked_out_message()},
                 username=name,
                 next_url=next_path,
                 status=400,
@@ -67,4 +68,7 @@ class CivicDeskAdminSite(admin.AdminSite):
         staff = active_staff(user)
         if staff is not None:
             return second_factor_start(request, staff, next_path)
+        if user.is_active and user.is_staff:
+            # An operator's password is the whole sign-in: their name stops counting here.
+            sign_in_succeeded(name.lower(), address)
         return super().login(request, extra_context)

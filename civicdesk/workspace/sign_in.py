@@ -1,14 +1,16 @@
 """Staff sign-in: a password, then a code from an authenticator app; repeated failures lock out.
 
 The first sign-in enrols the authenticator (a QR code and the secret in text). Failures of
-either step count against the sign-in name and against the network address, through the same
-counters as every other sign-in (``core.ratelimit``).
+either step count against the sign-in name; the network address counts the different names
+that failed from it, so one person guessing many accounts is stopped but an office behind one
+address is not locked out by its own typos (``core.ratelimit``, ADR 25).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +21,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicdesk.core.errors import ValidationFailed
-from civicdesk.core.ratelimit import attempts_add, attempts_exceeded, attempts_forgotten
+from civicdesk.core.ratelimit import (
+    attempts_add,
+    attempts_exceeded,
+    attempts_forgotten,
+    distinct_add,
+    distinct_forgotten,
+)
 from civicdesk.organisations.selectors import active_staff_member
 from civicdesk.organisations.two_factor import (
     staff_has_second_factor,
@@ -34,10 +42,19 @@ from civicdesk.web.staff import PENDING_KEY, sign_in_with_two_factors, signed_in
 if TYPE_CHECKING:
     from civicdesk.organisations.models import StaffMember
 
+# Wrong tries one sign-in name may make before it is locked for SIGN_IN_WINDOW.
 SIGN_IN_LIMIT = 5
-ADDRESS_LIMIT = 4 * SIGN_IN_LIMIT
+# Different sign-in names that may fail from one network address before it is locked. Each
+# name is counted once however often it fails, and not at all once it has signed in: a council
+# office behind one address makes typos in its own few names; someone guessing tries many.
+ADDRESS_NAMES_LIMIT = 30
 SIGN_IN_WINDOW = 15 * 60
 LOCKED_OUT = "Too many tries. Wait 15 minutes, then try again"
+# Who to ask for help when locked out, unless STAFF_SIGN_IN_HELP says otherwise.
+SIGN_IN_HELP = (
+    "If you still cannot sign in, call your council's IT service desk or ask your CivicDesk "
+    "administrator."
+)
 NEXT_KEY = "civicdesk_staff_next"
 
 
@@ -50,7 +67,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         name, address = username.lower(), client_address(request)
         if sign_in_locked_out(name, address):
-            errors["username"] = LOCKED_OUT
+            errors["username"] = locked_out_message()
         else:
             user = authenticate(
                 request, username=username, password=request.POST.get("password", "")
@@ -127,13 +144,13 @@ def _check_code(request: HttpRequest, staff: StaffMember) -> dict[str, str]:
     name, address = staff.user.get_username().lower(), client_address(request)
     if sign_in_locked_out(name, address):
         request.session.pop(PENDING_KEY, None)
-        return {"code": LOCKED_OUT}
+        return {"code": locked_out_message()}
     try:
         staff_totp_check(staff=staff, code=request.POST.get("code", ""))
     except ValidationFailed as problem:
         sign_in_failed(name, address)
         return problem.fields
-    attempts_forgotten(kind="staff-name", value=name)
+    sign_in_succeeded(name, address)
     return {}
 
 
@@ -167,15 +184,32 @@ def active_staff(user: object) -> StaffMember | None:
     return active_staff_member(user_id=user.pk)
 
 
+def locked_out_message() -> str:
+    """What a locked-out member of staff is told: when to try again and who to call. The
+    help is the installation's (STAFF_SIGN_IN_HELP), not a council's: a sign-in name typed by
+    anyone must not tell them which council it belongs to."""
+    return f"{LOCKED_OUT}. {settings.STAFF_SIGN_IN_HELP or SIGN_IN_HELP}"
+
+
 def sign_in_locked_out(name: str, address: str) -> bool:
     return attempts_exceeded(
         kind="staff-name", value=name, limit=SIGN_IN_LIMIT
-    ) or attempts_exceeded(kind="staff-address", value=address, limit=ADDRESS_LIMIT)
+    ) or attempts_exceeded(kind="staff-address-names", value=address, limit=ADDRESS_NAMES_LIMIT)
 
 
 def sign_in_failed(name: str, address: str) -> None:
-    for kind, value in (("staff-name", name), ("staff-address", address)):
-        attempts_add(kind=kind, value=value, window_seconds=SIGN_IN_WINDOW)
+    attempts_add(kind="staff-name", value=name, window_seconds=SIGN_IN_WINDOW)
+    distinct_add(
+        kind="staff-address-names", value=address, item=name, window_seconds=SIGN_IN_WINDOW
+    )
+
+
+def sign_in_succeeded(name: str, address: str) -> None:
+    """The name's wrong tries are forgotten, and it no longer counts against the address."""
+    attempts_forgotten(kind="staff-name", value=name)
+    distinct_forgotten(
+        kind="staff-address-names", value=address, item=name, window_seconds=SIGN_IN_WINDOW
+    )
 
 
 def _next_url(request: HttpRequest, candidate: str) -> str:
