@@ -15,8 +15,8 @@ from . import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "civicdesk" / "portal" / "jinja2" / "portal"
-# The assistant's resident pages (its staff pages, under staff/, are not measured here).
-ASSISTANT_TEMPLATES = ROOT / "civicdesk" / "assistant" / "jinja2" / "assistant"
+# Ask's resident pages (its staff pages are the workspace's and not measured here).
+ASSISTANT_TEMPLATES = ROOT / "civicdesk" / "portal" / "jinja2" / "assistant"
 TARGET = 9
 _BLOCKS = re.compile(r"</?(h\d|p|li|ul|ol|label|legend|div|button|span|td|th|dt|dd|title)\b[^>]*>")
 
@@ -46,6 +46,8 @@ def test_the_measure_tells_plain_from_hard():
 
 
 def test_resident_page_templates_read_at_age_nine():
+    # Measured where the pages are: a folder moved elsewhere must not pass by measuring nothing.
+    assert list(TEMPLATES.rglob("*.html")) and list(ASSISTANT_TEMPLATES.glob("*.html"))
     too_hard = {
         str(path.relative_to(folder.parent)): readability(template_words(path)).reading_age
         for folder, path in [
