@@ -340,10 +340,10 @@ def test_another_session_cannot_load_a_journey_or_its_files(client, places):
 
 
 def refusals_expected(url: str) -> set[int]:
-    """A sign-in link that is not genuine is a bad request; staff pages send a stranger to the
-    staff sign-in; the API asks for a key; either refuses a GET where only POST is allowed;
-    everything else is not found."""
-    if "/account/link/" in url:
+    """A sign-in link (or a staff invitation's link) that is not genuine is a bad request; staff
+    pages send a stranger to the staff sign-in; the API asks for a key; either refuses a GET
+    where only POST is allowed; everything else is not found."""
+    if "/account/link/" in url or "/staff/sign-in/set-password/" in url:
         return {400}
     if url.startswith("/staff/"):
         return {302, 405}

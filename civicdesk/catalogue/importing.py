@@ -3,8 +3,8 @@
 The CSV (``data/service-catalogue.csv``) names every service, its area, kind, tier and the
 charter timescale as the charter publishes it. The questions each service asks and the charter
 targets the clock runs on come from a spec, keyed by the same service key, which
-``catalogue_spec_read`` reads from a JSON file (the demo's is
-``civicdesk/demo/data/service-catalogue-spec.json``). Importing is
+``catalogue_spec_read`` reads from a JSON file (the starter catalogue's is
+``data/service-catalogue.json``; docs/catalogue-format.md describes both files). Importing is
 idempotent: service areas are matched by slug, request types by key, questions by key and
 targets by priority and channel, so running it again updates records in place. Questions and
 targets the spec no longer lists are removed; request types missing from the rows are left alone.
@@ -36,6 +36,7 @@ from .models import CharterTarget, Question, RequestType, ServiceArea
 _Row = TypeVar("_Row", bound=models.Model)
 
 CATALOGUE_CSV = Path(__file__).resolve().parent / "data" / "service-catalogue.csv"
+CATALOGUE_JSON = CATALOGUE_CSV.with_suffix(".json")
 REQUIRED_COLUMNS = ("key", "name", "service_area", "kind")
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _YES = {"yes", "y", "true", "1"}

@@ -55,6 +55,21 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         sms="{council}: sign in to your account with {link} (works once, for {minutes} minutes)",
     ),
+    "staff_invitation": MessageTemplate(
+        subject="Set up your {council} CivicDesk sign-in",
+        body=(
+            "Hello {name},\n\n"
+            "{council} has given you a sign-in to CivicDesk, where staff work on residents' "
+            "requests.\n\n"
+            "Your sign-in name is {username}.\n\n"
+            "Choose your password with this link:\n\n{link}\n\n"
+            "The link works once and stops working after {days} days. When you first sign in "
+            "you will set up an authenticator app on your phone: CivicDesk asks for a code from "
+            "it every time you sign in.\n\n"
+            "If you were not expecting this email, tell your council's IT service desk."
+        ),
+        sms="{council}: choose your CivicDesk password with {link} (works once, for {days} days)",
+    ),
     "case_followed": MessageTemplate(
         subject="You are following {reference}",
         body=(
@@ -110,7 +125,7 @@ TEMPLATES: dict[str, MessageTemplate] = {
 
 # Messages that carry something only the recipient may use, such as a sign-in link: staff
 # screens never show their words.
-SECRET_TEMPLATES = frozenset({"account_sign_in_link"})
+SECRET_TEMPLATES = frozenset({"account_sign_in_link", "staff_invitation"})
 
 # Replies sent on their own to a message that came in: marked "Auto-Submitted: auto-replied"
 # (RFC 3834), so that the sender's own automatic replies do not answer them in a loop. A case's
