@@ -281,7 +281,11 @@ def account_confirm_at_desk(*, staff: StaffMember, customer: Customer, evidence:
             "Ask the team that handles those cases to check their identity."
         )
     with transaction.atomic():
-        customer = Customer.objects.select_for_update().select_related("user").get(pk=customer.pk)
+        customer = (
+            Customer.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=customer.pk)
+        )
         if customer.user is None:
             raise ValidationFailed("This customer has no online account.")
         if customer.account_confirmed_at is not None:
