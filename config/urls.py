@@ -4,6 +4,10 @@ from django.urls import include, path
 from civicdesk.hooks.health import health
 from civicdesk.portal.views import index
 
+# A request we cannot read at all (such as an upload whose file name is too long) gets a page
+# saying why in plain English, not Django's bare "Bad Request (400)".
+handler400 = "civicdesk.portal.errors.bad_request"
+
 urlpatterns = [
     path("", index, name="home"),
     path("healthz", health, name="health"),

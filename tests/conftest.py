@@ -32,6 +32,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = [item for item in items if item.name != EVERY_TEMPLATE_CHECK] + last
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many requests the schema tests (test_api_schema.py) generated, summed over every
+    test process."""
+    made = sum(
+        value
+        for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed")
+        if report.when == "call"
+        for name, value in report.user_properties
+        if name == "schemathesis_cases"
+    )
+    if made:
+        terminalreporter.write_line(f"schemathesis: {made} generated requests")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 

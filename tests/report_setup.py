@@ -9,8 +9,8 @@ from civicdesk.geo.models import Street
 from civicdesk.organisations.models import Organisation
 
 from . import factories
+from .sample_files import PNG  # noqa: F401 (the report tests import it from here)
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 # Inside Wrekin, on Station Road; inside Shropshire; on a private road in Wrekin.
 STATION_ROAD = (52.70, -2.51)
 IN_SHROPSHIRE = (52.70, -2.70)

@@ -31,6 +31,7 @@ from civicdesk.notifications.models import OutboxMessage
 
 from . import factories
 from .conftest import london
+from .sample_files import PNG
 
 pytestmark = pytest.mark.django_db
 
@@ -282,7 +283,7 @@ def test_documents_are_checked_by_content_not_by_name(council, missed_bin, resid
         case_attach(case=case, upload=Upload("photo.jpg", b"MZ\x90\x00 not an image"), actor=actor)
     photo = case_attach(
         case=case,
-        upload=Upload("../../bin photo.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64),
+        upload=Upload("../../bin photo.png", PNG),
         actor=actor,
     )
     assert (photo.original_name, photo.content_type) == ("bin photo.png", "image/png")
@@ -396,7 +397,7 @@ def test_a_refused_case_leaves_no_document_on_disk(council, missed_bin, resident
                 channel="phone",
                 customer=resident,
                 answers={"bin": "Recycling"},
-                documents=[Upload("bin.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)],
+                documents=[Upload("bin.png", PNG)],
             ),
             actor=actor,
             contact=their_call,
@@ -423,7 +424,7 @@ def test_a_failed_transaction_removes_the_documents_it_stored(
             council,
             resident,
             actor,
-            documents=[Upload("bin.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)],
+            documents=[Upload("bin.png", PNG)],
         )
     assert not Case.objects.exists()
     assert uploads.exists()

@@ -46,9 +46,9 @@ from civicdesk.notifications.models import OutboxMessage
 from civicdesk.notifications.templates import render
 
 from . import factories
+from .sample_files import PNG
 
 INBOX = "contact@wrekin.gov.uk"
-PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 40
 
 
 def _free_port() -> int:

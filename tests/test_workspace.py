@@ -636,12 +636,13 @@ def test_staff_open_case_documents_only_through_the_case_they_may_see(
     from civicdesk.cases.documents import Upload
 
     case = open_case(council, resident, actor)
-    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
-    document = case_attach(case=case, upload=Upload(name="bin.png", content=png), actor=actor)
+    from .sample_files import PNG
+
+    document = case_attach(case=case, upload=Upload(name="bin.png", content=PNG), actor=actor)
     url = f"/staff/cases/{case.reference}/documents/{document.pk}/"
     assert f'href="{url}"' in as_officer.get(f"/staff/cases/{case.reference}/").content.decode()
     response = as_officer.get(url)
-    assert b"".join(response.streaming_content) == png
+    assert b"".join(response.streaming_content) == document.file.open("rb").read()
     assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
     elsewhere = factories.StaffFactory(role=Role.MANAGER)
     assert staff_client(elsewhere).get(url).status_code == 404

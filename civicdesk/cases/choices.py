@@ -45,3 +45,16 @@ RUNNING_CLOCK_STATES = (ClockState.ON_TRACK, ClockState.DUE_SOON)
 class NoteVisibility(models.TextChoices):
     INTERNAL = "internal", "Internal note"
     PUBLIC = "public", "Public update"
+
+
+class VirusCheck(models.TextChoices):
+    """What the virus scanner said about a document. Only CLEAN and NOT_SCANNED (no scanner
+    set up) are released to staff and residents; HELD waits for the scanner to come back."""
+
+    CLEAN = "clean", "Checked for viruses"
+    NOT_SCANNED = "not_scanned", "Not checked: no virus scanner is set up"
+    HELD = "held", "Held until the virus scanner can check it"
+    INFECTED = "infected", "Removed: the virus scanner found a virus"
+
+
+RELEASED_VIRUS_CHECKS = (VirusCheck.CLEAN, VirusCheck.NOT_SCANNED)

@@ -11,10 +11,12 @@ from civicdesk.core.models import TimeStampedModel
 
 from .choices import (
     OPEN_STATUSES,
+    RELEASED_VIRUS_CHECKS,
     CaseKind,
     CaseStatus,
     ClockState,
     NoteVisibility,
+    VirusCheck,
 )
 
 
@@ -133,6 +135,9 @@ class Attachment(models.Model):
     public = models.BooleanField(
         default=True, help_text="Whether the customer can see it in their account."
     )
+    virus_check = models.CharField(
+        max_length=20, choices=VirusCheck.choices, default=VirusCheck.NOT_SCANNED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -140,6 +145,11 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def released(self) -> bool:
+        """Whether the virus check lets staff (and, if public, the resident) open it."""
+        return self.virus_check in RELEASED_VIRUS_CHECKS
 
 
 class CaseFollower(models.Model):

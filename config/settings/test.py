@@ -26,3 +26,6 @@ else:
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SHOW_TEMPLATE_NAMES = True
+# No virus scanner unless a test starts one (tests/clamav.py), whatever the environment says.
+CLAMD_SOCKET = ""
+CLAMD_HOST = ""

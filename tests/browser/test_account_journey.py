@@ -26,6 +26,7 @@ from civicdesk.organisations.choices import Role
 from civicdesk.web.staff import mark_two_factors_passed
 
 from .. import factories
+from ..sample_files import PDF
 from .conftest import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -83,7 +84,7 @@ def open_case(resident: Customer, officer, *, resolved_days_ago: int | None = No
         request=CaseRequest(request_type_key="missed-bin", channel="web", customer=resident),
         actor=actor,
     )
-    case_attach(case=case, upload=Upload("letter.pdf", b"%PDF-1.4 letter"), actor=actor)
+    case_attach(case=case, upload=Upload("letter.pdf", PDF), actor=actor)
     if resolved_days_ago is not None:
         case = case_transition(
             case=case,

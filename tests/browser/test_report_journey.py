@@ -254,3 +254,21 @@ def test_other_councils_places_nearby_reports_and_emergencies_pass_axe(
     page.goto(f"{live_server.url}/wrekin/report/fallen-tree/")
     assert "phone our 24-hour line on 01632 960199" in page.inner_text("main")
     assert axe_of(page) == []
+
+
+def test_a_photo_with_a_thousand_character_name_is_explained_not_a_bare_bad_request(
+    page_without_javascript, axe_of, live_server, places
+):
+    page = page_without_javascript
+    page.goto(f"{live_server.url}/wrekin/report/pothole/")
+    page.goto(f"{live_server.url}/wrekin/report/pothole/question/photo/")
+    page.get_by_label("Add a photo").set_input_files(
+        {"name": "a" * 1000 + ".png", "mimeType": "image/png", "buffer": PNG}
+    )
+    continue_(page)
+    assert "Bad Request" not in page.content()
+    assert "its name is too long" in page.inner_text(".govuk-error-summary")
+    assert axe_of(page) == []
+    with page.expect_navigation():
+        page.get_by_role("link", name="Go back to the form").click()
+    assert heading(page) == "Add a photo"
