@@ -6,6 +6,7 @@ import json
 import threading
 from datetime import timedelta
 
+import jsonschema_rs
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections, connection
@@ -24,6 +25,7 @@ from civicdesk.integrations.services import (
 from civicdesk.notifications.models import OutboxMessage
 
 from . import factories
+from .sample_files import PNG
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +212,7 @@ def test_status_notes_and_files_through_the_api(client, key):
     assert "Crew told" not in timeline
     photo = client.post(
         f"/api/v1/cases/{reference}/files",
-        {"file": _upload("bin.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20)},
+        {"file": _upload("bin.png", PNG)},
         headers={"Authorization": f"Bearer {key}"},
     )
     assert photo.status_code == 201
@@ -296,7 +298,7 @@ def test_stored_responses_are_forgotten_after_a_day(client, key):
 
 def test_a_retried_upload_replays_even_with_a_new_multipart_boundary(client, key):
     reference = post(client, "/cases", NEW_CASE, key).json()["reference"]
-    photo = b"\x89PNG\r\n\x1a\n" + b"1" * 40
+    photo = PNG
     answers = []
     for boundary in ("first-boundary", "second-boundary"):
         body = (
@@ -339,3 +341,90 @@ def test_text_with_a_nul_character_is_refused_with_a_clear_problem(client, key):
     ):
         assert post(client, f"/cases/{reference}/{path}", body, key).status_code == 422, path
     assert Case.objects.get().status == CaseStatus.NEW
+
+
+def _document_allows(client: Client, component: str, body: dict) -> bool:
+    """Whether the published schema calls ``body`` a valid ``component``."""
+    document = client.get("/api/v1/openapi.json").json()
+    return jsonschema_rs.validator_for(
+        {"$ref": f"#/components/schemas/{component}", "components": document["components"]},
+        validate_formats=True,
+    ).is_valid(body)
+
+
+@pytest.mark.parametrize("moment", ["0.5", "3", "1700000000", "2025-05-01", "2025-05-01T09:30:00"])
+def test_times_that_are_not_rfc_3339_date_times_are_refused(client, key, moment):
+    post(client, "/cases", NEW_CASE, key)
+    for name in ("updated_since", "opened_after", "opened_before"):
+        refused = get(client, "/cases", key, **{name: moment})
+        assert refused.status_code == 422, name
+        assert refused.json()["code"] == "validation_failed"
+        assert f"query.{name}" in refused.json()["errors"]
+
+
+def test_rfc_3339_date_times_are_read_with_their_offset_even_at_the_ends_of_time(client, key):
+    post(client, "/cases", NEW_CASE, key)
+    for moment, count in (
+        ("2000-01-01T00:00:00Z", 1),
+        ("2000-01-01t00:00:00.5+01:00", 1),
+        ("0001-01-01T00:00:00+01:00", 1),
+        ("9999-12-31T23:59:59-05:00", 0),
+    ):
+        response = get(client, "/cases", key, updated_since=moment)
+        assert response.status_code == 200, moment
+        assert response.json()["count"] == count, moment
+    update = {"update_id": "u-1", "status": "investigating", "reported_at": 1700000000}
+    reference = post(client, "/cases", NEW_CASE, key).json()["reference"]
+    assert post(client, f"/cases/{reference}/updates", update, key).status_code == 422
+    assert not ExternalUpdate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "idempotency_key", ["two words", " padded", "tab\t", "caf\u00e9", "k" * 201]
+)
+def test_an_idempotency_key_outside_the_documented_pattern_is_refused(client, key, idempotency_key):
+    reference = post(client, "/cases", NEW_CASE, key).json()["reference"]
+    contact = {"channel": "phone", "reason": "other", "outcome": "resolved_first_contact"}
+    for path, body in (
+        (f"/cases/{reference}/status", {"status": "in_progress"}),
+        ("/contacts", contact),
+        (f"/cases/{reference}/notes", {"body": "Crew told"}),
+    ):
+        refused = post(client, path, body, key, **{"Idempotency-Key": idempotency_key})
+        assert refused.status_code == 422, path
+        assert refused["Content-Type"] == "application/problem+json"
+        assert "Idempotency-Key" in refused.json()["errors"]
+    assert Case.objects.get(reference=reference).status == CaseStatus.NEW
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_what_the_document_calls_invalid_is_refused_and_what_it_calls_valid_is_accepted(
+    client, key
+):
+    reference = post(client, "/cases", NEW_CASE, key).json()["reference"]
+    signposted = {"channel": "phone", "reason": "other", "outcome": "signposted"}
+    for component, path, body, status in (
+        ("UpdateIn", f"/cases/{reference}/updates", {"update_id": "u-1"}, 422),
+        ("UpdateIn", f"/cases/{reference}/updates", {"update_id": " ", "status": "fixed"}, 422),
+        ("UpdateIn", f"/cases/{reference}/updates", {"update_id": "u-1", "status": "Sorted"}, 422),
+        ("UpdateIn", f"/cases/{reference}/updates", {"update_id": "u-1", "description": " "}, 422),
+        ("UpdateIn", f"/cases/{reference}/updates", {"update_id": "u-1", "status": "waiting"}, 422),
+        ("NoteIn", f"/cases/{reference}/notes", {"body": " \u3000"}, 422),
+        ("StatusIn", f"/cases/{reference}/status", {"status": "waiting", "note": " "}, 422),
+        ("ContactIn", "/contacts", signposted, 422),
+        ("ContactIn", "/contacts", {**signposted, "signposted_to": "\t"}, 422),
+        ("ContactIn", "/contacts", {**signposted, "signposted_to": "Citizens Advice"}, 201),
+        (
+            "UpdateIn",
+            f"/cases/{reference}/updates",
+            {"update_id": "u-2", "description": "On it"},
+            201,
+        ),
+        ("StatusIn", f"/cases/{reference}/status", {"status": "waiting", "note": "Photo?"}, 200),
+    ):
+        assert _document_allows(client, component, body) is (status < 400), body
+        response = post(client, path, body, key)
+        assert response.status_code == status, body
+        if status == 422:
+            assert response.json()["code"] == "validation_failed"
+    assert ExternalUpdate.objects.count() == 1

@@ -76,9 +76,11 @@ INSTALLED_APPS = [
     "civicdesk.channels",
     "civicdesk.assistant",
     "civicdesk.insight",
+    "civicdesk.privacy",
     "civicdesk.portal",
     "civicdesk.workspace",
     "civicdesk.api",
+    "civicdesk.setup",
     "civicdesk.demo",
 ]
 
@@ -180,6 +182,10 @@ NOTIFICATION_LEASE_SECONDS = int(os.environ.get("NOTIFICATION_LEASE_SECONDS", "6
 # Shared between the web server's processes (sign-in attempt counters rely on it): files under
 # Minutes a staff session may go unused before the workspace asks for both factors again.
 STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "60"))
+# Who a member of staff locked out of signing in should call, shown after "Wait 15 minutes",
+# e.g. "If you still cannot sign in, call the IT service desk on 01952 380000." Unset, they
+# are told to call their council's IT service desk or ask their CivicDesk administrator.
+STAFF_SIGN_IN_HELP = os.environ.get("STAFF_SIGN_IN_HELP", "")
 
 # How many proxies in front of the web server append to X-Forwarded-For (web.http.client_address).
 TRUSTED_PROXY_HOPS = int(os.environ.get("TRUSTED_PROXY_HOPS", "0"))
@@ -244,6 +250,20 @@ INBOUND_EMAIL_MAX_BYTES = 25 * 1024 * 1024
 # The address residents reach the site at, for links in messages (such as "how did we do?").
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://localhost:8000")
 
+# Virus scanning of uploads by ClamAV's daemon (ADR 28): on a Unix socket, or at a host and
+# port; with neither set, uploads are not scanned. CLAMD_WHEN_DOWN says what happens to an
+# upload while clamd cannot be reached: "hold" keeps it, unreleased, for staff to see, and the
+# worker checks it again every HELD_DOCUMENTS_RECHECK_SECONDS; "refuse" asks the sender to try
+# again later. Neither passes it unchecked.
+CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
+CLAMD_HOST = os.environ.get("CLAMD_HOST", "")
+CLAMD_PORT = int(os.environ.get("CLAMD_PORT", "3310"))
+CLAMD_TIMEOUT_SECONDS = float(os.environ.get("CLAMD_TIMEOUT_SECONDS", "30"))
+CLAMD_WHEN_DOWN = os.environ.get("CLAMD_WHEN_DOWN", "hold").strip().lower()
+if CLAMD_WHEN_DOWN not in {"hold", "refuse"}:
+    raise ValueError(f'CLAMD_WHEN_DOWN must be "hold" or "refuse", not {CLAMD_WHEN_DOWN!r}')
+HELD_DOCUMENTS_RECHECK_SECONDS = int(os.environ.get("HELD_DOCUMENTS_RECHECK_SECONDS", "300"))
+
 # How often the worker brings the dashboard's daily summaries up to date, and sends invitations
 # to rate recently finished cases.
 INSIGHT_REFRESH_SECONDS = int(os.environ.get("INSIGHT_REFRESH_SECONDS", "300"))
@@ -259,4 +279,5 @@ PERIODIC_JOBS = [
     ("civicdesk.integrations.open311.open311_tokens_process", 2),
     ("civicdesk.integrations.services.idempotency_records_forget", 3600),
     ("civicdesk.assistant.services.conversations_forget", 3600),
+    ("civicdesk.cases.attachments.held_documents_recheck", HELD_DOCUMENTS_RECHECK_SECONDS),
 ]

@@ -23,6 +23,7 @@ from civicdesk.integrations.services import api_client_authenticate
 
 from ..problems import RateLimited, problem, problem_from, rate_limit_check, rate_limited
 from . import cases, catalogue, contacts, updates
+from .calls import IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN
 
 if TYPE_CHECKING:
     from ninja.operation import Operation
@@ -49,10 +50,16 @@ IDEMPOTENCY_KEY_PARAMETER = {
     "name": "Idempotency-Key",
     "required": False,
     "description": (
-        "Any string of your own, 1 to 200 characters. The same key and request again return "
-        "the first response; the same key with a different request is refused (422)."
+        "Any string of your own, 1 to 200 printable ASCII characters without spaces. The same "
+        "key and request again return the first response; the same key with a different "
+        "request is refused (422), and so is a key that is not 1 to 200 such characters."
     ),
-    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH,
+        "pattern": IDEMPOTENCY_KEY_PATTERN,
+    },
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,12 @@ if TYPE_CHECKING:
     from civicdesk.integrations.models import ApiClient
 
 
+# What the schema allows as an Idempotency-Key: 1 to 200 printable ASCII characters, no spaces.
+IDEMPOTENCY_KEY_PATTERN = "^[!-~]+$"
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+_IDEMPOTENCY_KEY = re.compile(rf"[!-~]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}")
+
+
 def client_with_scope(request: HttpRequest, scope: str) -> ApiClient:
     client: ApiClient = request.auth  # type: ignore[attr-defined]
     api_client_check_scope(client, scope)
@@ -39,6 +46,12 @@ def idempotent_response(
         return StoredResponse(status, "application/json", json.dumps(perform(), default=str))
 
     key = request.headers.get("Idempotency-Key")
+    if key is not None and not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ValidationFailed(
+            "The Idempotency-Key header must be 1 to 200 printable ASCII characters, without "
+            "spaces.",
+            fields={"Idempotency-Key": "Send 1 to 200 characters from ! to ~"},
+        )
     if key is None:
         with transaction.atomic():
             stored = run()
@@ -77,13 +90,15 @@ def _content_of(request: HttpRequest) -> bytes:
     return digest.hexdigest().encode()
 
 
-def as_utc(moment: datetime | None, name: str) -> datetime | None:
-    """A time given with any offset (or none, meaning UTC) as UTC, as the database keeps it."""
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A time given with any offset (or none, meaning UTC) as UTC, as the database keeps it. A
+    valid time that is outside what can be held in UTC (early on 1 January in the year 1 east
+    of Greenwich, late on 31 December 9999 west of it) is the first or last moment that can."""
     if moment is None:
         return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
     try:
-        if moment.tzinfo is None:
-            return moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC)
     except OverflowError:
-        raise ValidationFailed(f"{name} is out of range.", fields={name: "Out of range"}) from None
+        return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from civicdesk.cases.attachments import case_attach
 from civicdesk.cases.choices import CaseStatus, NoteVisibility
@@ -27,7 +27,15 @@ from civicdesk.integrations.services import reporter_create
 
 from ..problems import problem
 from .calls import as_utc, client_with_scope, idempotent_response
-from .schemas import ERRORS, InputSchema, Problem
+from .schemas import (
+    ERRORS,
+    NOT_BLANK,
+    DateTime,
+    InputSchema,
+    Problem,
+    document_no_nul,
+    text_required,
+)
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import Case
@@ -93,18 +101,18 @@ class CaseListOut(Schema):
     items: list[CaseOut]
 
 
-class CaseFilters(Schema):
+class CaseFilters(InputSchema):
     status: Literal[tuple(CaseStatus.values)] | None = None  # type: ignore[valid-type]
     service: str | None = Field(None, max_length=50)
-    updated_since: datetime | None = None
-    opened_after: datetime | None = None
-    opened_before: datetime | None = None
+    updated_since: DateTime | None = None
+    opened_after: DateTime | None = None
+    opened_before: DateTime | None = None
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=1_000_000)
 
 
 class NoteIn(InputSchema):
-    body: str = Field(..., min_length=1, max_length=10000)
+    body: str = Field(..., min_length=1, max_length=10000, json_schema_extra={"pattern": NOT_BLANK})
     visibility: Literal["internal", "public"] = "internal"
 
 
@@ -114,7 +122,18 @@ class NoteCreatedOut(Schema):
     case_version: int
 
 
+def _waiting_needs_a_note(schema: dict[str, Any]) -> None:
+    document_no_nul(schema)
+    schema["anyOf"] = [
+        {"properties": {"status": {"not": {"const": CaseStatus.WAITING.value}}}},
+        {"required": ["note"], "properties": {"note": {"pattern": NOT_BLANK}}},
+    ]
+    schema["description"] = "Waiting for the customer needs a note of what we need from them."
+
+
 class StatusIn(InputSchema):
+    model_config = ConfigDict(json_schema_extra=_waiting_needs_a_note)
+
     status: Literal[tuple(CaseStatus.values)]  # type: ignore[valid-type]
     note: str = Field("", max_length=10000)
     expected_version: int | None = Field(None, ge=1)
@@ -211,11 +230,11 @@ def cases_list(request: HttpRequest, filters: Query[CaseFilters]) -> Any:
     if filters.service:
         cases = cases.filter(request_type__key=filters.service)
     if filters.updated_since:
-        cases = cases.filter(updated_at__gte=as_utc(filters.updated_since, "updated_since"))
+        cases = cases.filter(updated_at__gte=as_utc(filters.updated_since))
     if filters.opened_after:
-        cases = cases.filter(opened_at__gte=as_utc(filters.opened_after, "opened_after"))
+        cases = cases.filter(opened_at__gte=as_utc(filters.opened_after))
     if filters.opened_before:
-        cases = cases.filter(opened_at__lt=as_utc(filters.opened_before, "opened_before"))
+        cases = cases.filter(opened_at__lt=as_utc(filters.opened_before))
     cases = cases.order_by("-opened_at", "-id")
     page = cases[filters.offset : filters.offset + filters.limit]
     return {"count": cases.count(), "items": [_case_out(case) for case in page]}
@@ -230,6 +249,7 @@ def case_detail(request: HttpRequest, reference: str) -> Any:
 @router.post("/{reference}/notes", response={201: NoteCreatedOut, **ERRORS}, tags=["cases"])
 def case_note(request: HttpRequest, reference: str, payload: NoteIn) -> HttpResponse:
     client = client_with_scope(request, Scope.CASES_UPDATE)
+    text_required(payload.body, field="body", message="Enter the note.", hint="Enter the note")
 
     def perform() -> dict[str, Any]:
         case = access_client_case(client=client, reference=reference)
@@ -248,6 +268,13 @@ def case_note(request: HttpRequest, reference: str, payload: NoteIn) -> HttpResp
 @router.post("/{reference}/status", response={200: CaseOut, **ERRORS}, tags=["cases"])
 def case_status(request: HttpRequest, reference: str, payload: StatusIn) -> HttpResponse:
     client = client_with_scope(request, Scope.CASES_UPDATE)
+    if payload.status == CaseStatus.WAITING:
+        text_required(
+            payload.note,
+            field="note",
+            message="Say what you need from the customer.",
+            hint="Enter what you need",
+        )
 
     def perform() -> dict[str, Any]:
         case = access_client_case(client=client, reference=reference)

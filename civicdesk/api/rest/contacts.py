@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.services import ContactDetails, contact_log
@@ -16,12 +16,23 @@ from civicdesk.integrations.choices import Scope
 from civicdesk.integrations.selectors import access_client_case
 
 from .calls import client_with_scope, idempotent_response
-from .schemas import ERRORS, InputSchema
+from .schemas import ERRORS, NOT_BLANK, InputSchema, document_no_nul, text_required
 
 router = Router()
 
 
+def _signposting_says_where(schema: dict[str, Any]) -> None:
+    document_no_nul(schema)
+    schema["anyOf"] = [
+        {"properties": {"outcome": {"not": {"const": ContactOutcome.SIGNPOSTED.value}}}},
+        {"required": ["signposted_to"], "properties": {"signposted_to": {"pattern": NOT_BLANK}}},
+    ]
+    schema["description"] = "A contact signposted elsewhere says where, in signposted_to."
+
+
 class ContactIn(InputSchema):
+    model_config = ConfigDict(json_schema_extra=_signposting_says_where)
+
     channel: Literal[tuple(Channel.values)]  # type: ignore[valid-type]
     reason: Literal[tuple(ContactReason.values)]  # type: ignore[valid-type]
     outcome: Literal[tuple(ContactOutcome.values)]  # type: ignore[valid-type]
@@ -43,6 +54,13 @@ class ContactOut(Schema):
 @router.post("", response={201: ContactOut, **ERRORS}, tags=["contacts"])
 def contacts_create(request: HttpRequest, payload: ContactIn) -> HttpResponse:
     client = client_with_scope(request, Scope.CASES_CREATE)
+    if payload.outcome == ContactOutcome.SIGNPOSTED:
+        text_required(
+            payload.signposted_to,
+            field="signposted_to",
+            message="There is a problem with the contact.",
+            hint="Enter where the customer was signposted to",
+        )
 
     def perform() -> dict[str, Any]:
         case = (
