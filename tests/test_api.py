@@ -428,3 +428,9 @@ def test_what_the_document_calls_invalid_is_refused_and_what_it_calls_valid_is_a
         if status == 422:
             assert response.json()["code"] == "validation_failed"
     assert ExternalUpdate.objects.count() == 1
+
+
+def test_a_nul_character_in_a_query_is_refused_as_the_document_says(client, key):
+    response = get(client, "/cases", key, service="missed-bin\x00")
+    assert response.status_code == 422
+    assert response["Content-Type"].startswith("application/problem+json")

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 
+REST_API_PREFIX = "/api/"
+
 
 class NullCharacterMiddleware:
     """Remove NUL characters from form and query values.
@@ -13,12 +15,17 @@ class NullCharacterMiddleware:
     No resident means to type one, PostgreSQL refuses to store them, and left in they would turn
     a harmless slip (or a probe) into a server error. Removing them keeps everything else the
     person typed.
+
+    The REST API is left alone: its document says no text may hold a NUL, and it refuses one
+    with a problem a client can act on, rather than quietly answering a different question.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(REST_API_PREFIX):
+            return self.get_response(request)
         request.GET = _without_nulls(request.GET)  # type: ignore[assignment]
         if request.method == "POST" and request.content_type in (
             "application/x-www-form-urlencoded",
