@@ -718,3 +718,67 @@ def test_take_is_offered_only_on_cases_nobody_has_and_only_case_officers_are_lis
     assert "a colleague already has this case" in taken.content.decode()
     theirs.refresh_from_db()
     assert theirs.assigned_to == colleague.user
+
+
+def test_a_call_is_about_a_case_only_when_the_adviser_says_so(
+    as_adviser, adviser, resident, missed_bin, council, actor
+):
+    """With an open case on the record, a resolved call asking for information is not put on
+    it (nor counted as chasing it): only "about an existing case" links a case."""
+    open_case(council, resident, actor)
+    form = as_adviser.get(f"/staff/customers/{resident.pk}/contacts/new/").content.decode()
+    assert '<option value="">Not about an existing case</option>' in form
+    as_adviser.post(
+        f"/staff/customers/{resident.pk}/contacts/new/",
+        {
+            "channel": "phone",
+            "reason": "information",
+            "outcome": "resolved_first_contact",
+            "case": Case.objects.get().reference,
+            "service": "",
+        },
+    )
+    call = Contact.objects.get(handled_by=adviser.user)
+    assert (call.case, call.is_repeat) == (None, False)
+
+
+def test_the_service_a_call_was_about_is_recorded_and_a_second_call_is_a_repeat(
+    as_adviser, resident, missed_bin
+):
+    def call(outcome: str) -> None:
+        as_adviser.post(
+            f"/staff/customers/{resident.pk}/contacts/new/",
+            {
+                "channel": "phone",
+                "reason": "information",
+                "outcome": outcome,
+                "service": "missed-bin",
+            },
+        )
+
+    call("resolved_first_contact")
+    call("transferred")
+    first, second = Contact.objects.order_by("started_at", "pk")
+    assert (first.request_type, first.is_repeat) == (missed_bin, False)
+    assert (second.request_type, second.outcome, second.is_repeat) == (
+        missed_bin,
+        "transferred",
+        True,
+    )
+    unknown = as_adviser.post(
+        f"/staff/customers/{resident.pk}/contacts/new/",
+        {"channel": "phone", "reason": "information", "outcome": "transferred", "service": "x"},
+    )
+    assert unknown.status_code == 400
+    assert "Select a service from the list" in unknown.content.decode()
+    assert Contact.objects.count() == 2
+
+
+def test_raising_a_case_from_a_call_carries_its_service_to_the_case_form(
+    as_adviser, resident, missed_bin
+):
+    response = as_adviser.post(
+        f"/staff/customers/{resident.pk}/contacts/new/",
+        {"channel": "phone", "reason": "new_request", "outcome": "case", "service": "missed-bin"},
+    )
+    assert response["Location"] == f"/staff/customers/{resident.pk}/cases/new/?service=missed-bin"

@@ -17,6 +17,7 @@ from civicdesk.accounts.services import (
 )
 from civicdesk.cases.choices import OPEN_STATUSES
 from civicdesk.cases.selectors import cases_hidden_from, cases_visible_to
+from civicdesk.catalogue.selectors import request_types_active
 from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.audit import Actor
@@ -44,6 +45,7 @@ CONTACT_OUTCOMES = [
     ("case", "Raise a new case"),
     (ContactOutcome.LINKED_TO_CASE, "About an existing case"),
     (ContactOutcome.SIGNPOSTED, "Signposted elsewhere"),
+    (ContactOutcome.TRANSFERRED, "Transferred to a service"),
 ]
 DRAFT_CONTACT_KEY = "civicdesk_draft_contact"
 
@@ -120,8 +122,17 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
         .select_related("request_type")
         .order_by("-opened_at")
     )
+    services = list(request_types_active(organisation_id=staff.organisation_id))
     form = posted(
-        request, "channel", "reason", "outcome", "case", "summary", "signposted_to", "assisted"
+        request,
+        "channel",
+        "reason",
+        "outcome",
+        "case",
+        "service",
+        "summary",
+        "signposted_to",
+        "assisted",
     )
     if request.method == "GET" and request.GET.get("channel", "") in Channel.values:
         # Coming from reception, the visit is face to face.
@@ -129,6 +140,9 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
     errors: dict[str, str] = {}
     if request.method == "POST":
         errors = _contact_form_errors(form, open_cases)
+        service = next((item for item in services if item.key == form["service"]), None)
+        if form["service"] and service is None:
+            errors["service"] = "Select a service from the list"
         if not errors and form["outcome"] == "case":
             request.session[DRAFT_CONTACT_KEY] = {
                 "customer": found.pk,
@@ -137,14 +151,21 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
                 "summary": form["summary"],
                 "assisted": form["assisted"] == "yes",
             }
-            return redirect("workspace:case-new", found.pk)
+            case_form = reverse("workspace:case-new", args=[found.pk])
+            return redirect(f"{case_form}?service={service.key}" if service else case_form)
         if not errors:
-            linked = next((case for case in open_cases if case.reference == form["case"]), None)
+            # A contact is about a case only when the adviser says so.
+            linked = (
+                next((case for case in open_cases if case.reference == form["case"]), None)
+                if form["outcome"] == ContactOutcome.LINKED_TO_CASE
+                else None
+            )
             try:
                 contact_log(
                     organisation=staff.organisation,
                     customer=found,
                     case=linked,
+                    request_type=None if linked else service,
                     handled_by=staff.user,
                     details=ContactDetails(
                         channel=form["channel"],
@@ -170,6 +191,11 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
         channels=choices(Channel.choices, form["channel"]),
         reasons=choices(ContactReason.choices, form["reason"]),
         outcomes=choices(CONTACT_OUTCOMES, form["outcome"]),
+        services=choices(
+            [(item.key, item.name) for item in services],
+            form["service"],
+            first=[("", "Not about a particular service")],
+        ),
         open_cases=open_cases,
         status=400 if errors else 200,
     )
