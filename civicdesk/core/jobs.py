@@ -86,12 +86,3 @@ def delete_in_batches(queryset: QuerySet[Any], *, size: int | None = None) -> in
             _, by_model = model._default_manager.filter(pk__in=batch).delete()
         deleted += by_model.get(model._meta.label, 0)
     return deleted
-
-
-def update_in_batches(queryset: QuerySet[Any], *, size: int | None = None, **values: Any) -> int:
-    """``queryset.update(**values)``, ``size`` rows per transaction; returns the rows changed.
-    Each batch repeats the queryset's conditions, so a row that stopped matching is left."""
-    changed = 0
-    for batch in ids_in_batches(queryset, size=size):
-        changed += queryset.filter(pk__in=batch).update(**values)
-    return changed
