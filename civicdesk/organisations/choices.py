@@ -20,3 +20,5 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Administrator"
     # Reads the insight dashboard and nothing else: no case work, no residents' details.
     COUNCILLOR = "councillor", "Councillor"
+    # Answers subject access and erasure requests and reads the log of who read what.
+    DATA_PROTECTION = "data_protection", "Data protection officer"
