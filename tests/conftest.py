@@ -34,7 +34,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """How many requests the schema tests (test_api_schema.py) generated, summed over every
-    test process."""
+    test process, and what tests measured."""
     made = sum(
         value
         for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed")
@@ -44,6 +44,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     )
     if made:
         terminalreporter.write_line(f"schemathesis: {made} generated requests")
+    # What tests measured as users meet it (never asserted as timings), for the record.
+    for report in terminalreporter.getreports("passed"):
+        for name, value in report.user_properties:
+            if report.when == "call" and str(name).startswith("measured: "):
+                terminalreporter.write_line(f"{name}: {value}")
 
 
 def pytest_configure(config: pytest.Config) -> None:

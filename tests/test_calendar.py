@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from civicdesk.core.calendar import LONDON, Nation, TimeUnit, WorkingCalendar, bank_holidays
+from civicdesk.core.calendar import (
+    LONDON,
+    Nation,
+    TimeUnit,
+    WorkingCalendar,
+    add_months,
+    bank_holidays,
+)
 
 from .conftest import london
 
@@ -140,6 +147,52 @@ def test_calendar_days_keep_the_time_of_day():
     assert calendar.deadline(london(2026, 3, 20, 10), 14, TimeUnit.CALENDAR_DAYS) == london(
         2026, 4, 3, 10
     )
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "due"),
+    [
+        (date(2026, 1, 31), 1, date(2026, 2, 28)),  # February is shorter: its last day
+        (date(2028, 1, 31), 1, date(2028, 2, 29)),  # a leap year's February
+        (date(2026, 1, 30), 1, date(2026, 2, 28)),
+        (date(2026, 3, 31), 1, date(2026, 4, 30)),
+        (date(2026, 1, 15), 1, date(2026, 2, 15)),  # the corresponding date
+        (date(2026, 12, 31), 1, date(2027, 1, 31)),  # into the next year
+        (date(2026, 11, 30), 3, date(2027, 2, 28)),  # a subject access request extended by two
+        (date(2028, 2, 29), 12, date(2029, 2, 28)),
+        (date(2026, 5, 31), 0, date(2026, 5, 31)),
+    ],
+)
+def test_a_calendar_month_is_the_corresponding_date_or_the_last_day_of_a_shorter_month(
+    day, months, due
+):
+    assert add_months(day, months) == due
+
+
+@given(
+    day=st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)),
+    months=st.integers(min_value=0, max_value=36),
+)
+def test_calendar_months_land_in_the_right_month_on_the_same_day_or_its_last(day, months):
+    due = add_months(day, months)
+    assert (due.year - day.year) * 12 + due.month - day.month == months
+    if due.day != day.day:
+        assert due.day < day.day
+        assert (due + timedelta(days=1)).day == 1  # the month's last day
+    assert add_months(day + timedelta(days=1), months) >= due  # a later start is never earlier
+
+
+def test_a_month_from_the_end_of_january_keeps_the_time_of_day_and_counts_real_time():
+    calendar = WorkingCalendar()
+    start = london(2026, 1, 31, 14, 30)
+    due = calendar.deadline(start, 1, TimeUnit.CALENDAR_MONTHS)
+    assert due == london(2026, 2, 28, 14, 30)
+    assert calendar.elapsed(start, due, TimeUnit.CALENDAR_MONTHS) == timedelta(days=28)
+    # Across the change to summer time the wall clock stays: 29 days less an hour really pass.
+    spring = calendar.deadline(london(2026, 3, 3, 10), 1, TimeUnit.CALENDAR_MONTHS)
+    assert spring == london(2026, 4, 3, 10)
+    elapsed = calendar.elapsed(london(2026, 3, 3, 10), spring, TimeUnit.CALENDAR_MONTHS)
+    assert elapsed == timedelta(days=31, hours=-1)
 
 
 def test_nonsense_is_refused():

@@ -4,13 +4,17 @@ learning and Ombudsman referral, worked through the staff pages."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.complaints.models import Complaint, ComplaintReason, ComplaintTimescale
+from civicdesk.core.models import AuditEvent
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.choices import Role
 
 from . import factories
+from .conftest import london
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +184,58 @@ def test_the_case_falls_due_by_each_stages_timescale(as_lead, complaint_case, re
     assert complaint_case.status == "reopened"
     assert complaint_case.due_at == complaint.stage_due_at == stage_2_due
     assert complaint_case.clock_state == "on_track"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_complaints_already_at_stage_2_keep_their_stage_1_due_date_after_the_upgrade():
+    """The upgrade fills in the stage 1 due date of complaints recorded before it was kept:
+    from the case's audit trail, or else worked out again from the council's timescale."""
+    executor = MigrationExecutor(connection)
+    executor.migrate([("complaints", "0002_stage_2_remedy_and_learning")])
+    old_apps = executor.loader.project_state(
+        [("complaints", "0002_stage_2_remedy_and_learning")]
+    ).apps
+    OldComplaint = old_apps.get_model("complaints", "Complaint")
+    council = factories.OrganisationFactory()
+    ComplaintTimescale.objects.create(organisation=council, stage=1, working_days=5)
+    opened = london(2026, 3, 2, 10)
+    stage_2_due = london(2026, 5, 1, 17)
+
+    def old_complaint(stage: int, due):
+        case = factories.CaseFactory(organisation=council, kind="complaint", opened_at=opened)
+        OldComplaint.objects.create(
+            case_id=case.pk,
+            organisation_id=council.pk,
+            stage=stage,
+            stage_started_at=opened,
+            stage_due_at=due,
+        )
+        return case
+
+    at_stage_1 = old_complaint(1, london(2026, 3, 9, 17))
+    in_the_trail = old_complaint(2, stage_2_due)
+    AuditEvent.objects.create(
+        organisation=council,
+        subject_type="case",
+        subject_id=in_the_trail.pk,
+        action="timescale_set",
+        actor_label="Test",
+        after={
+            "due_at": london(2026, 3, 16, 17).isoformat(),
+            "summary": "Stage 1 complaint: a response within 10 working days",
+        },
+        at=opened,
+    )
+    not_in_the_trail = old_complaint(2, stage_2_due)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    def stage_1_due(case):
+        return Complaint.objects.get(case_id=case.pk).stage1_due_at
+
+    assert stage_1_due(at_stage_1) == london(2026, 3, 9, 17)
+    assert stage_1_due(in_the_trail) == london(2026, 3, 16, 17)
+    # 5 working days, the council's own stage 1 timescale, from when the case was opened.
+    assert stage_1_due(not_in_the_trail) == council.calendar.add_working_days(opened, 5)
+    assert Complaint.objects.get(case_id=not_in_the_trail.pk).stage_due_at == stage_2_due

@@ -9,7 +9,7 @@ import json
 import shutil
 from collections import Counter
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -48,9 +48,12 @@ from civicdesk.demo.datafiles import DemoDataError
 from civicdesk.demo.demand import demand_read
 from civicdesk.demo.loader import DEMO_PASSWORD, DemoSummary, demo_load
 from civicdesk.demo.phrasings import phrasings_read
+from civicdesk.insight.selectors.common import Filters
+from civicdesk.insight.selectors.complaints import complaints_by_month
 from civicdesk.organisations.choices import Role
 from civicdesk.organisations.models import Organisation, StaffMember, Team
 from civicdesk.organisations.selectors import organisations_at
+from civicdesk.planning.selectors import rostered
 
 from . import factories
 
@@ -86,7 +89,7 @@ def test_both_councils_offer_the_whole_catalogue_with_charter_targets(demo):
     councils = Organisation.objects.filter(slug__in=["telford-wrekin", "shropshire"])
     assert councils.count() == 2
     for council in councils:
-        assert RequestType.objects.filter(organisation=council, active=True).count() == 38
+        assert RequestType.objects.filter(organisation=council, active=True).count() == 40
         missed_bin = _target(council, "missed-bin")
         assert (missed_bin.amount, missed_bin.unit, missed_bin.summary) == (
             2,
@@ -114,7 +117,7 @@ def test_each_council_loads_the_catalogue_its_spec_describes(demo):
         sum(len(spec.questions) for spec in SPEC.values()),
         sum(len(spec.targets) for spec in SPEC.values()),
     )
-    assert specified == (38, 136, 42)  # services, questions, charter targets
+    assert specified == (40, 139, 44)  # services, questions, charter targets
     for council in Organisation.objects.filter(slug__in=["telford-wrekin", "shropshire"]):
         loaded = (
             RequestType.objects.filter(organisation=council).count(),
@@ -229,6 +232,18 @@ def test_contacts_peak_on_mondays_and_include_repeats_and_signposting(demo, telf
     assert signposted.exists() and not signposted.filter(signposted_to="").exists()
     assert contacts.filter(outcome=ContactOutcome.CASE_CREATED).count() == telford.cases.count()
     assert not contacts.filter(started_at__gt=NOW).exists()
+
+
+def test_the_contact_centre_rota_has_extra_help_on_the_phones_at_the_weekly_peaks(demo, telford):
+    half_past_nine = 19  # half hours from midnight
+    phones = rostered(organisation=telford, channel="phone")
+    monday, tuesday, friday = phones[0], phones[1], phones[4]
+    assert monday[half_past_nine] == friday[half_past_nine] == tuesday[half_past_nine] + 1
+    # The extra help ends at 11:30, before the Monday rush does.
+    assert monday[23] == tuesday[23]
+    assert phones[5:].sum() == 0
+    assert rostered(organisation=telford, channel="chat")[:5, half_past_nine].min() >= 1
+    assert rostered(organisation=telford, channel="face_to_face")[:5, half_past_nine].min() == 2
 
 
 def test_residents_include_likely_duplicates_and_only_reserved_details(demo, telford):
@@ -491,3 +506,36 @@ def test_complaints_went_through_the_procedure_and_residents_have_accounts(demo,
     accounts = Customer.objects.filter(organisation=telford).exclude(user=None)
     assert accounts.exists()
     assert AccountSignIn.objects.filter(customer__in=accounts).exists()
+
+
+def test_complaints_answered_in_time_agrees_with_a_recount_of_every_stage(demo, telford):
+    """Each month's "answered in time" on the complaints dashboard, worked out again from the
+    complaint records: every stage's answer judged against that stage's own due date."""
+    answers: dict[str, list[bool]] = {}
+    for complaint in Complaint.objects.filter(organisation=telford).select_related("case"):
+        judged = answers.setdefault(f"{complaint.case.opened_at.astimezone(LONDON):%B %Y}", [])
+        if complaint.stage1_responded_at is not None:
+            judged.append(complaint.stage1_responded_at <= complaint.stage1_due_at)
+        if complaint.stage2_responded_at is not None:
+            judged.append(complaint.stage2_responded_at <= complaint.stage_due_at)
+    year = Filters(organisation=telford, start=NOW.date() - timedelta(days=400), end=NOW.date())
+    shown = {row[0]: row[-1] for row in complaints_by_month(year).rows}
+    assert shown == {
+        month: round(100 * sum(judged) / len(judged), 1) if judged else None
+        for month, judged in answers.items()
+    }
+    assert any(answers.values())
+
+
+def test_the_data_protection_officer_has_a_request_of_each_kind_to_answer(demo, telford):
+    officer = StaffMember.objects.get(user__username="dpo@telford")
+    assert officer.role == Role.DATA_PROTECTION
+    requests = Case.objects.filter(
+        organisation=telford, request_type__key__in=["subject-access", "erasure"]
+    )
+    assert sorted(requests.values_list("request_type__key", flat=True)) == [
+        "erasure",
+        "subject-access",
+    ]
+    assert {case.team_id for case in requests} == set(officer.teams.values_list("pk", flat=True))
+    assert all(case.customer.user_id for case in requests)  # asked from their accounts

@@ -659,3 +659,61 @@ def test_every_verdict_reads_at_age_nine(telford, shropshire, pothole, streets, 
     }
     for verdict in verdicts:
         assert readability(verdict.message).reading_age <= 9, verdict.message
+
+
+# A council's own list of streets, with lines from OS Open USRN
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def test_a_list_of_streets_takes_its_lines_from_os_open_usrn(tmp_path):
+    """The sample files of docs/streets.md: a council's list of streets in its own words, and
+    the lines of OS Open USRN (invented here) converted to longitude and latitude by ogr2ogr,
+    in pieces as OS Open USRN gives them."""
+    millbrook = factories.OrganisationFactory(
+        name="Millbrook Borough Council",
+        slug="millbrook",
+        boundary=json.loads((DATA / "millbrook-boundary.geojson").read_text())["features"][0][
+            "geometry"
+        ],
+    )
+    output = StringIO()
+    call_command(
+        "import_streets",
+        "millbrook",
+        str(DATA / "millbrook-streets.csv"),
+        f"--lines={DATA / 'millbrook-usrn-lines.csv'}",
+        stdout=output,
+    )
+    assert "Millbrook Borough Council: 5 streets added" in output.getvalue()
+    streets = {street.name: street for street in Street.objects.filter(organisation=millbrook)}
+    assert {name: street.adoption for name, street in streets.items()} == {
+        "Mill Lane": Adoption.ADOPTED,
+        "Station Road": Adoption.ADOPTED,
+        "Orchard Close": Adoption.UNADOPTED,
+        "Tannery Yard": Adoption.PRIVATE,
+        "Derby Road (A6)": Adoption.NATIONAL_HIGHWAYS,
+    }
+    # Pieces that meet are one line; a yard in two pieces that do not meet stays in two.
+    assert streets["Mill Lane"].geometry["type"] == "LineString"
+    assert len(streets["Mill Lane"].geometry["coordinates"]) == 3
+    assert streets["Tannery Yard"].geometry["type"] == "MultiLineString"
+
+    pothole = service(millbrook, "pothole", "Highways", "any")
+    by_the_second_piece = check(millbrook, pothole, offset((-1.52275, 53.1515), east=5))
+    assert by_the_second_piece.outcome == "not_maintained"
+    assert "We do not look after Tannery Yard. It is a private road." in by_the_second_piece.message
+    assert check(millbrook, pothole, (-1.5300, 53.15052)).outcome == "accepted"
+    assert places_find(organisation=millbrook, text="tannery")[0].label.startswith("Tannery Yard")
+
+    unlined = tmp_path / "streets.csv"
+    unlined.write_text(
+        "usrn,name,locality,adoption,maintainer\n99100077,Nowhere Lane,Millbrook,adopted,\n"
+    )
+    with pytest.raises(CommandError, match=r"row 1\.geometry: the line is missing"):
+        call_command(
+            "import_streets",
+            "millbrook",
+            str(unlined),
+            f"--lines={DATA / 'millbrook-usrn-lines.csv'}",
+        )

@@ -349,25 +349,25 @@ def demo() -> Organisation:
 def test_an_exported_catalogue_imports_into_a_new_council_and_exports_the_same(tmp_path, demo):
     first = tmp_path / "telford.csv"
     printed = run("catalogue_export", "--council=telford-wrekin", str(first))
-    assert f"Telford & Wrekin Council: 38 services written to {first}" in printed
+    assert f"Telford & Wrekin Council: 40 services written to {first}" in printed
     create_millbrook()
     imported = run("catalogue_import", "--council=millbrook", str(first))
-    assert "38 services added" in imported
+    assert "40 services added" in imported
     second = tmp_path / "millbrook.csv"
     run("catalogue_export", "--council=millbrook", str(second))
     assert second.read_text() == first.read_text()
     assert second.with_suffix(".json").read_text() == first.with_suffix(".json").read_text()
-    assert "38 services unchanged" in run("catalogue_import", "--council=millbrook", str(first))
+    assert "40 services unchanged" in run("catalogue_import", "--council=millbrook", str(first))
 
 
 def test_the_starter_catalogue_imports_into_an_empty_council(tmp_path):
     starter = tmp_path / "starter.csv"
-    assert "The starter catalogue: 38 services written" in run(
+    assert "The starter catalogue: 40 services written" in run(
         "catalogue_export", "--starter", str(starter)
     )
     create_millbrook()
     printed = run("catalogue_import", "--council=millbrook", str(starter))
-    assert "38 services added" in printed
+    assert "40 services added" in printed
     page = text(Client().get("/millbrook/services/missed-bin/"))
     assert "Report a missed bin collection" in page
 
@@ -412,7 +412,7 @@ def test_a_dry_run_says_what_would_change_and_changes_nothing(tmp_path, demo):
     assert "    missed-bin: charter targets" in preview
     assert "    pothole: name" in preview
     assert "1 service would be retired:\n    graffiti" in preview
-    assert "35 services unchanged" in preview
+    assert "37 services unchanged" in preview
     assert not demo.request_types.filter(key="hedge").exists()
     assert demo.request_types.get(key="pothole").name != "Report a hole in a road"
 

@@ -26,6 +26,7 @@ from civicdesk.cases.documents import Upload
 from civicdesk.cases.lifecycle import CaseRequest, case_open, case_transition
 from civicdesk.cases.models import Case, CaseNote
 from civicdesk.cases.resident_actions import case_resident_confirm
+from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
 from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import NotFound, TransitionNotAllowed, ValidationFailed
@@ -33,6 +34,7 @@ from civicdesk.customers.choices import DetailKind
 from civicdesk.customers.models import AccountSignIn, ContactDetail, Customer
 from civicdesk.customers.selectors import accounts_total, active_accounts
 from civicdesk.customers.services import RESIDENT, CustomerDetails, customer_create
+from civicdesk.demo.catalogue_spec import SPEC
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.choices import Role
 from civicdesk.organisations.selectors import is_staff_of, is_staff_user
@@ -729,6 +731,10 @@ def test_every_form_needs_its_csrf_token(council, resident, officer, actor):
     session.save()
     Client().post("/wrekin/account/sign-in/", {"email": "ann.smith@example.com"})
     link = last_link("ann.smith@example.com")
+    privacy = [row for row in catalogue_rows_read() if row["key"] in ("subject-access", "erasure")]
+    catalogue_import(
+        organisation=council, rows=privacy, spec={row["key"]: SPEC[row["key"]] for row in privacy}
+    )
     forms = {
         "account-sign-in": (anyone, "/wrekin/account/sign-in/", {"email": "a@example.com"}),
         "account-sign-in-password": (
@@ -755,6 +761,8 @@ def test_every_form_needs_its_csrf_token(council, resident, officer, actor):
         ),
         "account-add-information": (resident_client, f"{request}/add/", {"information": "Hi"}),
         "account-fixed": (resident_client, f"{request}/fixed/", {"fixed": "yes"}),
+        "account-copy": (resident_client, "/wrekin/account/your-information/copy/", {}),
+        "account-delete": (resident_client, "/wrekin/account/your-information/delete/", {}),
         "account-assisted": (
             staff_client,
             "/wrekin/account/assisted/",

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection, models
 from django.test.utils import isolate_apps
@@ -25,7 +26,7 @@ from django.utils import timezone
 
 from civicdesk.appointments.models import Venue, Visit
 from civicdesk.assistant.models import Conversation, Message
-from civicdesk.cases.models import Attachment, Case, CaseFollower, CaseNote
+from civicdesk.cases.models import Attachment, Case, CaseFollower, CaseNote, LegacyCustomer
 from civicdesk.channels.models import HeldAttachment, InboundMessage
 from civicdesk.complaints.models import Complaint
 from civicdesk.core.audit import SYSTEM, audit_record
@@ -48,7 +49,7 @@ from civicdesk.integrations.models import (
 )
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.privacy import services
-from civicdesk.privacy.models import Erasure
+from civicdesk.privacy.models import AccessEntry, Disclosure, Erasure
 from civicdesk.privacy.registry import KINDS, Erase, coverage_problems, scope_for
 from civicdesk.quality.models import QualityAssessment, QualityCriterion, QualityScore
 
@@ -99,6 +100,7 @@ class Canaries:
         self.markers: list[str] = []  # every marker planted
         self.exported: list[str] = []  # those the export must show
         self.in_files: list[str] = []  # those inside stored files
+        self.exported_files: list[str] = []  # those in stored files the export copies
 
     def marker(self) -> str:
         value = f"zq{self.prefix}{len(self.markers):04d}q"
@@ -120,6 +122,9 @@ class Canaries:
         carer = factories.CustomerFactory(organisation=council, first_name="Carol")
         Representative.objects.create(customer=customer, representative=carer, relationship="carer")
         AccountSignIn.objects.create(customer=customer, method="password", at=past)
+        LegacyCustomer.objects.create(
+            organisation=council, legacy_id=f"C-{self.prefix}", customer=customer
+        )
 
         def case(owner, **extra):
             return factories.CaseFactory(
@@ -142,6 +147,7 @@ class Canaries:
             organisation=council,
             stage_started_at=past,
             stage_due_at=past + timedelta(days=14),
+            stage1_due_at=past + timedelta(days=14),
             responded_at=past + timedelta(days=3),
             stage1_outcome="upheld",
         )
@@ -208,6 +214,16 @@ class Canaries:
         Visit.objects.create(
             organisation=council, venue=venue, kind="walk_in", customer=customer, status="seen"
         )
+        AccessEntry.objects.create(
+            organisation=council,
+            staff=staff.staff,
+            customer=customer,
+            case=report,
+            document_id=attachment.pk,
+            what="document",
+            page="workspace:case-document",
+            at=past,
+        )
         audit_record(
             organisation=council,
             subject_type="customer",
@@ -253,6 +269,14 @@ class Canaries:
             payload={},
             next_attempt_at=past,
         )
+        Disclosure.objects.create(
+            organisation=council,
+            customer=customer,
+            produced_by=staff,
+            produced_at=past,
+            bundle=default_storage.save("privacy/bundle.zip", ContentFile(b"PK")),
+            redactions=default_storage.save("privacy/redactions.json", ContentFile(b"{}")),
+        )
         self.plant(customer)
         return customer
 
@@ -272,6 +296,8 @@ class Canaries:
                         stored.save(f"{marker}.pdf", ContentFile(PDF + marker.encode()), save=False)
                         changes[name] = stored.name
                         self.in_files.append(marker)
+                        if name not in kind.withheld:
+                            self.exported_files.append(marker)
                         continue
                     if isinstance(model_field, models.JSONField):
                         value: Any = [marker] if isinstance(model_field.get_default(), list) else {}
@@ -366,7 +392,7 @@ def test_the_export_shows_every_marker_of_the_customer_and_none_of_anyone_elses(
     documents = b"".join(path.read_bytes() for path in (out / "documents").iterdir())
     missing_json = [marker for marker in first.exported if marker not in exported]
     missing_html = [marker for marker in first.exported if marker not in readable]
-    missing_files = [marker for marker in first.in_files if marker.encode() not in documents]
+    missing_files = [marker for marker in first.exported_files if marker.encode() not in documents]
     assert (missing_json, missing_html, missing_files) == ([], [], [])
     assert markers_in_files(out, "b") == []
     records = json.loads(exported)["records"]

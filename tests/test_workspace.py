@@ -782,3 +782,30 @@ def test_raising_a_case_from_a_call_carries_its_service_to_the_case_form(
         {"channel": "phone", "reason": "new_request", "outcome": "case", "service": "missed-bin"},
     )
     assert response["Location"] == f"/staff/customers/{resident.pk}/cases/new/?service=missed-bin"
+
+
+def test_the_case_form_fills_in_the_customers_address_where_the_service_asks_where(
+    as_adviser, resident, council
+):
+    pothole = factories.RequestTypeFactory(
+        organisation=council, key="pothole", name="Report a pothole"
+    )
+    factories.QuestionFactory(
+        request_type=pothole, key="where", label="Where is the pothole?", kind="location"
+    )
+    as_adviser.post(
+        f"/staff/customers/{resident.pk}/contacts/new/",
+        {"channel": "phone", "reason": "new_request", "outcome": "case", "summary": "Pothole"},
+    )
+    form = as_adviser.get(f"/staff/customers/{resident.pk}/cases/new/?service=pothole")
+    page = form.content.decode()
+    textarea = page[page.index('id="answer-where"') :].split("</textarea>")[0]
+    assert textarea.endswith(">4 Holyhead Road, Wellington, TF1 1AA")
+    assert "We have filled in the customer&#39;s address. Change it if" in page
+
+    # The adviser changes it: the case is where they said, not at the customer's home.
+    as_adviser.post(
+        f"/staff/customers/{resident.pk}/cases/new/",
+        {"service": "pothole", "answer-where": "Outside the library on Walker Street"},
+    )
+    assert Case.objects.get().location_text == "Outside the library on Walker Street"

@@ -17,7 +17,11 @@ from django.urls import URLPattern, get_resolver, reverse
 from django.utils import timezone
 
 from civicdesk.appointments.services import venue_create, walk_in_record
-from civicdesk.assistant.services import conversation_hand_over, conversation_start
+from civicdesk.assistant.services import (
+    conversation_callback,
+    conversation_hand_over,
+    conversation_start,
+)
 from civicdesk.cases.attachments import case_attach
 from civicdesk.cases.documents import Upload
 from civicdesk.cases.lifecycle import CaseRequest, case_open
@@ -30,6 +34,9 @@ from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.organisations.choices import Role
+from civicdesk.planning.services import RotaLine, rota_entry_add
+from civicdesk.privacy.choices import SUBJECT_ACCESS_SERVICE
+from civicdesk.privacy.disclosures import disclosure_produce
 from civicdesk.quality.models import QualityCriterion
 from civicdesk.quality.services import quality_assess
 
@@ -53,6 +60,7 @@ ANYONE = {
     "admin": 200,
     "other_council": 200,
     "councillor": 200,
+    "data_protection": 200,
 }
 SIGNED_OUT = 302
 
@@ -70,6 +78,12 @@ def only(allowed: set[str], *, refused: int, other_council: int | None = None) -
 
 HOUSING_ONLY = only({"housing_officer"}, refused=404)
 LEADS = {"team_lead", "manager"}
+PLANNERS = only(LEADS | {"admin", "other_council"}, refused=403)
+# The forecast's CSV export names its channel; asked for none, a planner is told so (400).
+PLANNER_CSV_NO_CHANNEL = dict.fromkeys(("team_lead", "manager", "admin", "other_council"), 400)
+# Subject access disclosures, erasure and extending a subject access request: the data
+# protection officer alone; every other role is refused before anything is looked up.
+DATA_PROTECTION_ONLY = only({"data_protection"}, refused=403)
 
 
 @dataclass(frozen=True)
@@ -231,6 +245,58 @@ def visits(world: dict[str, Any]) -> list[Visit]:
         ),
         Visit("ask-article-move", {"article": str(world["article"].pk)}, everyone(405)),
         Visit("ask-log", {}, everyone(200)),
+        # Contact-centre planning: team leads, managers and administrators, each of their own
+        # council; a rota entry of another council is not found.
+        Visit("planning", {}, PLANNERS),
+        Visit("planning-export", {}, PLANNERS),
+        Visit("planning-forecast", {}, PLANNERS),
+        Visit("planning-forecast-export", {}, only(set(), refused=403) | PLANNER_CSV_NO_CHANNEL),
+        Visit("planning-written", {}, PLANNERS),
+        Visit("planning-written-export", {}, PLANNERS),
+        Visit("planning-rota", {}, PLANNERS),
+        Visit("planning-definitions", {}, PLANNERS),
+        Visit("planning-rota-remove", {"entry_id": str(world["rota_entry"].pk)}, everyone(405)),
+        Visit(
+            "planning-rota-remove",
+            {"entry_id": str(world["rota_entry"].pk)},
+            # The first lead to press the button removes it; after that it is gone.
+            only(set(), refused=403)
+            | {"team_lead": 302, "manager": 404, "admin": 404, "other_council": 404},
+            method="post",
+            data={},
+        ),
+        Visit("privacy-disclosure-new", {"customer_id": customer}, DATA_PROTECTION_ONLY),
+        Visit(
+            "privacy-disclosure",
+            {"disclosure_id": str(world["disclosure"].pk)},
+            DATA_PROTECTION_ONLY,
+        ),
+        Visit(
+            "privacy-disclosure-download",
+            {"disclosure_id": str(world["disclosure"].pk)},
+            everyone(405),
+        ),
+        Visit(
+            "privacy-disclosure-download",
+            {"disclosure_id": str(world["disclosure"].pk)},
+            DATA_PROTECTION_ONLY,
+            method="post",
+            data={},
+        ),
+        Visit("privacy-erase", {"customer_id": customer}, DATA_PROTECTION_ONLY),
+        Visit(
+            "privacy-extend", {"reference": world["subject_access"].reference}, DATA_PROTECTION_ONLY
+        ),
+        # Who read what: the data protection officer alone, refused before anyone is looked up.
+        Visit("privacy-access-log", {}, DATA_PROTECTION_ONLY),
+        Visit("privacy-access-log-customer", {"customer_id": hidden}, DATA_PROTECTION_ONLY),
+        Visit(
+            "privacy-access-log-staff",
+            {"staff_id": str(world["staff"]["housing_officer"].pk)},
+            DATA_PROTECTION_ONLY,
+        ),
+        # The retention report: data protection officers and the administrators who set it.
+        Visit("privacy-retention", {}, only({"data_protection", "admin"}, refused=403)),
     ]
     return [councillor_refused(visit) for visit in table]
 
@@ -363,11 +429,36 @@ def world(council, missed_bin, actor) -> dict[str, Any]:
         "admin": factories.StaffFactory(organisation=council, role=Role.ADMIN),
         "other_council": factories.StaffFactory(organisation=other_council, role=Role.MANAGER),
         "councillor": factories.StaffFactory(organisation=council, role=Role.COUNCILLOR),
+        "data_protection": factories.StaffFactory(organisation=council, role=Role.DATA_PROTECTION),
     }
+    subject_access_type = factories.RequestTypeFactory(
+        organisation=council, key=SUBJECT_ACCESS_SERVICE, name="Ask for a copy of your information"
+    )
+    factories.CharterTargetFactory(
+        request_type=subject_access_type, amount=1, unit="calendar_months", summary="send it"
+    )
+    subject_access = case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key=SUBJECT_ACCESS_SERVICE, channel="web", customer=customer
+        ),
+        actor=actor,
+    )
+    disclosure = disclosure_produce(
+        customer=customer, officer=staff["data_protection"].user, case=subject_access
+    )
+    rota_entry = rota_entry_add(
+        organisation=council,
+        line=RotaLine("Sam Patel", "phone", "Monday", "09:00", "13:00"),
+    )
     conversation = conversation_start(organisation=council)
     conversation_hand_over(conversation=conversation)
+    # Out of working hours the hand-over only offers a callback: ask for one, so the chat is in
+    # the advisers' queue whatever the time of day the tests run.
+    conversation_callback(conversation=conversation, name="Sam Jones", phone="07700 900456")
     return {
         "conversation": conversation,
+        "rota_entry": rota_entry,
         "article": factories.ArticleFactory(organisation=council),
         "staff": staff,
         "customer": customer,
@@ -383,6 +474,8 @@ def world(council, missed_bin, actor) -> dict[str, Any]:
         "sensitive_message": sensitive_message,
         "visit": visit,
         "document": document,
+        "subject_access": subject_access,
+        "disclosure": disclosure,
     }
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 from civicdesk.core.calendar import LONDON
 from civicdesk.core.errors import NotFound
-from civicdesk.customers.models import Customer
+from civicdesk.core.timeline import TimelineWindow, timeline_rows
 from civicdesk.organisations.models import StaffMember
 
-from .choices import VisitStatus
+from .choices import VisitKind, VisitStatus
 from .models import Venue, Visit
 
 
@@ -62,10 +63,31 @@ def reception_list(*, venue: Venue, day: date) -> QuerySet[Visit]:
     )
 
 
-def visits_of_customer(customer: Customer) -> QuerySet[Visit]:
-    """A customer's visits, the latest first, for the single customer view."""
-    return (
-        Visit.objects.filter(customer=customer)
-        .select_related("venue")
-        .order_by(F("starts_at").desc(nulls_last=True), "-arrived_at", "-id")
+def visits_of_customer(*, customer_id: int, window: TimelineWindow, rank: int) -> list[Visit]:
+    """A customer's visits in ``window`` of their timeline, each at ``timeline_at``: the
+    booked time of an appointment, the arrival of someone who walked in, or else when it was
+    recorded. Visits are about no case, so there are none when the window is about one."""
+    if window.case_id is not None:
+        return []
+    moment = Coalesce(
+        Case(When(kind=VisitKind.APPOINTMENT, then=F("starts_at")), default=F("arrived_at")),
+        F("created_at"),
+        output_field=DateTimeField(),
     )
+    rows = (
+        Visit.objects.filter(customer_id=customer_id)
+        .annotate(timeline_at=moment)
+        .select_related("venue", "seen_by")
+        .only(
+            "kind",
+            "status",
+            "reason",
+            "starts_at",
+            "arrived_at",
+            "created_at",
+            "venue__name",
+            "seen_by__first_name",
+            "seen_by__last_name",
+        )
+    )
+    return list(timeline_rows(rows, at="timeline_at", rank=rank, window=window))

@@ -313,3 +313,13 @@ def improvement_log(*, staff: StaffMember, limit: int = 200) -> list[LogEntry]:
             service_key__in=others_sensitive
         )[:limit]
     )
+
+
+def last_conversation_started_at(*, organisation_id: int, channel: str) -> datetime | None:
+    """When the organisation's newest chat or call on ``channel`` ("chat" or "phone") began."""
+    return (
+        Conversation.objects.filter(organisation_id=organisation_id, channel=channel)
+        .order_by("-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )

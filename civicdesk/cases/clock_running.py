@@ -91,7 +91,27 @@ def clock_stop(case: Case) -> None:
 def clock_retarget(case: Case, *, target: CharterTarget | None, now: datetime) -> None:
     """Put the clock on a new target counted from when it first started, keeping the time the
     case already spent waiting for the customer, and the pause if it is waiting now."""
-    previous: dict[str, Any] = {
+    previous = _clock_as_it_was(case)
+    start = case.clock_started_at or case.opened_at
+    clock_start(case, target=target, start=start)
+    _carry_over(case, start=start, previous=previous, now=now)
+
+
+def clock_extend(case: Case, *, amount: int, now: datetime) -> None:
+    """Give a running clock ``amount`` more of its own unit, counted as its target is: from
+    when it first started, keeping the time the case already spent waiting for the customer,
+    and the pause if it is waiting now."""
+    if case.target_amount is None:
+        return
+    previous = _clock_as_it_was(case)
+    start = case.clock_started_at or case.opened_at
+    case.target_amount += amount
+    clock_restart(case, start=start)
+    _carry_over(case, start=start, previous=previous, now=now)
+
+
+def _clock_as_it_was(case: Case) -> dict[str, Any]:
+    return {
         "state": case.clock_state,
         "paused_at": case.paused_at,
         "due_at": case.due_at,
@@ -99,8 +119,9 @@ def clock_retarget(case: Case, *, target: CharterTarget | None, now: datetime) -
         "amount": case.target_amount,
         "unit": case.target_unit,
     }
-    start = case.clock_started_at or case.opened_at
-    clock_start(case, target=target, start=start)
+
+
+def _carry_over(case: Case, *, start: datetime, previous: dict[str, Any], now: datetime) -> None:
     _carry_waiting_time(case, start=start, previous=previous)
     if case.due_at is not None:
         if previous["paused_at"] is not None:

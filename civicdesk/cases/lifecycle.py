@@ -7,6 +7,7 @@ notifications it causes, or raises a DomainError and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,7 @@ from civicdesk.core.audit import Actor
 from civicdesk.core.calendar import TimeUnit
 from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
-from civicdesk.core.references import reference_generate
+from civicdesk.core.references import legacy_reference_key, reference_generate
 from civicdesk.customers.models import Customer
 from civicdesk.notifications.templates import STATUS_MESSAGES
 from civicdesk.organisations.choices import Role
@@ -190,6 +191,167 @@ def case_open_for_contact(
             ),
         )
         return case_open(organisation=organisation, request=request, actor=actor, contact=contact)
+
+
+@dataclass
+class CaseImport:
+    """A case brought over from the council's previous system, as it stands there."""
+
+    request_type_key: str
+    channel: str
+    legacy_reference: str
+    received_at: datetime
+    status: str = CaseStatus.NEW
+    closed_at: datetime | None = None
+    priority: str | None = None
+    customer: Customer | None = None
+    description: str = ""
+    location_text: str = ""
+    notes: str = ""
+
+
+IMPORTED_STATUSES = (
+    CaseStatus.NEW,
+    CaseStatus.ASSIGNED,
+    CaseStatus.IN_PROGRESS,
+    CaseStatus.WAITING,
+    CaseStatus.RESOLVED,
+    CaseStatus.CLOSED,
+)
+FINISHED_STATUSES = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+
+def case_import(
+    *,
+    organisation: Organisation,
+    details: CaseImport,
+    actor: Actor,
+    services: Mapping[str, RequestType] | None = None,
+) -> Case:
+    """Open a case brought over from the council's previous system, where it was received at
+    ``received_at``: the same case as ``case_open`` makes (a fresh reference, routed to the
+    service's team, the charter clock started when it was first received, so that an old case
+    may already be overdue), keeping its old reference, and finished at ``closed_at`` if it was.
+
+    Unlike ``case_open`` it tells nobody (the resident heard from the old system), records no
+    contact (that happened in the old system too) and asks none of the service's questions:
+    the old system's words are the description, and its notes an internal note.
+
+    ``services``, the organisation's active services by key with their charter targets, saves
+    reading the service again for each of many cases brought over together."""
+    request_type = _request_type_that_opens_cases(
+        organisation=organisation, key=details.request_type_key, services=services
+    )
+    _check_channel(details.channel)
+    choice_check(
+        name="status",
+        value=details.status,
+        allowed=list(IMPORTED_STATUSES),
+        message="Select a status",
+    )
+    finished = details.status in FINISHED_STATUSES
+    if finished != (details.closed_at is not None):
+        raise ValidationFailed(
+            "A resolved or closed case has the date it was closed, and an open one has none.",
+            fields={"closed_at": "Enter the date it was closed, or make the case open"},
+        )
+    legacy_key = legacy_reference_key(details.legacy_reference)
+    if not legacy_key:
+        raise ValidationFailed(
+            "Give the case's reference in the old system.",
+            fields={"legacy_reference": "Enter the old reference"},
+        )
+    request = CaseRequest(
+        request_type_key=request_type.key,
+        channel=details.channel,
+        description=details.description,
+        priority=details.priority,
+        customer=details.customer,
+        location_text=details.location_text,
+    )
+    priority = _priority_checked(request=request, request_type=request_type)
+    _check_customer(organisation=organisation, customer=details.customer)
+    received_at = details.received_at
+    target = charter_target_for(
+        request_type=request_type, priority=priority, channel=details.channel
+    )
+    with transaction.atomic():
+        if Case.objects.filter(organisation=organisation, legacy_reference_key=legacy_key).exists():
+            raise ValidationFailed(
+                f"Case {details.legacy_reference} of the old system has been brought over already.",
+                fields={"legacy_reference": "Already brought over"},
+            )
+        case = _case_new(
+            organisation=organisation,
+            request=request,
+            request_type=request_type,
+            priority=priority,
+            answers={},
+            location=(None, None, details.location_text.strip()[:300]),
+            now=received_at,
+        )
+        case.legacy_reference = details.legacy_reference.strip()
+        case.legacy_reference_key = legacy_key
+        # The clock is left as it stood when the case was received: the charter sweep flags it
+        # due soon or overdue, and tells the team's leads, as it does any case that falls due.
+        clock_start(case, target=target, start=received_at)
+        case.status = details.status
+        if details.closed_at is not None:
+            _finish_as_imported(case, status=details.status, at=details.closed_at)
+        elif details.status == CaseStatus.WAITING:
+            clock_pause(case, now=timezone.now())
+        _save_new_case(case)
+        case_audit(
+            case,
+            action="imported",
+            actor=actor,
+            after={
+                "legacy_reference": case.legacy_reference,
+                "status": case.status,
+                "received_at": iso_or_none(received_at),
+                "closed_at": iso_or_none(details.closed_at),
+                "team": case.team_id,
+                "due_at": iso_or_none(case.due_at),
+            },
+        )
+        if details.notes.strip():
+            note_record(
+                case, body=details.notes.strip(), visibility=NoteVisibility.INTERNAL, actor=actor
+            )
+    return case
+
+
+def case_import_finished(*, case: Case, status: str, closed_at: datetime, actor: Actor) -> Case:
+    """A case brought over open that the old system has since resolved or closed (the two
+    systems run side by side until the council moves over): finished at the old system's
+    date, telling nobody, as if it had been brought over finished."""
+    choice_check(
+        name="status", value=status, allowed=list(FINISHED_STATUSES), message="Select a status"
+    )
+    with transaction.atomic():
+        case = case_lock(case)
+        if not case.is_open:
+            raise TransitionNotAllowed("The case is already finished.")
+        before = {"status": case.status, "clock_state": case.clock_state}
+        if case.status == CaseStatus.WAITING:
+            clock_resume(case, now=closed_at)
+        _finish_as_imported(case, status=status, at=closed_at)
+        case.status = status
+        case_save(case)
+        case_audit(
+            case,
+            action="status_changed",
+            actor=actor,
+            before=before,
+            after={"status": case.status, "clock_state": case.clock_state},
+        )
+    return case
+
+
+def _finish_as_imported(case: Case, *, status: str, at: datetime) -> None:
+    clock_stop(case)
+    case.resolved_at = at
+    case.closed_at = at if status == CaseStatus.CLOSED else None
 
 
 def case_transition(
@@ -489,8 +651,15 @@ def case_link_duplicate(
 # The steps of opening a case
 
 
-def _request_type_that_opens_cases(*, organisation: Organisation, key: str) -> RequestType:
-    request_type = request_type_get(organisation_id=organisation.pk, key=key)
+def _request_type_that_opens_cases(
+    *, organisation: Organisation, key: str, services: Mapping[str, RequestType] | None = None
+) -> RequestType:
+    known = services.get(key) if services is not None else None
+    request_type = (
+        known
+        if known is not None and known.organisation_id == organisation.pk and known.active
+        else request_type_get(organisation_id=organisation.pk, key=key)
+    )
     if not request_type.opens_cases:
         raise DomainError(
             f"{request_type.name} is information only: log a contact instead of opening a case."

@@ -80,15 +80,30 @@ class Case(TimeStampedModel):
     version = models.PositiveIntegerField(
         default=1, help_text="Goes up with every change, so that edits cannot silently collide."
     )
+    # A case brought over from the system the council used before keeps that system's reference,
+    # as written there and as searched: upper case, letters and digits only.
+    legacy_reference = models.CharField(
+        max_length=60, blank=True, help_text="Its reference in the council's previous system."
+    )
+    legacy_reference_key = models.CharField(max_length=60, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "legacy_reference_key"],
+                condition=~models.Q(legacy_reference_key=""),
+                name="case_legacy_reference",
+            )
+        ]
         indexes = [
             models.Index(fields=["clock_state", "due_at"], name="case_clock_due"),
             models.Index(fields=["clock_state", "due_soon_at"], name="case_clock_due_soon"),
             models.Index(fields=["clock_flagged_at", "team"], name="case_clock_flagged"),
             models.Index(fields=["organisation", "team", "status"], name="case_queue"),
             models.Index(fields=["customer", "opened_at"], name="case_customer"),
+            # The API's case list, newest first, paged by (opened_at, id): ADR 37.
+            models.Index(fields=["organisation", "-opened_at", "-id"], name="case_newest"),
         ]
 
     def __str__(self) -> str:
@@ -168,3 +183,27 @@ class CaseFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} follows {self.case_id}"
+
+
+class LegacyCustomer(models.Model):
+    """A customer brought over from the council's previous system, by that system's id: how
+    importing from it again finds the record instead of making a second one."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    legacy_id = models.CharField(max_length=60)
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="legacy_ids"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "legacy_id"], name="legacy_customer_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.legacy_id} -> customer {self.customer_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
@@ -13,11 +14,13 @@ from django.utils import timezone
 from civicdesk.catalogue.choices import RequestKind
 from civicdesk.catalogue.exchange import CaseUse
 from civicdesk.catalogue.models import RequestType
+from civicdesk.contacts.services import REPEAT_WINDOW
 from civicdesk.core.choices import Priority
 from civicdesk.core.errors import NotFound
 from civicdesk.core.models import AuditEvent
 from civicdesk.core.numbers import whole_number
-from civicdesk.core.references import reference_normalise
+from civicdesk.core.references import legacy_reference_key, reference_normalise
+from civicdesk.core.timeline import TimelineWindow, timeline_rows
 from civicdesk.customers.models import Customer
 from civicdesk.customers.normalise import (
     looks_like_postcode,
@@ -40,6 +43,19 @@ from .choices import (
 )
 from .clock import clock_state_at
 from .models import Attachment, Case, CaseNote
+
+
+def likely_case(
+    *, open_cases: Sequence[Case], service_key: str, now: datetime | None = None
+) -> Case | None:
+    """The open case a new contact is most likely about, to suggest and never to choose: the
+    most recently active one about the service the adviser picked, or, before they pick one,
+    the most recently active one if it moved within the repeat window. ``open_cases`` come
+    most recently active first, with their request types."""
+    if service_key:
+        return next((case for case in open_cases if case.request_type.key == service_key), None)
+    recent = (now or timezone.now()) - REPEAT_WINDOW
+    return next((case for case in open_cases if case.updated_at >= recent), None)
 
 
 def cases_visible_to(staff: StaffMember) -> QuerySet[Case]:
@@ -100,7 +116,7 @@ def case_timeline(case: Case, *, include_internal: bool) -> list[TimelineEntry]:
         )
     events = AuditEvent.objects.filter(subject_type="case", subject_id=case.pk)
     if not include_internal:
-        events = events.filter(action__in=["opened", "status_changed"])
+        events = events.filter(action__in=["opened", "imported", "status_changed"])
     for event in events:
         entries.append(TimelineEntry(event.at, event.action, _describe(event), event.actor_label))
     return sorted(entries, key=lambda entry: entry.at)
@@ -115,6 +131,8 @@ def _describe(event: AuditEvent) -> str:
         return f"Status changed to {now}"
     if event.action == "opened":
         return "Case opened"
+    if event.action == "imported":
+        return "Brought over from the council's previous system"
     return event.action.replace("_", " ").capitalize()
 
 
@@ -155,19 +173,46 @@ def case_for_tracking(*, organisation_id: int, reference: str, email_or_phone: s
     """A case a resident may follow without an account: the reference must match, and so must
     an email address or phone number we hold for the customer. Anything else finds nothing,
     and the answer does not say which part was wrong."""
-    canonical = reference_normalise(reference)
     detail = email_or_phone.strip()
-    if canonical is None or not detail:
+    matching = _reference_matching(reference)
+    if matching is None or not detail:
         return None
     normalised = normalise_email(detail) if "@" in detail else normalise_phone(detail)
     return (
         Case.objects.select_related("request_type", "organisation")
-        .filter(
-            organisation_id=organisation_id,
-            reference=canonical,
-            customer__details__normalised=normalised,
-        )
+        .filter(matching, organisation_id=organisation_id, customer__details__normalised=normalised)
         .first()
+    )
+
+
+def _reference_matching(text: str) -> Q | None:
+    """Cases with this reference, ours or the one a case brought over from the council's
+    previous system had there; None if the text cannot be either."""
+    canonical = reference_normalise(text)
+    legacy_key = legacy_reference_key(text)
+    if canonical is None and not legacy_key:
+        return None
+    matching = Q(legacy_reference_key=legacy_key) if legacy_key else Q()
+    return matching | Q(reference=canonical) if canonical is not None else matching
+
+
+def has_legacy_cases(*, organisation_id: int) -> bool:
+    """Whether the organisation brought cases over from its previous system."""
+    return Case.objects.filter(
+        organisation_id=organisation_id, legacy_reference_key__gt=""
+    ).exists()
+
+
+def cases_with_reference(*, staff: StaffMember, query: str, limit: int = 5) -> list[Case]:
+    """The cases the member of staff may see with this reference, ours or the old system's."""
+    matching = _reference_matching(query.strip())
+    if matching is None:
+        return []
+    return list(
+        cases_visible_to(staff)
+        .filter(matching)
+        .select_related("request_type", "customer")
+        .order_by("-opened_at")[:limit]
     )
 
 
@@ -188,6 +233,48 @@ def cases_hidden_from(*, staff: StaffMember, customer: Customer) -> bool:
     sensitive case, say)."""
     visible = cases_visible_to(staff).filter(customer_id=customer.pk).values("pk")
     return Case.objects.filter(customer_id=customer.pk).exclude(pk__in=visible).exists()
+
+
+def customer_case_ids_for_staff(*, staff: StaffMember, customer_id: int) -> QuerySet[Case, Any]:
+    """The ids of the customer's cases that the staff member may see, as a query to use inside
+    another one (the messages and ratings of the single customer view)."""
+    return cases_visible_to(staff).filter(customer_id=customer_id).values("id")
+
+
+def customer_cases_for_staff(*, staff: StaffMember, customer_id: int, limit: int) -> list[Case]:
+    """The customer's latest cases that the staff member may see, newest first, with what
+    their list shows."""
+    return list(
+        cases_visible_to(staff)
+        .filter(customer_id=customer_id)
+        .select_related("request_type", "team", "assigned_to")
+        .order_by("-opened_at", "-id")[:limit]
+    )
+
+
+def customer_case_choices(*, staff: StaffMember, customer_id: int) -> list[tuple[int, str, str]]:
+    """(id, reference, service name) of every case of the customer's that the staff member may
+    see, newest first: what their timeline can be narrowed to."""
+    return list(
+        cases_visible_to(staff)
+        .filter(customer_id=customer_id)
+        .order_by("-opened_at", "-id")
+        .values_list("id", "reference", "request_type__name")
+    )
+
+
+def customer_cases_in_timeline(
+    *, staff: StaffMember, customer_id: int, window: TimelineWindow, rank: int
+) -> list[Case]:
+    """The customer's cases that the staff member may see, opened in ``window`` of their
+    timeline."""
+    rows = cases_visible_to(staff).filter(customer_id=customer_id)
+    if window.case_id is not None:
+        rows = rows.filter(pk=window.case_id)
+    rows = rows.select_related("request_type").only(
+        "reference", "opened_at", "channel", "status", "request_type__name"
+    )
+    return list(timeline_rows(rows, at="opened_at", rank=rank, window=window))
 
 
 def access_resident_case(*, customer: Customer, reference: str) -> Case:
@@ -379,17 +466,20 @@ def access_case_document(*, staff: StaffMember, reference: str, document_id: int
 
 def customer_search(*, staff: StaffMember, query: str, limit: int = 25) -> list[Customer]:
     """Customers matching what a caller gives (see ``customers_matching``) or the reference of
-    one of their cases. A case reference finds its customer only if the member of staff may see
-    the case, so that a reference cannot reveal who has a sensitive case."""
-    reference = reference_normalise(query.strip())
-    if reference is None:
-        return customers_matching(organisation_id=staff.organisation_id, text=query, limit=limit)
-    visible = cases_visible_to(staff).filter(reference=reference)
-    return list(
-        customers_of(organisation_id=staff.organisation_id)
-        .filter(cases__in=visible)
-        .distinct()[:limit]
-    )
+    one of their cases, ours or the one the council's previous system gave it. A case reference
+    finds its customer only if the member of staff may see the case, so that a reference cannot
+    reveal who has a sensitive case."""
+    matching = _reference_matching(query.strip())
+    if matching is not None:
+        visible = cases_visible_to(staff).filter(matching)
+        found = list(
+            customers_of(organisation_id=staff.organisation_id)
+            .filter(cases__in=visible)
+            .distinct()[:limit]
+        )
+        if found or reference_normalise(query.strip()) is not None:
+            return found
+    return customers_matching(organisation_id=staff.organisation_id, text=query, limit=limit)
 
 
 def catalogue_case_use(*, organisation_id: int) -> CaseUse:

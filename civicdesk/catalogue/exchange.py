@@ -37,7 +37,7 @@ from .importing import (
     RequestTypeSpec,
     _problems,
     catalogue_import,
-    catalogue_spec_read,
+    catalogue_spec_parse,
 )
 from .models import CharterTarget, Question, RequestType
 from .selectors import charter_target_for
@@ -90,12 +90,30 @@ def catalogue_files_read(
     for path in (csv_path, json_path):
         if not path.is_file():
             raise ValidationFailed(f"There is no file {path}.")
-    try:
-        text = csv_path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationFailed(
-            f"{csv_path.name} is not UTF-8 text. Save it as 'CSV UTF-8' and try again."
-        ) from None
+    return catalogue_texts_read(
+        csv_data=csv_path.read_bytes(),
+        csv_name=csv_path.name,
+        json_data=json_path.read_bytes(),
+        json_name=json_path.name,
+    )
+
+
+def catalogue_texts_read(
+    *, csv_data: bytes, csv_name: str, json_data: bytes, json_name: str
+) -> tuple[list[dict[str, str]], dict[str, RequestTypeSpec]]:
+    """``catalogue_files_read`` for the contents of two files (uploaded, say) and their names."""
+    texts = []
+    for data, name, saved_as in (
+        (csv_data, csv_name, "CSV UTF-8"),
+        (json_data, json_name, "UTF-8"),
+    ):
+        try:
+            texts.append(data.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise ValidationFailed(
+                f"{name} is not UTF-8 text. Save it as '{saved_as}' and try again."
+            ) from None
+    text, spec_text = texts
     reader = csv.DictReader(io.StringIO(text))
     columns = [column for column in reader.fieldnames or [] if column and column.strip()]
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
@@ -107,7 +125,7 @@ def catalogue_files_read(
             else f"has columns it cannot use: {', '.join(unknown)}"
         )
         raise ValidationFailed(
-            f"{csv_path.name} {problem}. The columns are: {', '.join(COLUMNS)}.",
+            f"{csv_name} {problem}. The columns are: {', '.join(COLUMNS)}.",
             fields={"columns": problem},
         )
     rows = [
@@ -115,7 +133,7 @@ def catalogue_files_read(
         for row in reader
         if any((value or "").strip() for value in row.values() if isinstance(value, str))
     ]
-    return rows, catalogue_spec_read(json_path)
+    return rows, catalogue_spec_parse(spec_text, name=json_name)
 
 
 def catalogue_export(*, organisation: Organisation) -> tuple[str, str]:
@@ -348,17 +366,55 @@ def _differences(
     team = row.get("team") or row["service_area"]
     if area.team is None or area.team.slug != slugify(team):
         differences.append("team")
-    if [_question_tuple(q) for q in request_type.questions.all()] != [
-        _spec_question_tuple(q) for q in spec.questions
-    ]:
-        differences.append("questions")
-    if {_target_tuple(t) for t in request_type.charter_targets.all()} != {
-        (t.priority, t.channel, t.amount, str(t.unit), t.summary) for t in spec.targets
-    }:
-        differences.append("charter targets")
+    questions = _changes(
+        {q.key: _question_tuple(q) for q in request_type.questions.all()},
+        {q.key: _spec_question_tuple(q) for q in spec.questions},
+        ordered=True,
+    )
+    if questions:
+        differences.append(f"questions ({questions})")
+    targets = _changes(
+        {
+            _scope(t.priority, t.channel): _target_tuple(t)
+            for t in request_type.charter_targets.all()
+        },
+        {
+            _scope(t.priority, t.channel): (t.priority, t.channel, t.amount, str(t.unit), t.summary)
+            for t in spec.targets
+        },
+        ordered=False,
+    )
+    if targets:
+        differences.append(f"charter targets ({targets})")
     if not request_type.active:
         differences.append("brought back")
     return differences
+
+
+def _changes(current: Mapping[str, Any], wanted: Mapping[str, Any], *, ordered: bool) -> str:
+    """What changes from ``current`` to ``wanted`` (each by name), in words: "added where;
+    changed bin; removed details", or, if their order matters, "in a new order"; empty if
+    nothing does."""
+    parts = [
+        f"{what} {', '.join(names)}"
+        for what, names in (
+            ("added", [name for name in wanted if name not in current]),
+            (
+                "changed",
+                [name for name in wanted if name in current and wanted[name] != current[name]],
+            ),
+            ("removed", [name for name in current if name not in wanted]),
+        )
+        if names
+    ]
+    if ordered and not parts and list(current) != list(wanted):
+        parts.append("in a new order")
+    return "; ".join(parts)
+
+
+def _scope(priority: str, channel: str) -> str:
+    """Whose cases a charter target is for, in words: "urgent", "any priority by phone"."""
+    return (priority or "any priority") + (f" by {channel}" if channel else "")
 
 
 def _question_tuple(question: Question) -> tuple[Any, ...]:

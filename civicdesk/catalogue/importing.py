@@ -99,11 +99,16 @@ def catalogue_spec_read(path: Path) -> dict[str, RequestTypeSpec]:
     QuestionSpec and TargetSpec; a field left out takes its default. Raises ValidationFailed,
     naming the file and the service, question or target, if a value is missing or wrong.
     """
+    return catalogue_spec_parse(path.read_text(encoding="utf-8"), name=path.name)
+
+
+def catalogue_spec_parse(text: str, *, name: str) -> dict[str, RequestTypeSpec]:
+    """``catalogue_spec_read`` for the text of a file called ``name`` (an upload, say)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValidationFailed(
-            f"{path.name} is not valid JSON: {error.msg} on line {error.lineno}."
+            f"{name} is not valid JSON: {error.msg} on line {error.lineno}."
         ) from error
     problems = _spec_file_problems(document)
     spec = {} if problems else {key: _spec_from_json(entry) for key, entry in document.items()}
@@ -113,7 +118,7 @@ def catalogue_spec_read(path: Path) -> dict[str, RequestTypeSpec]:
         first_field, first = next(iter(problems.items()))
         count = len(problems)
         raise ValidationFailed(
-            f"{path.name} cannot be read: {count} problem{'s' if count > 1 else ''}, "
+            f"{name} cannot be read: {count} problem{'s' if count > 1 else ''}, "
             f"the first in {first_field}: {first}.",
             fields=problems,
         )

@@ -143,6 +143,7 @@ def _amount(amount: int, unit: str) -> str:
         "working_hours": ("working hour", "working hours"),
         "calendar_days": ("day", "days"),
         "calendar_hours": ("hour", "hours"),
+        "calendar_months": ("month", "months"),
     }
     one, many = names[unit]
     if unit == "calendar_days" and amount % 7 == 0 and amount >= 14:

@@ -17,3 +17,11 @@ class MessageOutcome(models.TextChoices):
     TRIAGED = "triaged", "Dealt with from the triage queue"
     IGNORED = "ignored", "Ignored: automatic or bulk mail"
     RATED = "rated", "A rating of how we did, answering our text"
+
+
+class CheckOutcome(models.TextChoices):
+    """What the channels checklist found out about one channel."""
+
+    WORKS = "works", "Works"
+    PROBLEM = "problem", "Problem"
+    UNKNOWN = "unknown", "Not known yet"

@@ -78,7 +78,12 @@ class Complaint(TimeStampedModel):
     reasons = models.ManyToManyField(ComplaintReason, related_name="complaints")
     stage = models.PositiveSmallIntegerField(default=1)
     stage_started_at = models.DateTimeField()
-    stage_due_at = models.DateTimeField(db_index=True)
+    stage_due_at = models.DateTimeField(
+        db_index=True, help_text="When the response at the current stage is due."
+    )
+    # Kept when the complaint goes to stage 2, so the stage 1 response is still judged against
+    # its own due date (stage 2's is stage_due_at from then on).
+    stage1_due_at = models.DateTimeField(help_text="When the stage 1 response was due.")
     responded_at = models.DateTimeField(
         null=True, blank=True, help_text="When the council responded at the current stage."
     )

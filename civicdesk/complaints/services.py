@@ -78,13 +78,15 @@ def complaint_record(
     with transaction.atomic():
         if Complaint.objects.select_for_update().filter(case=case).exists():
             raise DomainError("This complaint has already been recorded.")
+        due = _start_stage(case, stage=1, start=case.opened_at, actor=actor)
         complaint = Complaint.objects.create(
             case=case,
             organisation_id=case.organisation_id,
             about_service_area=about_service_area,
             stage=1,
             stage_started_at=case.opened_at,
-            stage_due_at=_start_stage(case, stage=1, start=case.opened_at, actor=actor),
+            stage_due_at=due,
+            stage1_due_at=due,
             recorded_by=actor.saved_user,
         )
         complaint.reasons.set(reasons)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from civicdesk.core.timeline import TimelineWindow, timeline_rows
 from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
@@ -24,11 +25,29 @@ def contacts_visible_to(staff: StaffMember) -> QuerySet[Contact]:
     )
 
 
-def contacts_of_customer(*, staff: StaffMember, customer_id: int, limit: int) -> list[Contact]:
-    """A customer's latest contacts that the staff member may see, newest first."""
-    return list(
-        contacts_visible_to(staff)
-        .filter(customer_id=customer_id)
-        .select_related("case", "request_type", "handled_by")
-        .order_by("-started_at", "-id")[:limit]
-    )
+# What the customer's timeline shows of a contact; the rest stays in the database.
+CONTACT_TIMELINE_FIELDS = (
+    "started_at",
+    "channel",
+    "direction",
+    "reason",
+    "outcome",
+    "is_repeat",
+    "assisted",
+    "summary",
+    "case__reference",
+    "handled_by__first_name",
+    "handled_by__last_name",
+)
+
+
+def contacts_of_customer(
+    *, staff: StaffMember, customer_id: int, window: TimelineWindow, rank: int
+) -> list[Contact]:
+    """A customer's contacts that the staff member may see, in ``window`` of their timeline
+    (``rank`` is the place of contacts among records at the same moment)."""
+    rows = contacts_visible_to(staff).filter(customer_id=customer_id)
+    if window.case_id is not None:
+        rows = rows.filter(case_id=window.case_id)
+    rows = rows.select_related("case", "handled_by").only(*CONTACT_TIMELINE_FIELDS)
+    return list(timeline_rows(rows, at="started_at", rank=rank, window=window))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -25,6 +28,17 @@ if TYPE_CHECKING:
 
 # The same customer about the same service within this window counts as a repeat contact.
 REPEAT_WINDOW = timedelta(days=28)
+# What the repeat rule reads of a contact, and the flag it writes.
+REJUDGE_FIELDS = (
+    "pk",
+    "direction",
+    "reason",
+    "outcome",
+    "case_id",
+    "request_type_id",
+    "started_at",
+    "is_repeat",
+)
 
 
 @dataclass
@@ -105,6 +119,38 @@ def contact_raised_case(*, contact: Contact, case: Case) -> Contact:
     return contact
 
 
+def contact_repeats_rejudge(*, customer: Customer) -> int:
+    """Judge every contact of ``customer`` again by the repeat rule, oldest first, and store
+    the flags that change; returns how many changed. Run after records are merged: contacts
+    that sat on two records of one person are now compared with each other (ADR 36)."""
+    contacts = list(
+        Contact.objects.filter(customer=customer).order_by("started_at", "pk").only(*REJUDGE_FIELDS)
+    )
+    earlier_by_service: dict[int, list[datetime]] = {}
+    changed: list[Contact] = []
+    for contact in contacts:
+        times = earlier_by_service.get(contact.request_type_id or 0, [])
+        # Earlier contacts about the same service that started inside the window.
+        earlier = bisect_left(times, contact.started_at) > bisect_left(
+            times, contact.started_at - REPEAT_WINDOW
+        )
+        is_repeat = _repeat_by_rule(
+            direction=contact.direction,
+            reason=contact.reason,
+            outcome=contact.outcome,
+            has_case=contact.case_id is not None,
+            has_service=contact.request_type_id is not None,
+            earlier_about_service=partial(bool, earlier),
+        )
+        if contact.direction == Direction.INBOUND and contact.request_type_id is not None:
+            insort(earlier_by_service.setdefault(contact.request_type_id, []), contact.started_at)
+        if is_repeat != contact.is_repeat:
+            contact.is_repeat = is_repeat
+            changed.append(contact)
+    Contact.objects.bulk_update(changed, ["is_repeat"], batch_size=500)
+    return len(changed)
+
+
 def _is_repeat(
     *,
     direction: str,
@@ -115,6 +161,31 @@ def _is_repeat(
     service: RequestType | None,
     started_at: datetime,
 ) -> bool:
+    return _repeat_by_rule(
+        direction=direction,
+        reason=reason,
+        outcome=outcome,
+        has_case=case is not None,
+        has_service=customer is not None and service is not None,
+        earlier_about_service=lambda: Contact.objects.filter(
+            customer=customer,
+            request_type=service,
+            direction=Direction.INBOUND,
+            started_at__gte=started_at - REPEAT_WINDOW,
+            started_at__lt=started_at,
+        ).exists(),
+    )
+
+
+def _repeat_by_rule(
+    *,
+    direction: str,
+    reason: str,
+    outcome: str,
+    has_case: bool,
+    has_service: bool,
+    earlier_about_service: Callable[[], bool],
+) -> bool:
     """The one rule for repeat contact, on every channel: a chase or failure demand; a contact
     about a case already open; or the same customer about the same service within
     REPEAT_WINDOW of an earlier contact of theirs (a new case raised included)."""
@@ -122,17 +193,11 @@ def _is_repeat(
         return False
     if reason in AVOIDABLE_REASONS:
         return True
-    if case is not None and outcome != ContactOutcome.CASE_CREATED:
+    if has_case and outcome != ContactOutcome.CASE_CREATED:
         return True
-    if customer is None or service is None:
+    if not has_service:
         return False
-    return Contact.objects.filter(
-        customer=customer,
-        request_type=service,
-        direction=Direction.INBOUND,
-        started_at__gte=started_at - REPEAT_WINDOW,
-        started_at__lt=started_at,
-    ).exists()
+    return earlier_about_service()
 
 
 def _errors(details: ContactDetails) -> dict[str, str]:

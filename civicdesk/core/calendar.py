@@ -6,13 +6,15 @@ bank holidays in its nation. Bank holidays come from GOV.UK's published data, sh
 data only weekends are non-working; the package is updated with each release.
 
 All arithmetic on working time is done on the local wall clock (Europe/London), so that 09:00
-stays 09:00 across the clock changes; calendar hours are real elapsed time. See
-docs/adr/0004-charter-clock.md for how days, hours and pauses are counted.
+stays 09:00 across the clock changes; calendar hours are real elapsed time; calendar months keep
+the date and time of day (or the month's last day, if it is shorter). See
+docs/adr/0004-charter-clock.md for how days, hours and pauses are counted, and ADR 29 for months.
 """
 
 from __future__ import annotations
 
 import enum
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -34,6 +36,8 @@ class TimeUnit(enum.StrEnum):
     WORKING_HOURS = "working_hours"
     CALENDAR_DAYS = "calendar_days"
     CALENDAR_HOURS = "calendar_hours"
+    # Statutory time limits such as a subject access request's "one month".
+    CALENDAR_MONTHS = "calendar_months"
 
     @property
     def counts_working_time(self) -> bool:
@@ -145,6 +149,9 @@ class WorkingCalendar:
             return self.add_working_time(start, timedelta(hours=amount))
         if unit is TimeUnit.CALENDAR_DAYS:
             return _aware(_local(start) + timedelta(days=amount))
+        if unit is TimeUnit.CALENDAR_MONTHS:
+            local = _local(start)
+            return _aware(datetime.combine(add_months(local.date(), amount), local.time()))
         return _utc(start) + timedelta(hours=amount)
 
     def elapsed(self, start: datetime, end: datetime, unit: TimeUnit) -> timedelta:
@@ -166,6 +173,14 @@ class WorkingCalendar:
             if local.time() < self.closes:
                 return local
         return datetime.combine(self.next_working_day(local.date()), self.opens)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same date ``months`` calendar months later or, when that month is too short to have
+    it, the month's last day: one month from 31 January is 28 February (29th in a leap year)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
 def _local(moment: datetime) -> datetime:

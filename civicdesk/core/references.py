@@ -12,6 +12,7 @@ finding someone else's case. See docs/adr/0003-case-references.md.
 
 from __future__ import annotations
 
+import re
 import secrets
 
 ALPHABET = "346789ACDEFGHJKMNPQRTWXY"
@@ -51,3 +52,9 @@ def reference_normalise(text: str) -> str | None:
     if _check_character(compact[:-1]) != compact[-1]:
         return None
     return format_reference(compact)
+
+
+def legacy_reference_key(text: str) -> str:
+    """How a reference from a council's previous system is matched: its letters and digits in
+    upper case, so that "env/2024/0153", "ENV 2024 0153" and "ENV-2024-0153" are one."""
+    return re.sub(r"[^A-Z0-9]", "", text.upper())

@@ -1,8 +1,10 @@
-"""Finding customers: search by anything a caller might give, and likely duplicates."""
+"""Finding customers: search by anything a caller might give, likely duplicates, what to
+choose between when two records are merged, and the values a merge did not keep."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -12,10 +14,11 @@ from django.utils import timezone
 
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import NotFound
+from civicdesk.core.models import AuditEvent
 from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import is_staff_user
 
-from .choices import DetailKind
+from .choices import CustomerKind, DetailKind
 from .models import AccountSignIn, ContactDetail, Customer, Representative, SupportNeed
 from .normalise import (
     looks_like_outcode,
@@ -142,6 +145,113 @@ def customer_duplicates(*, customer: Customer) -> list[Customer]:
     if not candidate_ids:
         return []
     return list(live.filter(pk__in=candidate_ids).order_by("id"))
+
+
+# What an adviser chooses between when two records are merged, in the order the page asks.
+# The address is one choice, kept whole with its UPRN: half of one address and half of another
+# is nobody's address.
+MERGE_CHOICES = {
+    "title": "Title",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "business_name": "Business name",
+    "date_of_birth": "Date of birth",
+    "address": "Address",
+}
+ADDRESS_FIELDS = ("address_line_1", "address_line_2", "town", "postcode", "uprn")
+NAME_FIELDS = ("title", "first_name", "last_name", "business_name")
+
+
+def merge_value(customer: Customer, choice: str) -> str:
+    """One of ``MERGE_CHOICES`` on a record, as the merge page offers it and the merge is told
+    which to keep: text, a date as YYYY-MM-DD, an address as its lines and UPRN."""
+    if choice == "address":
+        lines = ", ".join(customer.address_lines)
+        return f"{lines} (UPRN {customer.uprn})" if customer.uprn else lines
+    if choice == "date_of_birth":
+        return customer.date_of_birth.isoformat() if customer.date_of_birth else ""
+    return str(getattr(customer, choice))
+
+
+@dataclass(frozen=True)
+class MergeDifference:
+    key: str
+    label: str
+    survivor: str
+    duplicate: str
+    suggested: str
+
+
+def merge_differences(*, survivor: Customer, duplicate: Customer) -> list[MergeDifference]:
+    """The values on which two records differ, each with the one the page selects first: the
+    record that stays keeps its own, unless it has none or the other record has the fuller
+    form of the same name ('Liam' where it has 'L')."""
+    differences = []
+    for key, label in MERGE_CHOICES.items():
+        kept, other = merge_value(survivor, key), merge_value(duplicate, key)
+        if kept == other:
+            continue
+        fuller = key in NAME_FIELDS and _is_fuller_form(other, of=kept)
+        suggested = other if not kept or fuller else kept
+        differences.append(MergeDifference(key, label, kept, other, suggested))
+    return differences
+
+
+def _is_fuller_form(name: str, *, of: str) -> bool:
+    short = of.replace(".", "").strip().casefold()
+    return bool(short) and len(name) > len(short) and name.casefold().startswith(short)
+
+
+def known_as(customer: Customer) -> str:
+    """The name a record goes by, with its title, as the merge history keeps it."""
+    if customer.kind == CustomerKind.BUSINESS:
+        return customer.business_name
+    return " ".join(
+        part for part in (customer.title, customer.first_name, customer.last_name) if part
+    )
+
+
+@dataclass(frozen=True)
+class PreviousValues:
+    """What merges did not keep on a customer's record, oldest first, from the merge entries of
+    the audit trail (which subject access exports and erasure clears with the record)."""
+
+    names: list[str]
+    addresses: list[str]
+    dates_of_birth: list[date]
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.addresses or self.dates_of_birth)
+
+
+def customer_previous_values(*, customer: Customer) -> PreviousValues:
+    """The names, addresses and dates of birth a customer's record had before merges, counting
+    the merges of the records folded into it."""
+    subject_ids = [customer.pk, *customer.merged_from.values_list("pk", flat=True)]
+    found: dict[str, list[str]] = {"names": [], "addresses": [], "dates_of_birth": []}
+    entries = AuditEvent.objects.filter(
+        subject_type="customer", subject_id__in=subject_ids, action="merged_from"
+    ).order_by("at", "id")
+    for entry in entries:
+        previously = entry.after.get("previously")
+        if not isinstance(previously, dict):
+            continue
+        for kind, values in found.items():
+            for value in previously.get(kind) or []:
+                if isinstance(value, str) and value and value not in values:
+                    values.append(value)
+    return PreviousValues(
+        names=found["names"],
+        addresses=found["addresses"],
+        dates_of_birth=[day for day in map(_date_or_none, found["dates_of_birth"]) if day],
+    )
+
+
+def _date_or_none(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:  # cleared when the customer's data was erased
+        return None
 
 
 def access_customer(*, staff: StaffMember, customer_id: int) -> Customer:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,6 +27,14 @@ from .normalise import (
     normalise_phone,
     normalise_postcode,
     phone_number_problem,
+)
+from .selectors import (
+    ADDRESS_FIELDS,
+    MERGE_CHOICES,
+    MergeDifference,
+    known_as,
+    merge_differences,
+    merge_value,
 )
 
 # Whoever acts when residents change their own record (online, through a form).
@@ -54,7 +64,7 @@ class CustomerDetails:
 def customer_create(
     *, organisation: Organisation, details: CustomerDetails, actor: Actor
 ) -> Customer:
-    errors = _details_errors(details)
+    errors = customer_details_problems(details)
     if errors:
         raise ValidationFailed("There is a problem with the customer's details.", fields=errors)
     with transaction.atomic():
@@ -197,8 +207,19 @@ def customer_add_representative(
     return link
 
 
-def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Customer:
+def customer_merge(
+    *,
+    duplicate: Customer,
+    into: Customer,
+    actor: Actor,
+    keep: Mapping[str, str] | None = None,
+) -> Customer:
     """Fold ``duplicate`` into ``into``: every record that pointed at it moves across.
+
+    ``keep`` says, for each of ``MERGE_CHOICES`` the two records differ on, which of the two
+    values stays, as ``merge_value`` gives it; a value not chosen is the one the merge page
+    suggests (``merge_differences``). The values not kept are the record's history: the
+    merge's audit entry keeps them, and the customer page shows them.
 
     The duplicate is kept, marked as merged, so old references to it still resolve; nothing
     about the customer's history is deleted. Contact details already on the survivor are not
@@ -208,6 +229,13 @@ def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Cust
         raise DomainError("A customer cannot be merged into themselves.")
     if duplicate.organisation_id != into.organisation_id:
         raise DomainError("Only customers of the same organisation can be merged.")
+    keep = dict(keep or {})
+    unknown = sorted(set(keep) - set(MERGE_CHOICES))
+    if unknown:
+        raise ValidationFailed(
+            "A merge keeps only names, a date of birth and an address.",
+            fields={key: "This is not a value a merge can keep" for key in unknown},
+        )
     with transaction.atomic():
         duplicate = Customer.objects.select_for_update().get(pk=duplicate.pk)
         into = Customer.objects.select_for_update().get(pk=into.pk)
@@ -218,6 +246,8 @@ def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Cust
                 "Both records have an online account. Ask the resident which account to keep, "
                 "and close the other before merging."
             )
+        chosen = _merge_chosen(into, duplicate, keep)
+        survivor_before = _history_values(into)
         existing = set(into.details.values_list("kind", "normalised"))
         moved: dict[str, int] = {}
         for detail in duplicate.details.all():
@@ -237,13 +267,9 @@ def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Cust
                 )
         Customer.objects.filter(merged_into=duplicate).update(merged_into=into)
         Representative.objects.filter(customer=into, representative=into).delete()
-        for field_name in ("first_name", "last_name", "business_name", "address_line_1", "town"):
-            if not getattr(into, field_name) and getattr(duplicate, field_name):
-                setattr(into, field_name, getattr(duplicate, field_name))
-        if not into.postcode and duplicate.postcode:
-            into.postcode = duplicate.postcode
-        if into.date_of_birth is None:
-            into.date_of_birth = duplicate.date_of_birth
+        for difference in chosen:
+            if difference.suggested == difference.duplicate:
+                _take_value(into, duplicate, difference.key)
         if into.user_id is None and duplicate.user_id is not None:
             # The resident keeps signing in to the same account, now on the surviving record.
             into.user_id, into.account_created_by_id = (
@@ -260,15 +286,69 @@ def customer_merge(*, duplicate: Customer, into: Customer, actor: Actor) -> Cust
         duplicate.merged_into = into
         duplicate.merged_at = timezone.now()
         duplicate.save(update_fields=["merged_into", "merged_at", "updated_at"])
+        previously = _values_not_kept(
+            survivor_before, _history_values(duplicate), now=_history_values(into)
+        )
         for subject, action in ((duplicate, "merged_into"), (into, "merged_from")):
             customer_audit_record(
                 customer=subject,
                 action=action,
                 actor=actor,
-                before={"customer_id": duplicate.pk},
-                after={"customer_id": into.pk, "moved": moved},
+                before={
+                    "customer_id": duplicate.pk,
+                    "values": {item.key: item.survivor for item in chosen},
+                    "duplicate_values": {item.key: item.duplicate for item in chosen},
+                },
+                after={
+                    "customer_id": into.pk,
+                    "moved": moved,
+                    "values": {item.key: item.suggested for item in chosen},
+                    "previously": previously,
+                },
             )
     return into
+
+
+def _merge_chosen(
+    into: Customer, duplicate: Customer, keep: dict[str, str]
+) -> list[MergeDifference]:
+    """The values the two records differ on, each with the one to keep: the adviser's choice,
+    which must be one of the two records' values, or else the suggested one."""
+    errors = {
+        key: "Choose one of the two records' values. The records may have changed: check them again"
+        for key, value in keep.items()
+        if value not in (merge_value(into, key), merge_value(duplicate, key))
+    }
+    if errors:
+        raise ValidationFailed("Choose which value to keep from the two records.", fields=errors)
+    return [
+        dataclasses.replace(difference, suggested=keep.get(difference.key, difference.suggested))
+        for difference in merge_differences(survivor=into, duplicate=duplicate)
+    ]
+
+
+def _take_value(into: Customer, duplicate: Customer, key: str) -> None:
+    for field_name in ADDRESS_FIELDS if key == "address" else (key,):
+        setattr(into, field_name, getattr(duplicate, field_name))
+
+
+def _values_not_kept(*records: dict[str, str], now: dict[str, str]) -> dict[str, list[str]]:
+    """Each record's name, address and date of birth that the merged record no longer has."""
+    not_kept: dict[str, list[str]] = {}
+    for kind, kept in now.items():
+        values = dict.fromkeys(record[kind] for record in records)
+        if gone := [value for value in values if value and value != kept]:
+            not_kept[kind] = gone
+    return not_kept
+
+
+def _history_values(customer: Customer) -> dict[str, str]:
+    """What the customer page's history lists, as one record has it."""
+    return {
+        "names": known_as(customer),
+        "addresses": merge_value(customer, "address"),
+        "dates_of_birth": merge_value(customer, "date_of_birth"),
+    }
 
 
 def _move_related(model: type[Model], field_name: str, duplicate: Customer, into: Customer) -> int:
@@ -317,7 +397,9 @@ def contact_detail_error(kind: str, value: str) -> str | None:
     return "Choose email address or phone number"
 
 
-def _details_errors(details: CustomerDetails) -> dict[str, str]:
+def customer_details_problems(details: CustomerDetails) -> dict[str, str]:
+    """What is wrong with new customer details, by field (empty when nothing is): what
+    ``customer_create`` refuses, for importers that check every row before writing any."""
     errors: dict[str, str] = {}
     if details.kind not in CustomerKind.values:
         errors["kind"] = "Choose person or business"

@@ -1,5 +1,6 @@
 """What the demo councils' staff and residents did after the history was written: complaints
-taken through the complaints procedure, and residents' online accounts with their sign-ins.
+taken through the complaints procedure, residents' online accounts with their sign-ins, and
+two residents' requests about their personal information.
 Everything goes through the complaints and accounts services, as real work does, so the
 complaint trends and the "active accounts" figure have something true to show."""
 
@@ -28,6 +29,8 @@ from civicdesk.customers.choices import DetailKind, SignInMethod
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import RESIDENT
 from civicdesk.organisations.models import Organisation
+from civicdesk.privacy.choices import ERASURE_SERVICE, SUBJECT_ACCESS_SERVICE
+from civicdesk.privacy.requests import privacy_request_raise
 
 # Answered within the stage's 10 or 20 working days, mostly; a few late, as in real life.
 LATE_SHARE = 0.15
@@ -154,3 +157,21 @@ def demo_accounts_create(*, organisation: Organisation, now: datetime, rng: rand
             method = rng.choice((SignInMethod.EMAIL_LINK, SignInMethod.PASSWORD))
             account_record_sign_in(customer=account.customer, method=method, now=at)
     return made
+
+
+def demo_privacy_requests_open(*, organisation: Organisation, now: datetime) -> int:
+    """Two residents with accounts who asked from them, a few days ago, for a copy of their
+    information and for their details to be deleted, so that the data protection officer has
+    a request of each kind to answer; returns how many were opened."""
+    residents = Customer.objects.filter(
+        organisation=organisation, merged_into=None, user__isnull=False
+    ).order_by("pk")[:2]
+    asked = zip(residents, ((SUBJECT_ACCESS_SERVICE, 9), (ERASURE_SERVICE, 3)), strict=False)
+    for resident, (service, days_ago) in asked:
+        privacy_request_raise(
+            customer=resident,
+            service_key=service,
+            actor=Actor(label=resident.display_name or "resident", user=resident.user),
+            now=now - timedelta(days=days_ago),
+        )
+    return len(residents)

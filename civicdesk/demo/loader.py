@@ -47,11 +47,12 @@ from civicdesk.organisations.services import administrators_group
 from civicdesk.quality.services import quality_criteria_starter
 
 from . import places
-from .casework import demo_accounts_create, demo_complaints_handle
+from .casework import demo_accounts_create, demo_complaints_handle, demo_privacy_requests_open
 from .catalogue_spec import SPEC
 from .feedback import demo_feedback_create
 from .history import Staffing, Volumes, history_create
 from .integrations import demo_doors_create
+from .planning import demo_rota_create
 from .residents import Area, NumberPool, residents_create
 
 DEMO_PASSWORD = "civicdesk-demo"  # noqa: S105 - the published demo password, see the README
@@ -60,6 +61,8 @@ BOUNDARIES = Path(__file__).resolve().parent / "data" / "boundaries"
 PLATFORM_USERNAME = "platform"
 OUT_OF_HOURS_TEAM = "Out of hours"
 CONTACT_CENTRE = "Customer services"
+# The team that answers subject access and erasure requests, with the data protection officer.
+INFORMATION_GOVERNANCE = "Information governance"
 ADVISERS_PER_COUNCIL = 6
 
 # Short, memorable team names for usernames such as officer.waste@telford.
@@ -79,6 +82,7 @@ TEAM_HANDLES = {
     "Planning": "planning",
     "Business": "business",
     CONTACT_CENTRE: "customer-services",
+    INFORMATION_GOVERNANCE: "info-governance",
     OUT_OF_HOURS_TEAM: "on-call",
 }
 
@@ -228,7 +232,7 @@ def demo_sign_ins() -> list[SignIn]:
     wanted = [
         (f"{prefix}@{council.handle}", council)
         for council in COUNCILS
-        for prefix in ("adviser", "officer.waste", "lead.waste", "manager", "admin")
+        for prefix in ("adviser", "officer.waste", "lead.waste", "manager", "admin", "dpo")
     ]
     staff = {
         member.user.username: member
@@ -321,12 +325,19 @@ def _council_load(
     complaints_lead = staffing.officers[teams[CONTACT_CENTRE].pk][0]
     demo_complaints_handle(organisation=organisation, handler=complaints_lead, now=now, rng=rng)
     demo_accounts_create(organisation=organisation, now=now, rng=rng)
+    # The contact centre's rota: its advisers, and its two officers at the reception desk.
+    demo_rota_create(
+        organisation=organisation,
+        advisers=staffing.advisers,
+        desk=staffing.officers[teams[CONTACT_CENTRE].pk][1:],
+    )
+    privacy_requests = demo_privacy_requests_open(organisation=organisation, now=now)
     _visits_create(organisation, council, residents.customers[:6], now)
     return {
         "staff": staff_count,
         "customers": len(residents.customers),
         "contacts": history["contacts"],
-        "cases": history["cases"],
+        "cases": history["cases"] + privacy_requests,
         "streets": streets,
     }
 
@@ -405,15 +416,23 @@ def _staff_create(
     rng: random.Random,
 ) -> tuple[Staffing, int]:
     """A lead and two officers in every team, the contact centre's advisers, a manager, an
-    administrator and a councillor, all with the demo password."""
+    administrator, a councillor and a data protection officer (in the information governance
+    team, which answers subject access and erasure requests), all with the demo password."""
     people: list[_Person] = []
     emails: set[str] = set()
 
-    def add(username: str, role: str, team_list: list[Team], **flags: bool) -> User:
-        first, last = _staff_name(rng)
+    def add(
+        username: str,
+        role: str,
+        team_list: list[Team],
+        *,
+        names: random.Random = rng,
+        **flags: bool,
+    ) -> User:
+        first, last = _staff_name(names)
         email = f"{first}.{last}".lower().replace("'", "")
         while f"{email}@{council.domain}" in emails:
-            email += str(rng.randint(1, 9))
+            email += str(names.randint(1, 9))
         emails.add(f"{email}@{council.domain}")
         user = User(
             username=username,
@@ -426,14 +445,15 @@ def _staff_create(
         people.append(_Person(user=user, role=role, teams=team_list))
         return user
 
-    officers: dict[str, list[User]] = {}
-    for name, team in teams.items():
-        handle = _handle(name)
-        officers[name] = [
-            add(f"lead.{handle}@{council.handle}", Role.TEAM_LEAD, [team]),
-            add(f"officer.{handle}@{council.handle}", Role.OFFICER, [team]),
-            add(f"officer2.{handle}@{council.handle}", Role.OFFICER, [team]),
+    def team_staff(name: str, names: random.Random = rng) -> list[User]:
+        team, handle = teams[name], _handle(name)
+        return [
+            add(f"lead.{handle}@{council.handle}", Role.TEAM_LEAD, [team], names=names),
+            add(f"officer.{handle}@{council.handle}", Role.OFFICER, [team], names=names),
+            add(f"officer2.{handle}@{council.handle}", Role.OFFICER, [team], names=names),
         ]
+
+    officers = {name: team_staff(name) for name in teams if name != INFORMATION_GOVERNANCE}
     advisers = [
         add(
             f"adviser{number if number > 1 else ''}@{council.handle}",
@@ -445,6 +465,16 @@ def _staff_create(
     add(f"manager@{council.handle}", Role.MANAGER, [])
     admin = add(f"admin@{council.handle}", Role.ADMIN, [], is_staff=True)
     add(f"councillor@{council.handle}", Role.COUNCILLOR, [])
+    # Information governance comes last, its names drawn by a generator of its own, so that
+    # the other staff, the residents and their history are the same with it as without it.
+    governance = random.Random(f"{council.slug}-{INFORMATION_GOVERNANCE}")
+    officers[INFORMATION_GOVERNANCE] = team_staff(INFORMATION_GOVERNANCE, governance)
+    add(
+        f"dpo@{council.handle}",
+        Role.DATA_PROTECTION,
+        [teams[INFORMATION_GOVERNANCE]],
+        names=governance,
+    )
 
     User.objects.bulk_create([person.user for person in people])
     members = StaffMember.objects.bulk_create(

@@ -14,10 +14,11 @@ from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.models import Case
 from civicdesk.core.calendar import LONDON
 from civicdesk.core.errors import NotFound
+from civicdesk.core.timeline import TimelineWindow, timeline_rows
 from civicdesk.organisations.models import Organisation, StaffMember
 
 from .benchmark import DETRACTOR_TO, PROMOTER_FROM, Change, Estimate, mean_estimate, nps_estimate
-from .choices import Rating
+from .choices import RATING_REASONS, Rating
 from .models import (
     ContactRating,
     MicroSurvey,
@@ -256,11 +257,15 @@ def comments_in(
     return found[:limit]
 
 
-def ratings_of_cases(*, case_ids: QuerySet[Case, Any], limit: int) -> list[ContactRating]:
-    """Ratings given about these cases (a query of ids the member of staff may see), newest
-    first: the feedback part of the single customer view."""
-    return list(
-        ContactRating.objects.filter(case_id__in=case_ids)
-        .select_related("case")
-        .order_by("-created_at", "-id")[:limit]
+def ratings_of_cases(
+    *, case_ids: QuerySet[Case, Any], window: TimelineWindow, rank: int
+) -> list[ContactRating]:
+    """Ratings given about these cases (a query of ids the member of staff may see) in
+    ``window`` of the customer's timeline: the feedback part of the single customer view."""
+    rows = ContactRating.objects.filter(case_id__in=case_ids)
+    if window.case_id is not None:
+        rows = rows.filter(case_id=window.case_id)
+    rows = rows.select_related("case").only(
+        "created_at", "rating", "comment", *RATING_REASONS, "case__reference"
     )
+    return list(timeline_rows(rows, at="created_at", rank=rank, window=window))

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import shapely.wkt
-from shapely import LineString, Point
+from shapely import LineString, MultiLineString, Point
 from shapely.errors import ShapelyError
+from shapely.ops import linemerge
 
 EARTH_RADIUS_METRES = 6_371_008.8
 METRES_PER_DEGREE = EARTH_RADIUS_METRES * math.pi / 180
@@ -44,6 +45,58 @@ def line_parse(text: str) -> Coordinates:
                 f"the point {longitude} {latitude} is not in the UK (give longitude first)"
             )
     return coordinates
+
+
+def lines_parse(text: str) -> list[Coordinates]:
+    """A street's line, or its lines when it is in pieces: what ``line_parse`` reads, or a WKT
+    ``MULTILINESTRING`` (as OS Open USRN gives every street). Pieces that meet end to end are
+    joined into one line."""
+    text = text.strip()
+    if not text[:1].isalpha():
+        return [line_parse(text)]
+    try:
+        shape = shapely.wkt.loads(text)
+    except (ShapelyError, ValueError) as error:
+        raise GeometryError("the geometry is not valid WKT") from error
+    if isinstance(shape, LineString):
+        return [line_parse(text)]
+    if not isinstance(shape, MultiLineString) or shape.is_empty:
+        raise GeometryError(
+            f"the geometry is a {shape.geom_type}, not a LINESTRING or MULTILINESTRING"
+        )
+    merged = linemerge(shape)
+    pieces = list(merged.geoms) if isinstance(merged, MultiLineString) else [merged]
+    return [line_parse(piece.wkt) for piece in pieces]
+
+
+def lines_geojson(lines: list[Coordinates]) -> dict[str, Any]:
+    """A LineString, or a MultiLineString for a street in pieces."""
+    if len(lines) == 1:
+        return line_geojson(lines[0])
+    return {
+        "type": "MultiLineString",
+        "coordinates": [line_geojson(line)["coordinates"] for line in lines],
+    }
+
+
+def geojson_lines(geometry: dict[str, Any]) -> list[Coordinates]:
+    """The pieces of a street's line: one for a LineString, each of a MultiLineString's."""
+    if geometry.get("type") == "MultiLineString":
+        return [
+            [(float(point[0]), float(point[1])) for point in piece]
+            for piece in geometry.get("coordinates", [])
+        ]
+    return [geojson_coordinates(geometry)]
+
+
+def longest_line(lines: Sequence[Coordinates]) -> Coordinates:
+    """The longest piece of a street in pieces (where to put its label or its middle)."""
+
+    def length(line: Coordinates) -> float:
+        plane = LocalPlane(longitude=line[0][0], latitude=line[0][1])
+        return float(plane.line(line).length)
+
+    return max(lines, key=length)
 
 
 def _wkt_parse(text: str) -> Coordinates:

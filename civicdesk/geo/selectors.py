@@ -25,7 +25,7 @@ from civicdesk.organisations.models import Organisation
 from civicdesk.organisations.selectors import organisation_providing, organisations_at
 
 from .choices import Adoption
-from .geometry import LocalPlane, degrees_around, geojson_coordinates, line_midpoint
+from .geometry import LocalPlane, degrees_around, geojson_lines, line_midpoint, longest_line
 from .models import Street
 
 # Services about the road itself. A report of one of these on a road the council does not
@@ -220,7 +220,11 @@ def street_nearest(
     )
     plane = LocalPlane(latitude=latitude, longitude=longitude)
     measured = [
-        (plane.distance_to_line(geojson_coordinates(street.geometry)), street.pk, street)
+        (
+            min(plane.distance_to_line(line) for line in geojson_lines(street.geometry)),
+            street.pk,
+            street,
+        )
         for street in candidates
     ]
     within = [entry for entry in measured if entry[0] <= metres]
@@ -246,7 +250,7 @@ def places_find(*, organisation: Organisation, text: str, limit: int = 10) -> li
     for street in streets[: limit * 3]:
         label = str(street)
         if label not in matches:
-            longitude, latitude = line_midpoint(geojson_coordinates(street.geometry))
+            longitude, latitude = line_midpoint(longest_line(geojson_lines(street.geometry)))
             matches[label] = PlaceMatch(label, round(latitude, 6), round(longitude, 6), street)
     return list(matches.values())[:limit]
 

@@ -22,7 +22,7 @@ from civicdesk.core.errors import ValidationFailed
 from civicdesk.organisations.models import Organisation
 
 from .choices import Adoption
-from .geometry import GeometryError, line_geojson, line_parse
+from .geometry import Coordinates, GeometryError, lines_geojson, lines_parse
 from .models import Street
 
 STREETS_DATA = Path(__file__).resolve().parent / "data"
@@ -53,6 +53,36 @@ def street_rows_read(path: Path) -> list[dict[str, str]]:
     """The rows of a streets CSV, as column name -> text."""
     with path.open(encoding="utf-8-sig", newline="") as source:
         return [dict(row) for row in csv.DictReader(source)]
+
+
+def street_lines_read(path: Path) -> dict[str, str]:
+    """Streets' lines by USRN, from a CSV with a ``usrn`` column and the line as WKT in a
+    ``wkt`` column (as ogr2ogr writes it) or a ``geometry`` one: OS Open USRN, converted to
+    longitude and latitude (docs/streets.md). ValidationFailed if it has neither column."""
+    with path.open(encoding="utf-8-sig", newline="") as source:
+        reader = csv.DictReader(source)
+        columns = {(name or "").strip().lower(): name for name in reader.fieldnames or []}
+        usrn, line = columns.get("usrn"), columns.get("wkt") or columns.get("geometry")
+        if usrn is None or line is None:
+            raise ValidationFailed(
+                f"{path.name} needs a usrn column and the line in a WKT (or geometry) column."
+            )
+        return {
+            (row[usrn] or "").strip(): (row[line] or "").strip()
+            for row in reader
+            if (row[usrn] or "").strip()
+        }
+
+
+def street_rows_with_lines(
+    rows: Iterable[Mapping[str, str | None]], lines: Mapping[str, str]
+) -> list[dict[str, str | None]]:
+    """The rows of a list of streets, each that has no line of its own given the one ``lines``
+    holds for its USRN."""
+    return [
+        {**row, "geometry": row.get("geometry") or lines.get((row.get("usrn") or "").strip(), "")}
+        for row in rows
+    ]
 
 
 def streets_import(
@@ -91,9 +121,24 @@ def streets_import(
 # Validation
 
 
+# How councils' lists of streets and gazetteers word who maintains a street.
+_ADOPTION_WORDS = {
+    "maintainable_at_public_expense": Adoption.ADOPTED,
+    "highway_maintainable_at_public_expense": Adoption.ADOPTED,
+    "prospectively_maintainable_at_public_expense": Adoption.UNADOPTED,
+    "not_adopted": Adoption.UNADOPTED,
+    "private_street": Adoption.PRIVATE,
+    "private_road": Adoption.PRIVATE,
+    "trunk_road": Adoption.NATIONAL_HIGHWAYS,
+    "highways_england": Adoption.NATIONAL_HIGHWAYS,
+}
+
+
 def adoption_parse(text: str) -> str | None:
-    """An adoption status from its value or label-like spelling ("National Highways")."""
+    """An adoption status from its value, a label-like spelling ("National Highways") or the
+    words of a council's list of streets ("Maintainable at public expense")."""
     value = re.sub(r"[\s-]+", "_", text.strip().lower())
+    value = _ADOPTION_WORDS.get(value, value)
     return value if value in Adoption.values else None
 
 
@@ -122,6 +167,8 @@ def _row_check(text: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
     for column in REQUIRED_COLUMNS:
         if not text[column]:
             problems[column] = f"the {column} is missing"
+    if not text["geometry"]:
+        problems["geometry"] = "the line is missing: give it here, or in a file of lines"
     if text["usrn"] and not _USRN.match(text["usrn"]):
         problems["usrn"] = "a USRN is a number of up to 12 digits"
     adoption = adoption_parse(text["adoption"])
@@ -132,17 +179,17 @@ def _row_check(text: dict[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
     for column, limit in (("name", 200), ("locality", 120), ("maintainer", 200)):
         if len(text[column]) > limit:
             problems[column] = f"the {column} is longer than {limit} characters"
-    coordinates: list[tuple[float, float]] = []
+    lines: list[Coordinates] = []
     if text["geometry"]:
         try:
-            coordinates = line_parse(text["geometry"])
+            lines = lines_parse(text["geometry"])
         except GeometryError as error:
             problems["geometry"] = str(error)
     if problems:
         return problems, {}
-    longitudes = [lon for lon, _ in coordinates]
-    latitudes = [lat for _, lat in coordinates]
-    geometry = line_geojson(coordinates)
+    longitudes = [lon for line in lines for lon, _ in line]
+    latitudes = [lat for line in lines for _, lat in line]
+    geometry = lines_geojson(lines)
     return {}, {
         "name": text["name"],
         "locality": text["locality"],

@@ -31,7 +31,6 @@ from civicdesk.assistant.selectors import (
     articles_published,
     conversation_for_token,
     queue_position,
-    wait_estimate,
 )
 from civicdesk.assistant.services import (
     conversation_callback,
@@ -43,6 +42,7 @@ from civicdesk.assistant.services import (
 from civicdesk.catalogue.selectors import request_type_names
 from civicdesk.core.errors import DomainError
 from civicdesk.customers.services import contact_detail_error
+from civicdesk.planning.selectors import wait_told
 from civicdesk.web.councils import council_for
 
 if TYPE_CHECKING:
@@ -135,7 +135,9 @@ def _speak_hand_over(turn: _Turn, conversation: Conversation, caller: str) -> No
     conversation.refresh_from_db()
     position = queue_position(conversation)
     if position is not None:
-        minutes = wait_estimate(organisation=conversation.organisation, position=position)
+        minutes = wait_told(
+            organisation=conversation.organisation, channel="phone", position=position
+        )
         turn.say.append(
             f"I will put you through to an adviser. The wait is about {minutes} "
             f"minute{'s' if minutes != 1 else ''}."

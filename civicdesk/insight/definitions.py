@@ -99,8 +99,12 @@ DEFINITIONS: tuple[Definition, ...] = (
         "avoidable-contact",
         "Repeat and avoidable contact",
         (
-            "Repeat: contacts about something the customer had already contacted us about "
-            "(recorded on the contact when it is logged), as a share of all contacts.",
+            "Repeat: contacts about something the customer had already contacted us about, as "
+            "a share of all contacts. A contact is a repeat if it chases progress or says "
+            "something went wrong, if it is about a case already open, or if the same customer "
+            "contacted us about the same service in the 28 days before. It is judged when the "
+            "contact is logged, and again when a case is raised from it or when two records of "
+            "the same person are merged.",
             "Avoidable (failure demand): contacts chasing progress or saying something went "
             "wrong, as a share of all contacts. The top reasons are the services and reasons "
             "with the most avoidable contacts.",
@@ -214,9 +218,11 @@ DEFINITIONS: tuple[Definition, ...] = (
             "the complaints records (there are too few to need a summary). Went to stage 2: "
             "complaints now at stage 2. Referred to the Ombudsman: complaints with a referral "
             "date.",
-            "Answered in time: of the complaints answered at the stage they are at now, the "
-            "share answered by that stage's due date (the council's working-day timescale for "
-            "the stage).",
+            "Answered in time: every stage is judged. Each response sent, at stage 1 and at "
+            "stage 2, counts as an answer of its own, and it is in time if it was sent by that "
+            "stage's own due date (the council's working-day timescale for the stage). A "
+            "complaint answered late at stage 1 and in time at stage 2 is one answer in time "
+            "out of two. Responses not sent yet are not counted.",
             "Outcomes: the decisions recorded at each stage; upheld in whole or part is upheld "
             "plus partly upheld over all decisions at that stage.",
             "Reasons: each complaint counts once for every reason recorded on it. Reasons the "

@@ -26,6 +26,7 @@ from civicdesk.contacts.choices import ContactOutcome, ContactReason, Direction
 from civicdesk.contacts.models import Contact
 from civicdesk.core.calendar import LONDON, Nation, WorkingCalendar
 from civicdesk.core.jobs import Lease, job_lease
+from civicdesk.customers.models import Customer
 from civicdesk.feedback.choices import Rating
 from civicdesk.feedback.models import ContactRating
 from civicdesk.organisations.models import Organisation
@@ -206,15 +207,19 @@ def _days_of(records: QuerySet[Any], field: str) -> CouncilDays:
 
 
 def _changed_contacts(since: datetime | None) -> CouncilDays:
-    """Days of contacts recorded since, and of contacts whose case changed since: opening a
-    case from a contact logged earlier rewrites its outcome and service."""
+    """Days of contacts recorded since; of contacts whose case changed since (opening a case
+    from a contact logged earlier rewrites its outcome and service); and of every contact of a
+    customer whose records were merged since (their repeat flags are judged again, ADR 36)."""
     records = Contact.objects.filter(direction=Direction.INBOUND)
     if since is None:
         return _days_of(records, "started_at")
-    # Two narrow queries rather than one OR across the join, which would read every contact.
+    # Narrow queries rather than one OR across the joins, which would read every contact.
     changed_cases = Case.objects.filter(updated_at__gte=since).values("pk")
-    return _days_of(records.filter(recorded_at__gte=since), "started_at") | _days_of(
-        records.filter(case__in=changed_cases), "started_at"
+    merged_into = Customer.objects.filter(merged_at__gte=since).values("merged_into")
+    return (
+        _days_of(records.filter(recorded_at__gte=since), "started_at")
+        | _days_of(records.filter(case__in=changed_cases), "started_at")
+        | _days_of(records.filter(customer__in=merged_into), "started_at")
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from civicdesk.cases.models import Case
 from civicdesk.catalogue.models import RequestType
@@ -12,7 +13,8 @@ from civicdesk.core.errors import NotFound
 from civicdesk.core.models import AuditEvent
 from civicdesk.core.references import reference_normalise
 
-from .models import ApiClient, WebhookDelivery
+from .choices import Scope
+from .models import ApiClient, Open311Jurisdiction, WebhookDelivery
 
 
 def cases_shared_with_clients(organisation_id: int) -> QuerySet[Case]:
@@ -74,3 +76,24 @@ def webhook_failures(*, organisation_id: int) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.filter(
         subscription__organisation_id=organisation_id, status="failed"
     ).select_related("subscription", "case")
+
+
+@dataclass(frozen=True)
+class Open311SetUp:
+    """What an organisation has set up for Open311: its jurisdiction id ("" for none) and the
+    clients whose keys may use it, newest-used first."""
+
+    jurisdiction_id: str
+    clients: list[ApiClient]
+
+
+def open311_set_up(*, organisation_id: int) -> Open311SetUp:
+    jurisdiction = Open311Jurisdiction.objects.filter(organisation_id=organisation_id).first()
+    clients = [
+        client
+        for client in ApiClient.objects.filter(
+            organisation_id=organisation_id, revoked_at__isnull=True
+        ).order_by(F("last_used_at").desc(nulls_last=True), "name")
+        if Scope.OPEN311 in client.scopes
+    ]
+    return Open311SetUp(jurisdiction.jurisdiction_id if jurisdiction else "", clients)

@@ -50,6 +50,8 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
             models.Index(fields=["status", "lease_expires_at"], name="outbox_leases"),
+            # A customer's messages by date, a page at a time, for their timeline.
+            models.Index(fields=["customer", "created_at"], name="outbox_customer"),
         ]
 
     def __str__(self) -> str:

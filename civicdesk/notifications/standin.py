@@ -6,6 +6,7 @@ end to end through the real ``notifications-python-client`` without a Notify acc
 - ``POST /v2/notifications/email``, ``/sms`` and ``/letter`` accept a notification and reply
   201 with its id, reference, content, uri and template, as Notify does;
 - ``GET /v2/notifications?reference=...`` and ``GET /v2/notifications/{id}`` find them again;
+- ``GET /v2/template/{id}`` describes a template (the channels checklist reads it);
 - every request must carry a JSON Web Token signed with the API key's secret, issued by the
   key's service id within the last 30 seconds, or it is refused with 401 or 403;
 - invalid requests are refused with 400 and Notify's error body
@@ -280,6 +281,8 @@ class NotifyStandin:
                 return Reply(200, self._search(parse_qs(url.query), host))
             if method == "GET" and path.startswith("/v2/notifications/"):
                 return Reply(200, self._one(path.removeprefix("/v2/notifications/"), host))
+            if method == "GET" and path.startswith("/v2/template/"):
+                return Reply(200, self._template_described(path.removeprefix("/v2/template/")))
             raise NotifyRefusal(404, ("NotFound", "The requested URL was not found."))
         except NotifyRefusal as refusal:
             return Reply(refusal.status, refusal.body())
@@ -362,6 +365,32 @@ class NotifyStandin:
                 ),
             )
         return template_id, template
+
+    def _template_described(self, template_id: str) -> dict[str, object]:
+        """A template as Notify describes it. Without a list of templates the stand-in knows
+        only the example ids, each of its own type."""
+        if not _UUID.fullmatch(template_id.lower()):
+            raise NotifyRefusal(400, ("ValidationError", "template_id is not a valid UUID"))
+        if self.templates is not None:
+            template = self.templates.get(template_id)
+        else:
+            kinds = {found: kind for kind, found in EXAMPLE_TEMPLATE_IDS.items()}
+            template = StandinTemplate(kinds[template_id]) if template_id in kinds else None
+        if template is None:
+            raise NotifyRefusal(404, ("NoResultFound", "No result found"))
+        placeholders = template.placeholders()
+        return {
+            "id": template_id,
+            "type": template.type,
+            "name": f"CivicDesk {template.type}",
+            "version": 1,
+            "subject": None if template.type == "sms" else template.subject,
+            "body": template.body,
+            "personalisation": {name: {"required": True} for name in placeholders},
+            "created_at": "2026-01-01T00:00:00.000000Z",
+            "updated_at": None,
+            "created_by": "civicdesk.standin@notifications.service.gov.uk",
+        }
 
     def _store(self, notification: AcceptedNotification) -> None:
         with self._lock:

@@ -121,6 +121,16 @@ TEMPLATES: dict[str, MessageTemplate] = {
         ),
         sms="{team}: {summary}",
     ),
+    "channels_test_message": MessageTemplate(
+        subject="Test message from CivicDesk for {council}",
+        body=(
+            "Hello {name},\n\n"
+            "This is the test message you asked for on the channels checklist. It went out the "
+            "way messages to residents and staff go: {route}.\n\n"
+            "If you can read this, sending messages works. You do not need to reply."
+        ),
+        sms="{council}: test message from the CivicDesk channels checklist.",
+    ),
 }
 
 # Messages that carry something only the recipient may use, such as a sign-in link: staff

@@ -53,6 +53,28 @@ def councils_listed() -> QuerySet[Organisation]:
     return Organisation.objects.exclude(kind=OrganisationKind.PARTNER).order_by("name")
 
 
+def councils_administered(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organisation]:
+    """The organisations whose set-up a user may see: every one, for the installation's
+    superusers; their own, for an active administrator of it; none for anyone else."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    if getattr(user, "is_superuser", False):
+        return Organisation.objects.order_by("name")
+    return Organisation.objects.filter(
+        staff__user_id=user.pk, staff__active=True, staff__role=Role.ADMIN
+    ).order_by("name")
+
+
+def access_council_administration(
+    *, user: AbstractBaseUser | AnonymousUser, slug: str
+) -> Organisation:
+    """A council whose set-up the user may see; any other, or none, is "not found"."""
+    organisation = councils_administered(user).filter(slug=slug).first()
+    if organisation is None:
+        raise NotFound("There is no council at this address that you administer.")
+    return organisation
+
+
 def organisation_by_slug(slug: str) -> Organisation:
     organisation = Organisation.objects.filter(slug=slug).first()
     if organisation is None:

@@ -346,6 +346,8 @@ ADMIN_PERMISSIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("complaints", "complainttimescale"): ("add", "change", "view"),
     ("quality", "qualitycriterion"): ("add", "change", "view"),
     ("appointments", "venue"): ("add", "change", "view"),
+    ("privacy", "retentionschedule"): ("add", "change", "view"),
+    ("privacy", "servicearearetention"): ("add", "change", "delete", "view"),
 }
 
 

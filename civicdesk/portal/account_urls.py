@@ -16,6 +16,8 @@ urlpatterns: list[URLPattern] = [
     path("account/preferences/", views.preferences, name="account-preferences"),
     path("account/password/", views.set_password, name="account-password"),
     path("account/assisted/", views.assisted, name="account-assisted"),
+    path("account/your-information/copy/", views.information_copy, name="account-copy"),
+    path("account/your-information/delete/", views.information_delete, name="account-delete"),
     path("account/requests/<str:reference>/", views.case_detail, name="account-case"),
     path(
         "account/requests/<str:reference>/add/",

@@ -33,6 +33,7 @@ from civicdesk.accounts.services import (
     account_use_link,
 )
 from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.customer_messages import expectation
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
 from civicdesk.cases.resident_actions import case_add_information, case_resident_confirm
 from civicdesk.cases.selectors import (
@@ -54,6 +55,12 @@ from civicdesk.customers.selectors import (
 )
 from civicdesk.feedback.selectors import rating_link_if_wanted
 from civicdesk.organisations.selectors import is_staff_of, is_staff_user
+from civicdesk.privacy.choices import ERASURE_SERVICE, SUBJECT_ACCESS_SERVICE
+from civicdesk.privacy.requests import (
+    open_privacy_request,
+    privacy_request_raise,
+    privacy_service_offered,
+)
 from civicdesk.web.councils import council_for
 from civicdesk.web.form_pages import fields_or_message, form_page
 from civicdesk.web.http import client_address
@@ -250,6 +257,14 @@ def account_home(
         notices=_notices(request),
         rows=[_case_row(case) for case in cases],
         history_from=account_history_from(customer),
+        offers_copy=privacy_service_offered(
+            organisation=organisation, service_key=SUBJECT_ACCESS_SERVICE
+        )
+        is not None,
+        offers_deletion=privacy_service_offered(
+            organisation=organisation, service_key=ERASURE_SERVICE
+        )
+        is not None,
     )
 
 
@@ -437,6 +452,69 @@ def set_password(
         submit=save,
         council=organisation,
         title="Set a password",
+    )
+
+
+# Asking for a copy of their information, or for it to be deleted (ADR 29)
+
+
+@resident_required
+def information_copy(
+    request: HttpRequest, organisation: Organisation, customer: Customer
+) -> HttpResponse:
+    return _privacy_request(
+        request,
+        organisation,
+        customer,
+        service_key=SUBJECT_ACCESS_SERVICE,
+        template="portal/account/information_copy.html",
+        title="Ask for a copy of your information",
+    )
+
+
+@resident_required
+def information_delete(
+    request: HttpRequest, organisation: Organisation, customer: Customer
+) -> HttpResponse:
+    return _privacy_request(
+        request,
+        organisation,
+        customer,
+        service_key=ERASURE_SERVICE,
+        template="portal/account/information_delete.html",
+        title="Delete my account and my details",
+    )
+
+
+def _privacy_request(
+    request: HttpRequest,
+    organisation: Organisation,
+    customer: Customer,
+    *,
+    service_key: str,
+    template: str,
+    title: str,
+) -> HttpResponse:
+    """A page that says what will happen and by when, and a button that raises the request
+    (or, if the same request is still open, goes to it)."""
+    service = privacy_service_offered(organisation=organisation, service_key=service_key)
+    if service is None:
+        raise Http404("This council does not take these requests online.")
+    if request.method == "POST":
+        made = privacy_request_raise(
+            customer=customer, service_key=service_key, actor=_actor(customer)
+        )
+        opening = "We have your request." if made.raised else "You have already asked us."
+        messages.success(request, f"{opening} {expectation(made.case)}")
+        return redirect("portal:account-case", organisation.slug, made.case.reference)
+    return render_page(
+        request,
+        template,
+        council=organisation,
+        title=title,
+        service=service,
+        due=describe_deadline(service.due_if_asked_now) if service.due_if_asked_now else "",
+        existing=open_privacy_request(customer=customer, service_key=service_key),
     )
 
 

@@ -20,7 +20,6 @@ from civicdesk.assistant.selectors import (
     conversation_for_token,
     conversation_messages,
     queue_position,
-    wait_estimate,
 )
 from civicdesk.assistant.services import (
     conversation_callback,
@@ -35,6 +34,7 @@ from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.core.errors import DomainError, NotFound
 from civicdesk.core.ratelimit import window_add, window_count
 from civicdesk.customers.selectors import resident_account
+from civicdesk.planning.selectors import wait_told
 from civicdesk.portal.report_journey import answer_error, journey_save, journey_start
 from civicdesk.web.councils import council_for
 from civicdesk.web.http import client_address
@@ -157,7 +157,11 @@ def _status(conversation: Conversation | None) -> dict[str, Any]:
     return {
         "state": conversation.state,
         "position": position,
-        "minutes": wait_estimate(organisation=conversation.organisation, position=position)
+        "minutes": wait_told(
+            organisation=conversation.organisation,
+            channel=conversation.channel,
+            position=position,
+        )
         if position
         else None,
     }

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicdesk.cases.choices import CaseStatus
-from civicdesk.cases.selectors import case_for_tracking, case_timeline
+from civicdesk.cases.selectors import case_for_tracking, case_timeline, has_legacy_cases
 from civicdesk.catalogue.selectors import (
     charter_promises,
     request_type_get,
@@ -86,7 +86,7 @@ def contact(request: HttpRequest, council: str) -> HttpResponse:
 def track(request: HttpRequest, council: str) -> HttpResponse:
     """Follow a request with its reference and the email address or phone number given."""
     organisation = council_for(council)
-    reference = request.POST.get("reference", "").strip()[:40]
+    reference = request.POST.get("reference", "").strip()[:60]
     detail = request.POST.get("email_or_phone", "").strip()[:254]
     errors: dict[str, str] = {}
     case = None
@@ -123,6 +123,7 @@ def track(request: HttpRequest, council: str) -> HttpResponse:
         errors=errors,
         reference=reference,
         email_or_phone=detail,
+        old_references=has_legacy_cases(organisation_id=organisation.pk),
         status=400 if errors else 200,
     )
 

@@ -29,7 +29,7 @@ from django.db.models import Q, QuerySet
 
 from civicdesk.appointments.models import Visit
 from civicdesk.assistant.models import Conversation, Message
-from civicdesk.cases.models import Attachment, Case, CaseFollower, CaseNote
+from civicdesk.cases.models import Attachment, Case, CaseFollower, CaseNote, LegacyCustomer
 from civicdesk.channels.models import HeldAttachment, InboundMessage
 from civicdesk.complaints.models import Complaint
 from civicdesk.contacts.models import Contact
@@ -46,6 +46,8 @@ from civicdesk.integrations.models import ExternalUpdate, Open311Token, WebhookD
 from civicdesk.notifications.choices import MessageStatus
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.quality.models import QualityAssessment
+
+from .models import AccessEntry, Disclosure
 
 # What an erased text that must keep a value reads.
 PLACEHOLDER = "[erased]"
@@ -208,6 +210,18 @@ class Kind:
         return personal + tuple(name for name in self.shown if name not in personal)
 
 
+def erase_description(kind: Kind) -> str:
+    """What erasing one kind does, in words: 'description, answers blanked'."""
+    if kind.deletes_rows:
+        return "deleted" + (", with their stored files" if kind.file_fields else "")
+    by_erase: dict[Erase, list[str]] = {}
+    for name, erase in kind.personal.items():
+        by_erase.setdefault(erase, []).append(name)
+    return "; ".join(
+        f"{', '.join(names)} {ERASE_WORDS[erase]}" for erase, names in by_erase.items()
+    )
+
+
 def user_name(user: User | None) -> str | None:
     if user is None:
         return None
@@ -363,6 +377,21 @@ KINDS: tuple[Kind, ...] = (
         shown=("method", "at"),
     ),
     Kind(
+        key="previous_system",
+        title="Your record in our previous system",
+        explanation="The number our previous computer system gave your record, from when we "
+        "brought your details over from it.",
+        model=LegacyCustomer,
+        rows=lambda s: LegacyCustomer.objects.filter(customer__in=s.customer_ids),
+        personal={},
+        kept={
+            "legacy_id": "a number that names no one by itself: kept after erasure so that "
+            "bringing records over from the previous system again does not bring the erased "
+            "details back"
+        },
+        shown=("legacy_id", "created_at"),
+    ),
+    Kind(
         key="cases",
         title="Your requests, reports and applications",
         explanation="Each case you raised with us, with your answers to our questions.",
@@ -381,7 +410,16 @@ KINDS: tuple[Kind, ...] = (
             "reference": "the case reference: letters and digits that name no one",
             "target_summary": "copied from the council's service standard",
         },
-        shown=("reference", "kind", "channel", "status", "opened_at", "resolved_at", "closed_at"),
+        shown=(
+            "reference",
+            "legacy_reference",
+            "kind",
+            "channel",
+            "status",
+            "opened_at",
+            "resolved_at",
+            "closed_at",
+        ),
         extras={
             "service": lambda row, s: row.request_type.name,
             "assigned to": _staff("assigned_to"),
@@ -602,6 +640,24 @@ KINDS: tuple[Kind, ...] = (
         third_party=("actor_label",),
     ),
     Kind(
+        key="access_log",
+        title="Who at the council looked at your records",
+        explanation="Each time a member of our staff opened your record, your support needs, "
+        "one of your documents or a case of yours in a sensitive service.",
+        model=AccessEntry,
+        rows=lambda s: AccessEntry.objects.filter(
+            Q(customer__in=s.customer_ids) | Q(case__in=s.case_ids)
+        ).select_related("staff__user", "case"),
+        personal={},
+        kept={"page": "the name of the page they used, which names no one"},
+        shown=("what", "page", "at"),
+        extras={
+            "looked at by": _staff("staff"),
+            "case": lambda row, s: row.case.reference if row.case else None,
+        },
+        third_party=("looked at by",),
+    ),
+    Kind(
         key="admin_log",
         title="Changes made on our administration pages",
         explanation="Changes our system administrators made to your record or cases.",
@@ -646,6 +702,21 @@ KINDS: tuple[Kind, ...] = (
         kept={"last_error": "the receiving system's answer when a delivery failed"},
         shown=("event", "status", "created_at"),
     ),
+    Kind(
+        key="disclosures",
+        title="Copies of your information we prepared",
+        explanation="When we prepared a copy of your information for a subject access request, "
+        "and when our officer collected it to send to you.",
+        model=Disclosure,
+        rows=lambda s: Disclosure.objects.filter(customer__in=s.customer_ids),
+        personal={"bundle": Erase.FILE, "redactions": Erase.FILE},
+        withheld={
+            "bundle": "an earlier copy of this same information",
+            "redactions": "our officer's list of other people named in it, to check before "
+            "release: not about you",
+        },
+        shown=("produced_at", "downloaded_at", "records", "documents"),
+    ),
 )
 
 KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
@@ -657,6 +728,8 @@ LINKED_WITHOUT_PERSONAL_DATA: dict[str, str] = {
     "quality.qualityscore": "scores against the council's criteria, about the adviser",
     "privacy.erasure": "that an erasure happened: ids, dates and counts",
     "privacy.erasure.counts": "how many records of each kind were erased",
+    "privacy.anonymisedcase": "that a closed case's personal details were removed when its "
+    "retention period ended: a case id and a date",
 }
 
 # Models that hold text (or names, addresses) that is not about a customer.
@@ -693,6 +766,9 @@ NOT_ABOUT_CUSTOMERS: dict[str, str] = {
     "assistant.logentry": "the assistant's improvement log: personal data is removed before "
     "it is saved, and it cannot be tied to anyone",
     "insight.refreshmark": "how far the summaries were refreshed",
+    "planning.rotaentry": "the council's rota: staff names and their hours",
+    "planning.forecastrun": "forecast figures and backtest errors",
+    "privacy.retentionrun": "how many records of each kind the retention job removed or kept",
 }
 
 # Fields whose name suggests a person's name, contact details or words about them.

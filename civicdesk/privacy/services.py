@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,15 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from civicdesk.cases.choices import OPEN_STATUSES, CaseStatus
+from civicdesk.cases.lifecycle import case_transition
+from civicdesk.cases.models import Case
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import DomainError
 from civicdesk.core.jobs import ids_in_batches
 from civicdesk.customers.models import Customer
 
+from .choices import ERASURE_SERVICE
 from .models import Erasure
 from .registry import KINDS, PLACEHOLDER, SAFE_KEYS, Erase, Kind, Scope, scope_for
 from .rendering import subject_access_html
@@ -53,6 +58,14 @@ class LegalHold(DomainError):
     code = "legal_hold"
 
 
+class RecordsChanged(DomainError):
+    code = "records_changed"
+
+
+class AlreadyDownloaded(DomainError):
+    code = "already_downloaded"
+
+
 # ---------------------------------------------------------------------------------------------
 # Subject access
 
@@ -70,6 +83,13 @@ def subject_access_export(*, customer: Customer, directory: Path, actor: Actor) 
     """Write everything held about ``customer`` into ``directory``: the JSON and a readable
     HTML copy, the documents, and apart from them the values that name other people, for the
     officer to redact before release. The export is recorded in the audit trail."""
+    result = subject_access_write(customer=customer, directory=directory)
+    subject_access_audit(customer=customer, result=result, actor=actor)
+    return result
+
+
+def subject_access_write(*, customer: Customer, directory: Path) -> ExportResult:
+    """The export's files, written to ``directory`` and not yet recorded in the audit trail."""
     access = subject_access_collect(scope_for(customer))
     directory.mkdir(parents=True, exist_ok=True)
     copied, missing = _copy_documents(access, directory)
@@ -85,20 +105,25 @@ def subject_access_export(*, customer: Customer, directory: Path, actor: Actor) 
         json.dumps(_redactions_json(customer, access), indent=2, ensure_ascii=False),
         encoding="utf-8",
     )
-    audit_record(
-        organisation=customer.organisation,
-        subject_type="customer",
-        subject_id=customer.pk,
-        action="subject_access_exported",
-        actor=actor,
-        after={"records": access.record_count, "documents": len(copied)},
-    )
     return ExportResult(
         directory=directory,
         records=access.record_count,
         documents=len(copied),
         missing_documents=missing,
         third_party_values=len(access.third_parties),
+    )
+
+
+def subject_access_audit(
+    *, customer: Customer, result: ExportResult, actor: Actor, **more: int | str
+) -> None:
+    audit_record(
+        organisation=customer.organisation,
+        subject_type="customer",
+        subject_id=customer.pk,
+        action="subject_access_exported",
+        actor=actor,
+        after={"records": result.records, "documents": result.documents, **more},
     )
 
 
@@ -177,42 +202,43 @@ class ErasureResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def customer_erase(*, customer: Customer, actor: Actor, dry_run: bool = False) -> ErasureResult:
+def customer_erase(
+    *,
+    customer: Customer,
+    actor: Actor,
+    dry_run: bool = False,
+    expected_records: Collection[int] | None = None,
+) -> ErasureResult:
     """Erase the customer's personal data (and that of the records merged into theirs), or
     with ``dry_run`` say what would be erased and change nothing.
 
-    Refused, changing nothing, when it was done already or when a legal hold applies (an open
-    case or complaint, an Ombudsman referral).
+    Refused, changing nothing, when it was done already, when a legal hold applies (an open
+    case or complaint, an Ombudsman referral), or when the customer records are not
+    ``expected_records`` (the record and those merged into it that the officer was shown):
+    a merge has happened since. Once erased, the customer's open requests to be erased are
+    closed: the erasure was what they asked for.
     """
-    if customer.merged_into_id is not None:
-        raise DomainError(
-            f"Customer {customer.pk} was merged into customer {customer.merged_into_id}. "
-            f"Erase customer {customer.merged_into_id}, which now holds both records."
-        )
-    done = Erasure.objects.filter(customer=customer, finished_at__isnull=False).first()
-    if done is not None:
-        assert done.finished_at is not None
-        raise AlreadyErased(
-            f"Customer {customer.pk}'s personal data was already erased on "
-            f"{timezone.localtime(done.finished_at):%d %B %Y at %H:%M}. Nothing was changed."
-        )
-    scope = scope_for(customer)
-    holds = erasure_holds(scope)
-    if holds:
-        raise LegalHold(
-            "The personal data cannot be erased yet. Nothing was changed. " + " ".join(holds),
-        )
-    plan = erasure_plan(scope)
-    result = ErasureResult(customer_id=customer.pk, dry_run=dry_run, plan=plan)
     if dry_run:
-        return result
-    Erasure.objects.get_or_create(
-        customer=customer,
-        defaults={"organisation_id": customer.organisation_id, "started_at": timezone.now()},
-    )
+        scope = _erasable_scope(customer, expected_records)
+        return ErasureResult(customer_id=customer.pk, dry_run=True, plan=erasure_plan(scope))
+    with transaction.atomic():
+        # A merge of this record that is under way holds its row: wait for it, then check
+        # what it did, so that erasure never starts on records that are changing hands.
+        customer = (
+            Customer.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(pk=customer.pk)
+        )
+        scope = _erasable_scope(customer, expected_records)
+        Erasure.objects.get_or_create(
+            customer=customer,
+            defaults={"organisation_id": customer.organisation_id, "started_at": timezone.now()},
+        )
+    result = ErasureResult(customer_id=customer.pk, dry_run=False, plan=erasure_plan(scope))
     for kind in KINDS:
         if kind.personal:
             result.counts[kind.key] = _erase_kind(kind, scope)
+    _erasure_requests_close(scope, actor=actor)
     with transaction.atomic():
         Erasure.objects.filter(customer=customer).update(
             finished_at=timezone.now(), counts=result.counts
@@ -226,6 +252,49 @@ def customer_erase(*, customer: Customer, actor: Actor, dry_run: bool = False) -
             after={"records": result.counts},
         )
     return result
+
+
+def _erasable_scope(customer: Customer, expected_records: Collection[int] | None) -> Scope:
+    """The customer's records, if erasure may go ahead; otherwise the refusal, in words."""
+    if customer.merged_into_id is not None:
+        raise DomainError(
+            f"Customer {customer.pk} was merged into customer {customer.merged_into_id}. "
+            f"Erase customer {customer.merged_into_id}, which now holds both records. "
+            "Nothing was changed."
+        )
+    done = Erasure.objects.filter(customer=customer, finished_at__isnull=False).first()
+    if done is not None:
+        assert done.finished_at is not None
+        raise AlreadyErased(
+            f"Customer {customer.pk}'s personal data was already erased on "
+            f"{timezone.localtime(done.finished_at):%d %B %Y at %H:%M}. Nothing was changed."
+        )
+    scope = scope_for(customer)
+    if expected_records is not None and frozenset(expected_records) != scope.customer_ids:
+        raise RecordsChanged(
+            "Another customer record was merged into this one since you checked what would be "
+            "erased. Nothing was changed. Check what will be erased now, then confirm again."
+        )
+    holds = erasure_holds(scope)
+    if holds:
+        raise LegalHold(
+            "The personal data cannot be erased yet. Nothing was changed. " + " ".join(holds),
+        )
+    return scope
+
+
+def _erasure_requests_close(scope: Scope, *, actor: Actor) -> None:
+    for case in Case.objects.filter(
+        pk__in=scope.case_ids, status__in=OPEN_STATUSES, request_type__key=ERASURE_SERVICE
+    ):
+        case_transition(case=case, to_status=CaseStatus.CLOSED, actor=actor)
+
+
+def kind_erase(*, kind: Kind, scope: Scope) -> int:
+    """Erase one kind of record within ``scope`` by the registry's rules, a batch per
+    transaction; returns how many rows were changed or deleted. The retention job uses it on
+    records past their time, with a scope of those records alone."""
+    return _erase_kind(kind, scope)
 
 
 def _erase_kind(kind: Kind, scope: Scope) -> int:

@@ -35,6 +35,11 @@ NAVIGATION: list[NavItem] = [
     NavItem("Answers", "workspace:ask-articles"),
     NavItem("Record a rating", "insight:rating-record"),
     NavItem("Insight", "insight:dashboard", LEADS | {Role.COUNCILLOR}),
+    NavItem("Planning", "workspace:planning", LEADS),
+    NavItem("Who read what", "workspace:privacy-access-log", frozenset({Role.DATA_PROTECTION})),
+    NavItem(
+        "Retention", "workspace:privacy-retention", frozenset({Role.DATA_PROTECTION, Role.ADMIN})
+    ),
     # The insight dashboard (/staff/insight/) and the assistant's hand-over queue and knowledge
     # base (/staff/ask/...) add their NavItem here, naming their URL.
 ]

@@ -106,6 +106,9 @@ COUNCILLOR_NAMESPACE = "insight"
 NOT_FOR_COUNCILLORS = frozenset({"insight:rating-record"})
 LEAD_ROLES = frozenset({Role.TEAM_LEAD, Role.MANAGER, Role.ADMIN})
 SUPPORT_NEED_ROLES = frozenset({Role.ADVISER, Role.OFFICER, Role.TEAM_LEAD, Role.MANAGER})
+# Disclosing everything held about a person and erasing it are the data protection officer's
+# alone: not administrators', who configure the service and do not see support needs either.
+PERSONAL_DATA_REQUEST_ROLES = frozenset({Role.DATA_PROTECTION})
 
 
 def may_open(staff: StaffMember, request: HttpRequest) -> bool:
@@ -146,3 +149,14 @@ def sees_support_needs(staff: StaffMember) -> bool:
 def require_lead(staff: StaffMember) -> None:
     if not is_lead(staff):
         raise NotPermitted("Only team leads and managers can use this page.")
+
+
+def answers_personal_data_requests(staff: StaffMember) -> bool:
+    """Whether they produce subject access disclosures, erase people and extend the time
+    limit of a subject access request."""
+    return staff.role in PERSONAL_DATA_REQUEST_ROLES
+
+
+def require_data_protection_officer(staff: StaffMember) -> None:
+    if not answers_personal_data_requests(staff):
+        raise NotPermitted("Only data protection officers can use this page.")

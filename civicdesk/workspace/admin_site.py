@@ -13,11 +13,15 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import authenticate
 from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import URLPattern, URLResolver, path, reverse
 
+from civicdesk.organisations.selectors import councils_administered
 from civicdesk.web.http import client_address
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import sign_in_url, signed_in_staff
 
+from .catalogue_upload import catalogue_upload_index, catalogue_upload_page
+from .channels_checklist import channels_checklist_index, channels_checklist_page
 from .sign_in import (
     active_staff,
     locked_out_message,
@@ -31,6 +35,68 @@ from .sign_in import (
 class CivicDeskAdminSite(admin.AdminSite):
     site_header = "CivicDesk administration"
     site_title = "CivicDesk"
+
+    def get_urls(self) -> list[URLPattern | URLResolver]:
+        # Not under channels/ or catalogue/, which are those apps' own admin pages.
+        going_live = [
+            path(
+                "channels-checklist/",
+                self.admin_view(channels_checklist_index),
+                name="channels-checklist-index",
+            ),
+            path(
+                "channels-checklist/<slug:council>/",
+                self.admin_view(channels_checklist_page),
+                name="channels-checklist",
+            ),
+            path(
+                "catalogue-upload/",
+                self.admin_view(catalogue_upload_index),
+                name="catalogue-upload-index",
+            ),
+            path(
+                "catalogue-upload/<slug:council>/",
+                self.admin_view(catalogue_upload_page),
+                name="catalogue-upload",
+            ),
+        ]
+        return going_live + super().get_urls()
+
+    def get_app_list(
+        self, request: HttpRequest, app_label: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The admin's index, with the channels checklist and the catalogue upload first for
+        those who may see them."""
+        apps = super().get_app_list(request, app_label)
+        if app_label is None and councils_administered(request.user).exists():
+            url = reverse("admin:channels-checklist-index", current_app=self.name)
+            checklist = {
+                "name": "Channels checklist",
+                "object_name": "ChannelsChecklist",
+                "admin_url": url,
+                "add_url": None,
+                "view_only": True,
+                "perms": {"view": True},
+            }
+            upload = {
+                "name": "Service catalogue upload",
+                "object_name": "CatalogueUpload",
+                "admin_url": reverse("admin:catalogue-upload-index", current_app=self.name),
+                "add_url": None,
+                "view_only": True,
+                "perms": {"view": True},
+            }
+            apps.insert(
+                0,
+                {
+                    "name": "Going live",
+                    "app_label": "going_live",
+                    "app_url": url,
+                    "has_module_perms": True,
+                    "models": [checklist, upload],
+                },
+            )
+        return apps
 
     def has_permission(self, request: HttpRequest) -> bool:
         if not super().has_permission(request):

@@ -50,9 +50,11 @@ from civicdesk.organisations.selectors import (
     team_of,
     teams_of,
 )
+from civicdesk.privacy.choices import AccessKind
 from civicdesk.web.pages import render_staff_page
-from civicdesk.web.staff import staff_required
+from civicdesk.web.staff import answers_personal_data_requests, staff_required
 
+from .access_log_views import record_opening
 from .customers import DRAFT_CONTACT_KEY, customer_or_404
 from .forms import choices, posted, posted_version
 from .replies import reply_templates
@@ -118,6 +120,16 @@ def case_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> Http
         if chosen
         else []
     )
+    address = ", ".join(found.address_lines)
+    location_prefilled = False
+    if request.method != "POST" and address:
+        # Most problems an adviser hears about are at the caller's home; they can change it.
+        answers = {
+            question.key: address
+            for question in questions
+            if question.kind == QuestionKind.LOCATION
+        }
+        location_prefilled = bool(answers)
     return render_staff_page(
         request,
         "workspace/case_new.html",
@@ -134,6 +146,7 @@ def case_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> Http
         suggestions=_suggested_services(staff, str(draft.get("summary", "")), services),
         questions=questions,
         answers={question_key: str(value) for question_key, value in answers.items()},
+        location_prefilled=location_prefilled,
         description=request.POST.get("description", ""),
         status=400 if errors else 200,
     )
@@ -211,6 +224,14 @@ def case_document(
         content = document.file.open("rb")
     except (NotFound, FileNotFoundError):
         raise Http404("There is no such document.") from None
+    record_opening(
+        request,
+        staff,
+        what=AccessKind.DOCUMENT,
+        customer_id=document.case.customer_id,
+        case_id=document.case_id,
+        document_id=document.pk,
+    )
     response = FileResponse(
         content,
         as_attachment=True,
@@ -356,6 +377,14 @@ def _render_case(
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    if case.request_type.sensitive:
+        record_opening(
+            request,
+            staff,
+            what=AccessKind.SENSITIVE_CASE,
+            customer_id=case.customer_id,
+            case_id=case.pk,
+        )
     teams = list(teams_of(organisation_id=staff.organisation_id))
     officers = (
         list(active_staff_of(organisation_id=staff.organisation_id, team_id=case.team_id))
@@ -395,6 +424,11 @@ def _render_case(
         ),
         replies=reply_templates(case),
         channel_label=Channel(case.channel).label,
+        personal_data_request=(
+            case.request_type.key
+            if answers_personal_data_requests(staff) and case.customer_id is not None
+            else ""
+        ),
         status=status,
     )
 

@@ -3,8 +3,10 @@ contact, merge a duplicate record, set up an online account."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,19 +18,25 @@ from civicdesk.accounts.services import (
     account_sign_up_assisted,
 )
 from civicdesk.cases.choices import OPEN_STATUSES
-from civicdesk.cases.selectors import cases_hidden_from, cases_visible_to
+from civicdesk.cases.selectors import cases_hidden_from, cases_visible_to, likely_case
 from civicdesk.catalogue.selectors import request_types_active
 from civicdesk.contacts.choices import ContactOutcome, ContactReason
-from civicdesk.contacts.services import ContactDetails, contact_log
+from civicdesk.contacts.services import ContactDetails, contact_log, contact_repeats_rejudge
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, NotFound, NotPermitted, ValidationFailed
 from civicdesk.core.numbers import whole_number
-from civicdesk.customers.selectors import access_customer
+from civicdesk.customers.selectors import access_customer, merge_differences
 from civicdesk.customers.services import CustomerDetails, customer_create, customer_merge
+from civicdesk.organisations.choices import Role
+from civicdesk.privacy.access_log import may_read_access_log
+from civicdesk.privacy.choices import AccessKind
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import staff_required
+from civicdesk.web.templating import uk_date
 
+from .access_log_views import record_opening
+from .customer_timeline import timeline_filter_from
 from .customer_view import customer_view
 from .forms import choices, posted
 
@@ -48,6 +56,28 @@ CONTACT_OUTCOMES = [
     (ContactOutcome.TRANSFERRED, "Transferred to a service"),
 ]
 DRAFT_CONTACT_KEY = "civicdesk_draft_contact"
+# The channel this adviser chose last, offered first next time.
+LAST_CHANNEL_KEY = "civicdesk_last_contact_channel"
+# Until an adviser has chosen, the channel most of their role's contacts come in by: the
+# contact centre answers the phones, back-office staff mostly answer emails.
+ROLE_CHANNELS: dict[str, str] = {
+    Role.ADVISER: Channel.PHONE,
+    Role.TEAM_LEAD: Channel.PHONE,
+    Role.MANAGER: Channel.PHONE,
+    Role.ADMIN: Channel.PHONE,
+    Role.OFFICER: Channel.EMAIL,
+    Role.DATA_PROTECTION: Channel.EMAIL,
+}
+# One key each for the reason (digits, in list order) and the outcome (letters), so an adviser
+# on the phones logs a simple call from the keyboard without tabbing through three groups.
+REASON_KEYS = {value: str(number) for number, value in enumerate(ContactReason.values, start=1)}
+OUTCOME_KEYS = {
+    ContactOutcome.RESOLVED_FIRST_CONTACT: "R",
+    "case": "N",
+    ContactOutcome.LINKED_TO_CASE: "E",
+    ContactOutcome.SIGNPOSTED: "S",
+    ContactOutcome.TRANSFERRED: "T",
+}
 
 
 @staff_required
@@ -57,18 +87,30 @@ def customer(request: HttpRequest, staff: StaffMember, customer_id: int) -> Http
             staff=staff,
             customer_id=customer_id,
             show_support_needs=request.GET.get("support") == "show",
+            timeline=timeline_filter_from(request.GET),
         )
     except NotFound as problem:
         raise Http404(problem.message) from problem
     if view.customer.pk != customer_id:
         return redirect("workspace:customer", view.customer.pk)
+    record_opening(
+        request,
+        staff,
+        what=AccessKind.SUPPORT_NEEDS if view.support_needs else AccessKind.CUSTOMER,
+        customer_id=view.customer.pk,
+    )
     return render_staff_page(
         request,
         "workspace/customer.html",
         title=view.customer.display_name or "Customer",
         staff=staff,
         view=view,
+        access_log_href=reverse("workspace:privacy-access-log-customer", args=[view.customer.pk])
+        if may_read_access_log(staff)
+        else "",
         desk_evidence=DESK_EVIDENCE,
+        errors=dict(view.timeline.errors),
+        status=400 if view.timeline.errors else 200,
     )
 
 
@@ -120,7 +162,7 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
         cases_visible_to(staff)
         .filter(customer_id=found.pk, status__in=OPEN_STATUSES)
         .select_related("request_type")
-        .order_by("-opened_at")
+        .order_by("-updated_at", "-pk")
     )
     services = list(request_types_active(organisation_id=staff.organisation_id))
     form = posted(
@@ -134,9 +176,8 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
         "signposted_to",
         "assisted",
     )
-    if request.method == "GET" and request.GET.get("channel", "") in Channel.values:
-        # Coming from reception, the visit is face to face.
-        form["channel"] = request.GET["channel"]
+    if request.method == "GET":
+        form["channel"] = _default_channel(request, staff)
     errors: dict[str, str] = {}
     if request.method == "POST":
         errors = _contact_form_errors(form, open_cases)
@@ -144,6 +185,7 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
         if form["service"] and service is None:
             errors["service"] = "Select a service from the list"
         if not errors and form["outcome"] == "case":
+            request.session[LAST_CHANNEL_KEY] = form["channel"]
             request.session[DRAFT_CONTACT_KEY] = {
                 "customer": found.pk,
                 "channel": form["channel"],
@@ -179,6 +221,7 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
             except ValidationFailed as problem:
                 errors = problem.fields
             else:
+                request.session[LAST_CHANNEL_KEY] = form["channel"]
                 return redirect(reverse("workspace:customer", args=[found.pk]) + "#timeline")
     return render_staff_page(
         request,
@@ -189,8 +232,9 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
         customer=found,
         form=form,
         channels=choices(Channel.choices, form["channel"]),
-        reasons=choices(ContactReason.choices, form["reason"]),
-        outcomes=choices(CONTACT_OUTCOMES, form["outcome"]),
+        reasons=_with_keys(choices(ContactReason.choices, form["reason"]), REASON_KEYS),
+        outcomes=_with_keys(choices(CONTACT_OUTCOMES, form["outcome"]), OUTCOME_KEYS),
+        likely=likely_case(open_cases=open_cases, service_key=form["service"]),
         services=choices(
             [(item.key, item.name) for item in services],
             form["service"],
@@ -199,6 +243,21 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
         open_cases=open_cases,
         status=400 if errors else 200,
     )
+
+
+def _default_channel(request: HttpRequest, staff: StaffMember) -> str:
+    """Reception sends face-to-face visits here with their channel; otherwise the adviser's
+    last choice, or their role's usual channel."""
+    for chosen in (request.GET.get("channel", ""), request.session.get(LAST_CHANNEL_KEY, "")):
+        if chosen in Channel.values:
+            return str(chosen)
+    return ROLE_CHANNELS.get(staff.role, "")
+
+
+def _with_keys(items: list[dict[str, object]], keys: dict[str, str]) -> list[dict[str, object]]:
+    """Radios that can be chosen with one key. The page's script announces and shows the key
+    and listens for it; without the script nothing claims a key works."""
+    return [{**item, "attributes": {"data-key": keys[str(item["value"])]}} for item in items]
 
 
 def _contact_form_errors(form: dict[str, str], open_cases: list) -> dict[str, str]:
@@ -237,25 +296,84 @@ def customer_merge_view(request: HttpRequest, staff: StaffMember, customer_id: i
             "cases to merge the records.",
         )
     if request.POST.get("confirm") != "yes":
-        return render_staff_page(
-            request,
-            "workspace/customer_merge.html",
-            title=f"Merge {duplicate.display_name} into {survivor.display_name}?",
-            staff=staff,
-            survivor=survivor,
-            duplicate=duplicate,
-            details={
-                record.pk: [detail.value for detail in record.details.all()]
-                for record in (survivor, duplicate)
-            },
-        )
+        return _merge_confirm_page(request, staff, survivor, duplicate)
+    keep = {
+        name.removeprefix("keep-"): str(request.POST.get(name, ""))
+        for name in request.POST
+        if name.startswith("keep-")
+    }
     try:
-        merged = customer_merge(
-            duplicate=duplicate, into=survivor, actor=Actor.for_user(staff.user)
+        with transaction.atomic():
+            merged = customer_merge(
+                duplicate=duplicate, into=survivor, actor=Actor.for_user(staff.user), keep=keep
+            )
+            # One person's contacts, once on two records, are now compared with each other.
+            contact_repeats_rejudge(customer=merged)
+    except ValidationFailed as problem:
+        errors = {f"keep-{key}": message for key, message in problem.fields.items()}
+        return _merge_confirm_page(
+            request,
+            staff,
+            survivor,
+            duplicate,
+            keep=keep,
+            errors=errors or {"merge": problem.message},
         )
     except DomainError as problem:
         return _customer_with_error(request, staff, survivor.pk, problem.message)
     return redirect("workspace:customer", merged.pk)
+
+
+def _merge_confirm_page(
+    request: HttpRequest,
+    staff: StaffMember,
+    survivor: Customer,
+    duplicate: Customer,
+    *,
+    keep: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> HttpResponse:
+    """The two records side by side, and a choice for every value they differ on, the
+    suggested one (or the adviser's earlier choice) selected."""
+    keep = keep or {}
+    return render_staff_page(
+        request,
+        "workspace/customer_merge.html",
+        title=f"Merge {duplicate.display_name} into {survivor.display_name}?",
+        staff=staff,
+        errors=errors,
+        status=400 if errors else 200,
+        survivor=survivor,
+        duplicate=duplicate,
+        details={
+            record.pk: [detail.value for detail in record.details.all()]
+            for record in (survivor, duplicate)
+        },
+        differences=[
+            {
+                "key": difference.key,
+                "label": difference.label,
+                "items": [
+                    {
+                        "value": value,
+                        "text": f"{_merge_value_shown(difference.key, value)} ({whose})",
+                        "checked": value == keep.get(difference.key, difference.suggested),
+                    }
+                    for value, whose in (
+                        (difference.survivor, "the record that stays"),
+                        (difference.duplicate, "the record merged into it"),
+                    )
+                ],
+            }
+            for difference in merge_differences(survivor=survivor, duplicate=duplicate)
+        ],
+    )
+
+
+def _merge_value_shown(key: str, value: str) -> str:
+    if not value:
+        return "Not recorded"
+    return uk_date(date.fromisoformat(value)) if key == "date_of_birth" else value
 
 
 @require_POST

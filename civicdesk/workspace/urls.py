@@ -1,15 +1,19 @@
 from django.urls import URLPattern, URLResolver, path
 
 from . import (
+    access_log_views,
     ask_views,
     cases,
     complaints,
     customers,
     invitations,
     messages,
+    planning_views,
+    privacy,
     quality,
     queues,
     reception,
+    retention_views,
     sign_in,
     views,
 )
@@ -90,4 +94,50 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("ask/answers/<int:article>/", ask_views.article_edit, name="ask-article"),
     path("ask/answers/<int:article>/move", ask_views.article_move_view, name="ask-article-move"),
     path("ask/log/", ask_views.log, name="ask-log"),
+    path("planning/", planning_views.plan, name="planning"),
+    path("planning/plan.csv", planning_views.plan_export, name="planning-export"),
+    path("planning/forecast/", planning_views.forecast_page, name="planning-forecast"),
+    path(
+        "planning/forecast.csv",
+        planning_views.forecast_export,
+        name="planning-forecast-export",
+    ),
+    path("planning/written/", planning_views.written, name="planning-written"),
+    path("planning/written.csv", planning_views.written_export, name="planning-written-export"),
+    path("planning/rota/", planning_views.rota, name="planning-rota"),
+    path(
+        "planning/rota/<int:entry_id>/remove",
+        planning_views.rota_remove,
+        name="planning-rota-remove",
+    ),
+    path("planning/definitions/", planning_views.definitions, name="planning-definitions"),
+    path("privacy/access/", access_log_views.access_log, name="privacy-access-log"),
+    path(
+        "privacy/access/customers/<int:customer_id>/",
+        access_log_views.access_log_customer,
+        name="privacy-access-log-customer",
+    ),
+    path(
+        "privacy/access/staff/<int:staff_id>/",
+        access_log_views.access_log_staff,
+        name="privacy-access-log-staff",
+    ),
+    path("privacy/retention/", retention_views.retention, name="privacy-retention"),
+    path(
+        "privacy/customers/<int:customer_id>/disclosure/",
+        privacy.disclosure_new,
+        name="privacy-disclosure-new",
+    ),
+    path(
+        "privacy/disclosures/<int:disclosure_id>/",
+        privacy.disclosure,
+        name="privacy-disclosure",
+    ),
+    path(
+        "privacy/disclosures/<int:disclosure_id>/download/",
+        privacy.disclosure_file,
+        name="privacy-disclosure-download",
+    ),
+    path("privacy/customers/<int:customer_id>/erase/", privacy.erase, name="privacy-erase"),
+    path("privacy/requests/<str:reference>/extend/", privacy.extend, name="privacy-extend"),
 ]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
 
-from civicdesk.cases.selectors import customer_search
+from civicdesk.cases.selectors import cases_with_reference, customer_search
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import staff_required
 
@@ -30,6 +30,7 @@ def home(request: HttpRequest, staff: StaffMember) -> HttpResponse:
         title="Find a customer",
         staff=staff,
         query=query,
+        cases=cases_with_reference(staff=staff, query=query) if query else [],
         results=found[:SEARCH_RESULTS_SHOWN],
         more_found=len(found) > SEARCH_RESULTS_SHOWN,
     )

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "civicdesk.channels",
     "civicdesk.assistant",
     "civicdesk.insight",
+    "civicdesk.planning",
     "civicdesk.privacy",
     "civicdesk.portal",
     "civicdesk.workspace",
@@ -280,4 +281,8 @@ PERIODIC_JOBS = [
     ("civicdesk.integrations.services.idempotency_records_forget", 3600),
     ("civicdesk.assistant.services.conversations_forget", 3600),
     ("civicdesk.cases.attachments.held_documents_recheck", HELD_DOCUMENTS_RECHECK_SECONDS),
+    # Each council's contact forecast, made once a day and kept (the job skips what is made).
+    ("civicdesk.planning.services.forecasts_make", 3600),
+    # Each council's retention schedule (docs/retention.md), once a day.
+    ("civicdesk.privacy.retention.retention_apply", 24 * 60 * 60),
 ]

@@ -5,6 +5,7 @@ resolve), complaints and quality, and no WCAG 2.2 AA problems on any page, error
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 import pytest
@@ -155,9 +156,10 @@ def test_the_adviser_finds_the_caller_logs_the_contact_and_raises_a_case(
     check("customer")
 
     press(page, "Log a contact")
+    check("log a contact")
     press(page, "Save contact")
     check("log a contact, errors")
-    assert page.get_by_role("link", name="Select how the customer got in touch").is_visible()
+    assert page.get_by_role("link", name="Select why the customer got in touch").is_visible()
     page.get_by_label("Phone", exact=True).check()
     page.get_by_label("New request").check()
     page.get_by_label("Raise a new case").check()
@@ -185,10 +187,22 @@ def test_the_adviser_finds_the_caller_logs_the_contact_and_raises_a_case(
         actor=Actor(label="Test"),
     )
     page.reload()
+    check("customer, possible duplicate")
+    # The banner's words read across the main column, on a desktop and on a 320 px screen.
+    for width in (1280, 320):
+        page.set_viewport_size({"width": width, "height": 900})
+        words = page.get_by_text("These records share a contact detail").bounding_box()
+        column = page.locator("main").bounding_box()
+        assert words is not None and column is not None
+        assert words["width"] > column["width"] / 2, width
+    page.set_viewport_size({"width": 1280, "height": 720})
     press(page, "Merge A Smith into this record")
     check("merge, confirm")
+    # The fuller first name is offered first; the adviser can still choose the other.
+    assert page.get_by_label("Ann (the record that stays)").is_checked()
     press(page, "Merge the records")
     assert page.get_by_role("heading", name="Ann Smith").is_visible()
+    assert page.get_by_text("A Smith", exact=True).is_visible()
     assert Customer.objects.filter(merged_into__isnull=False).count() == 1
 
     page.goto(f"{live_server.url}/staff/customers/new/")
@@ -197,6 +211,46 @@ def test_the_adviser_finds_the_caller_logs_the_contact_and_raises_a_case(
     page.goto(f"{live_server.url}/staff/team-lead/")
     check("not allowed")
     check.assert_clean()
+
+
+def test_a_simple_resolved_call_is_logged_in_four_actions_from_the_keyboard(
+    page, live_server, council, resident, record_property
+):
+    adviser = member(council, Role.ADVISER, team=False)
+    sign_in(page, live_server, adviser)
+    page.goto(f"{live_server.url}/staff/customers/{resident.pk}/")
+    started = time.perf_counter()
+    actions = 0  # Counted as the adviser makes them: the contact is saved after these four.
+
+    press(page, "Log a contact")  # 1: the channel is already Phone, the adviser's usual
+    actions += 1
+    page.keyboard.press("2")  # 2: "Asking for information"
+    page.keyboard.press("R")  # 3: "Resolved now, at first contact"
+    actions += 2
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # 4: save
+    actions += 1
+    took = time.perf_counter() - started
+
+    contact = Contact.objects.get()
+    assert (contact.channel, contact.reason, contact.outcome, contact.handled_by) == (
+        "phone",
+        "information",
+        "resolved_first_contact",
+        adviser.user,
+    )
+    assert page.get_by_role("heading", name="Ann Smith").is_visible()
+    record_property("measured: actions to log a simple resolved call", actions)
+    record_property("measured: seconds to log a simple resolved call", round(took, 2))
+
+    # The keys can be turned off (WCAG 2.1.4), and then typing does nothing to the form.
+    press(page, "Log a contact")
+    page.get_by_role("button", name="Turn off keyboard shortcuts").click()
+    page.get_by_label("Asking for information").focus()
+    page.keyboard.press("5")
+    assert page.get_by_label("Complaint").is_checked() is False
+    page.reload()
+    assert page.get_by_role("button", name="Turn on keyboard shortcuts").is_visible()
 
 
 def test_the_officer_takes_a_case_from_the_queue_updates_and_resolves_it(

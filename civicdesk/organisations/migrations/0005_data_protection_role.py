@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('organisations', '0004_councillor_role'),
+        ("organisations", "0004_councillor_role"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='staffmember',
-            name='role',
-            field=models.CharField(choices=[('adviser', 'Adviser'), ('officer', 'Officer'), ('team_lead', 'Team lead'), ('manager', 'Manager'), ('admin', 'Administrator'), ('councillor', 'Councillor'), ('data_protection', 'Data protection officer')], max_length=20),
+            model_name="staffmember",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("adviser", "Adviser"),
+                    ("officer", "Officer"),
+                    ("team_lead", "Team lead"),
+                    ("manager", "Manager"),
+                    ("admin", "Administrator"),
+                    ("councillor", "Councillor"),
+                    ("data_protection", "Data protection officer"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -16,22 +16,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from civicdesk.core.errors import DomainError
 from civicdesk.customers.models import Customer
-from civicdesk.privacy.registry import ERASE_WORDS, Erase, Kind
+from civicdesk.privacy.registry import erase_description
 from civicdesk.privacy.services import customer_erase
 
 from ._officer import officer_actor
-
-
-def describe(kind: Kind) -> str:
-    """What erasing one kind does, in words: 'description, answers blanked'."""
-    if kind.deletes_rows:
-        return "deleted" + (", with their stored files" if kind.file_fields else "")
-    by_erase: dict[Erase, list[str]] = {}
-    for name, erase in kind.personal.items():
-        by_erase.setdefault(erase, []).append(name)
-    return "; ".join(
-        f"{', '.join(names)} {ERASE_WORDS[erase]}" for erase, names in by_erase.items()
-    )
 
 
 def records(count: int) -> str:
@@ -67,7 +55,9 @@ class Command(BaseCommand):
             if not item.kind.personal:
                 self.stdout.write(f"  {item.kind.title} ({records(item.rows)}): kept as they are")
                 continue
-            self.stdout.write(f"  {item.kind.title} ({records(item.rows)}): {describe(item.kind)}")
+            self.stdout.write(
+                f"  {item.kind.title} ({records(item.rows)}): {erase_description(item.kind)}"
+            )
         if result.dry_run:
             self.stdout.write("Nothing was changed (dry run).")
         else:
