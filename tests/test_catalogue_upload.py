@@ -181,6 +181,11 @@ def test_an_administrator_previews_an_upload_then_applies_it(millbrook, admin_cl
             {"csv": "Services.csv"},
             "Services.csv is not UTF-8 text",
         ),
+        (
+            (b"key,name\nx," + b"y" * 200_000 + b"\n", b"{}"),
+            {},
+            "cannot be read as CSV",
+        ),
     ],
 )
 def test_files_with_a_mistake_get_a_clear_message_and_change_nothing(

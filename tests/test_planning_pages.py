@@ -167,6 +167,16 @@ def test_the_rota_is_replaced_from_a_csv_file_only_when_every_row_is_right(
     assert "Row 4: Choose a day of the week" in refused.content.decode()
     assert "Al Green" not in client.get("/staff/planning/rota/").content.decode()
 
+    # A file that is not CSV at all (a field longer than any CSV reader takes) is refused too.
+    huge = good + "x" * 200_000 + ",phone,Monday,09:00,10:00\n"
+    unreadable = client.post(
+        "/staff/planning/rota/",
+        {"action": "upload", "file": SimpleUploadedFile("rota.csv", huge.encode())},
+    )
+    assert unreadable.status_code == 400
+    assert "is not a CSV file we can read" in unreadable.content.decode()
+    assert "Jo Brown" in client.get("/staff/planning/rota/").content.decode()
+
 
 def test_the_worker_makes_each_channels_forecast_once_a_day(council, phone_history):
     today = timezone.localdate()

@@ -409,7 +409,8 @@ def _customer_read(line: LegacyLine) -> tuple[str, CustomerDetails, dict[str, st
             problems[column] = f"longer than {limit} characters"
     postcode = line.get("postcode")
     if postcode and not looks_like_postcode(postcode):
-        problems["postcode"] = f"'{postcode}' is not a UK postcode, like TF1 1AA"
+        # The value itself stays out of the report: it is personal data.
+        problems["postcode"] = "this is not a UK postcode, like TF1 1AA"
     uprn = line.get("uprn")
     if uprn and not _UPRN.fullmatch(uprn):
         problems["uprn"] = "a UPRN is a number of up to 12 digits"

@@ -114,8 +114,16 @@ def catalogue_texts_read(
                 f"{name} is not UTF-8 text. Save it as '{saved_as}' and try again."
             ) from None
     text, spec_text = texts
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [column for column in reader.fieldnames or [] if column and column.strip()]
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        fieldnames = reader.fieldnames or []
+        read_rows = list(reader)
+    except csv.Error as unreadable:
+        raise ValidationFailed(
+            f"{csv_name} cannot be read as CSV ({unreadable}).",
+            fields={"columns": str(unreadable)},
+        ) from None
+    columns = [column for column in fieldnames if column and column.strip()]
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     unknown = [column for column in columns if column not in COLUMNS]
     if missing or unknown:
@@ -130,7 +138,7 @@ def catalogue_texts_read(
         )
     rows = [
         {column: (row.get(column) or "").strip() for column in columns}
-        for row in reader
+        for row in read_rows
         if any((value or "").strip() for value in row.values() if isinstance(value, str))
     ]
     return rows, catalogue_spec_parse(spec_text, name=json_name)

@@ -133,8 +133,16 @@ def rota_replace(*, organisation: Organisation, lines: list[RotaLine]) -> int:
 def rota_import(*, organisation: Organisation, csv_text: str) -> int:
     """Replace the organisation's rota with the rows of a CSV file (columns name, channel,
     weekday, start, end). Nothing changes unless every row is right."""
-    reader = csv.DictReader(io.StringIO(csv_text))
-    columns = [column.strip().lower() for column in reader.fieldnames or []]
+    try:
+        reader = csv.DictReader(io.StringIO(csv_text))
+        fieldnames = reader.fieldnames or []
+        rows = list(reader)
+    except csv.Error as problem:
+        raise ValidationFailed(
+            "The rota file cannot be read.",
+            fields={"file": f"The file is not a CSV file we can read ({problem})"},
+        ) from None
+    columns = [column.strip().lower() for column in fieldnames]
     missing = [column for column in ROTA_COLUMNS if column not in columns]
     if missing:
         raise ValidationFailed(
@@ -142,7 +150,7 @@ def rota_import(*, organisation: Organisation, csv_text: str) -> int:
             fields={"file": f"The file needs the columns {', '.join(ROTA_COLUMNS)}"},
         )
     lines: list[RotaLine] = []
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(rows, start=2):
         values = {(key or "").strip().lower(): (value or "") for key, value in row.items()}
         if not any(str(value).strip() for value in values.values()):
             continue

@@ -501,9 +501,17 @@ def _privacy_request(
     if service is None:
         raise Http404("This council does not take these requests online.")
     if request.method == "POST":
-        made = privacy_request_raise(
-            customer=customer, service_key=service_key, actor=_actor(customer)
-        )
+        try:
+            made = privacy_request_raise(
+                customer=customer, service_key=service_key, actor=_actor(customer)
+            )
+        except DomainError as problem:
+            # A council's own catalogue may ask questions this page does not.
+            messages.info(
+                request,
+                f"We could not take your request online: {problem.message} Please contact us.",
+            )
+            return redirect("portal:account", organisation.slug)
         opening = "We have your request." if made.raised else "You have already asked us."
         messages.success(request, f"{opening} {expectation(made.case)}")
         return redirect("portal:account-case", organisation.slug, made.case.reference)

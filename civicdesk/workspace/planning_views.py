@@ -272,7 +272,15 @@ def plan(request: HttpRequest, staff: StaffMember) -> HttpResponse:
     today = timezone.localdate()
     choice, chosen, errors = _plan_choice(request.GET, organisation, today)
     run = _forecast_run(organisation, choice.channel, today)
-    plans = _plans(organisation, choice, run, today)
+    try:
+        plans = _plans(organisation, choice, run, today)
+    except ValidationFailed as problem:
+        # A what-if no number of advisers can meet: say so on the page.
+        errors = {
+            **errors,
+            "handle": f"{problem.message} Try a shorter handle time or a lower target",
+        }
+        plans = []
     the_day = next((day for day in plans if day.day == choice.day), None)
     day_table, weeks_table = _day_table(the_day, choice), _weeks_table(plans, choice.channel)
     query = _plan_query(chosen)
@@ -316,7 +324,16 @@ def plan_export(request: HttpRequest, staff: StaffMember) -> HttpResponse:
         return HttpResponse(
             " ".join(errors.values()), status=400, content_type="text/plain; charset=utf-8"
         )
-    plans = _plans(organisation, choice, _forecast_run(organisation, choice.channel, today), today)
+    try:
+        plans = _plans(
+            organisation, choice, _forecast_run(organisation, choice.channel, today), today
+        )
+    except ValidationFailed as problem:
+        return HttpResponse(
+            " ".join([problem.message, *problem.fields.values()]),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
     if request.GET.get("table") == "weeks":
         table = _weeks_table(plans, choice.channel)
         name = f"plan-{choice.channel}-{today.isoformat()}-{HORIZON_WEEKS}-weeks.csv"
