@@ -15,7 +15,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core import signing
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -28,11 +28,9 @@ from civicdesk.catalogue.exchange import (
 )
 from civicdesk.catalogue.importing import RequestTypeSpec
 from civicdesk.core.audit import Actor
-from civicdesk.core.errors import NotFound, ValidationFailed
-from civicdesk.organisations.selectors import (
-    access_council_administration,
-    councils_administered,
-)
+from civicdesk.core.errors import ValidationFailed
+
+from .council_admin_pages import administered_council_or_404, council_choice
 
 TEMPLATE = "admin/catalogue_upload.html"
 PREVIEW, APPLY = "preview", "apply"
@@ -47,25 +45,13 @@ LARGEST_FILE = 2 * 1024 * 1024
 
 def catalogue_upload_index(request: HttpRequest) -> HttpResponse:
     """An administrator's own council's upload page; for a superuser, the councils to choose."""
-    councils = list(councils_administered(request.user))
-    if len(councils) == 1:
-        return HttpResponseRedirect(catalogue_upload_url(councils[0].slug))
-    return render(
-        request,
-        TEMPLATE,
-        {
-            **admin.site.each_context(request),
-            "title": "Upload a service catalogue",
-            "councils": [(c.name, catalogue_upload_url(c.slug)) for c in councils],
-        },
+    return council_choice(
+        request, template=TEMPLATE, title="Upload a service catalogue", url_for=catalogue_upload_url
     )
 
 
 def catalogue_upload_page(request: HttpRequest, council: str) -> HttpResponse:
-    try:
-        organisation = access_council_administration(user=request.user, slug=council)
-    except NotFound:
-        raise Http404("There is no council at this address that you administer.") from None
+    organisation = administered_council_or_404(request, council)
     context: dict[str, Any] = {
         **admin.site.each_context(request),
         "title": f"Upload a service catalogue: {organisation.name}",

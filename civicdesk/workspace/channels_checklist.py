@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import admin, messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,11 +26,9 @@ from civicdesk.channels.checklist import (
     channels_test_messages,
 )
 from civicdesk.channels.checks import channels_checks_run
-from civicdesk.core.errors import NotFound, ValidationFailed
-from civicdesk.organisations.selectors import (
-    access_council_administration,
-    councils_administered,
-)
+from civicdesk.core.errors import ValidationFailed
+
+from .council_admin_pages import administered_council_or_404, council_choice
 
 TEMPLATE = "admin/channels_checklist.html"
 # The last checks' results, shown once on the page the checks redirect to.
@@ -41,25 +39,13 @@ RUN_CHECKS = "run-checks"
 
 def channels_checklist_index(request: HttpRequest) -> HttpResponse:
     """An administrator's own council's checklist; for a superuser, the councils to choose."""
-    councils = list(councils_administered(request.user))
-    if len(councils) == 1:
-        return HttpResponseRedirect(channels_checklist_url(councils[0].slug))
-    return render(
-        request,
-        TEMPLATE,
-        {
-            **admin.site.each_context(request),
-            "title": "Channels checklist",
-            "councils": [(c.name, channels_checklist_url(c.slug)) for c in councils],
-        },
+    return council_choice(
+        request, template=TEMPLATE, title="Channels checklist", url_for=channels_checklist_url
     )
 
 
 def channels_checklist_page(request: HttpRequest, council: str) -> HttpResponse:
-    try:
-        organisation = access_council_administration(user=request.user, slug=council)
-    except NotFound:
-        raise Http404("There is no council at this address that you administer.") from None
+    organisation = administered_council_or_404(request, council)
     errors: dict[str, str] = {}
     if request.method == "POST":
         action = request.POST.get("action")
