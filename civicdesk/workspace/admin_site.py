@@ -22,6 +22,7 @@ from civicdesk.web.staff import sign_in_url, signed_in_staff
 
 from .catalogue_upload import catalogue_upload_index, catalogue_upload_page
 from .channels_checklist import channels_checklist_index, channels_checklist_page
+from .council_create_page import council_create_page
 from .sign_in import (
     active_staff,
     locked_out_message,
@@ -50,6 +51,11 @@ class CivicDeskAdminSite(admin.AdminSite):
                 name="channels-checklist",
             ),
             path(
+                "council-create/",
+                self.admin_view(council_create_page),
+                name="council-create",
+            ),
+            path(
                 "catalogue-upload/",
                 self.admin_view(catalogue_upload_index),
                 name="catalogue-upload-index",
@@ -68,6 +74,26 @@ class CivicDeskAdminSite(admin.AdminSite):
         """The admin's index, with the channels checklist and the catalogue upload first for
         those who may see them."""
         apps = super().get_app_list(request, app_label)
+        if app_label is None and request.user.is_superuser:
+            apps.insert(
+                0,
+                {
+                    "name": "Councils on this installation",
+                    "app_label": "councils",
+                    "app_url": reverse("admin:council-create", current_app=self.name),
+                    "has_module_perms": True,
+                    "models": [
+                        {
+                            "name": "Add or update a council",
+                            "object_name": "CouncilCreate",
+                            "admin_url": reverse("admin:council-create", current_app=self.name),
+                            "add_url": None,
+                            "view_only": True,
+                            "perms": {"view": True},
+                        }
+                    ],
+                },
+            )
         if app_label is None and councils_administered(request.user).exists():
             url = reverse("admin:channels-checklist-index", current_app=self.name)
             checklist = {
