@@ -7,6 +7,8 @@ from itertools import pairwise
 
 import pytest
 
+from civicdesk.assistant.models import Conversation
+from civicdesk.planning.selectors import wait_told
 from civicdesk.planning.services import RotaLine, rota_replace
 from civicdesk.planning.waits import expected_wait_seconds
 
@@ -82,3 +84,21 @@ def test_the_expected_wait_grows_with_the_queue_and_shrinks_with_advisers():
         expected_wait_seconds(ahead=0, advisers=0, handle_seconds=300, patience_seconds=None)
         is None
     )
+
+
+def test_a_chat_put_through_is_told_the_wait_from_the_rota(client, full_council, advisers_in):
+    # Monday 10:00 (advisers_in). Three on the rota less 30% shrinkage: two answering chats,
+    # each taking the chat's usual time: the first in the queue is told that wait at once.
+    rota_replace(
+        organisation=full_council,
+        lines=[
+            RotaLine(name, "chat", "Monday", "09:00", "13:00")
+            for name in ("Sam Patel", "Jo Brown", "Al Green")
+        ],
+    )
+    client.post("/wrekin/ask/person", {})
+    conversation = Conversation.objects.get()
+    told = conversation.messages.filter(speaker="assistant").last().text
+    expected = wait_told(organisation=full_council, channel=conversation.channel, position=1)
+    assert expected != 4  # not the estimate the chat gives with nobody on the rota
+    assert f"The wait is about {expected} minute" in told

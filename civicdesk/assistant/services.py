@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -42,6 +44,9 @@ from .selectors import (
 )
 
 MAX_LOG_TEXT = 500
+# Minutes to tell the person at a place in the advisers' queue (1 is next). The pages pass the
+# planning app's estimate from the rota; without one, the estimate from how fast advisers take.
+WaitMinutes = Callable[[int], int]
 
 MAX_ARTICLE_TITLE = 120
 MAX_ARTICLE_BODY = 5000
@@ -91,9 +96,12 @@ def _say(conversation: Conversation, reply: Reply) -> Message:
 
 
 @transaction.atomic
-def conversation_say(*, conversation: Conversation, text: str) -> list[Message]:
+def conversation_say(
+    *, conversation: Conversation, text: str, wait_minutes: WaitMinutes | None = None
+) -> list[Message]:
     """Store what the resident wrote and the assistant's reply (or, with an adviser, just
-    the resident's message). Returns the new messages, the resident's first."""
+    the resident's message). Returns the new messages, the resident's first. ``wait_minutes``
+    tells a resident put through to a person their wait from their place in the queue."""
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     text = text.strip()
     if conversation.state == ConversationState.CLOSED:
@@ -114,7 +122,7 @@ def conversation_say(*, conversation: Conversation, text: str) -> list[Message]:
         )
     messages = [said, _say(conversation, reply)]
     if reply.offers.get("person") and wants_person(text):
-        messages.append(_hand_over(conversation))
+        messages.append(_hand_over(conversation, wait_minutes))
     return messages
 
 
@@ -187,7 +195,7 @@ def conversation_choose(*, conversation: Conversation, key: str) -> Message:
     )
 
 
-def _hand_over(conversation: Conversation) -> Message:
+def _hand_over(conversation: Conversation, wait_minutes: WaitMinutes | None = None) -> Message:
     organisation = conversation.organisation
     open_now = advisers_open(organisation)
     if open_now:
@@ -195,7 +203,9 @@ def _hand_over(conversation: Conversation) -> Message:
         conversation.waiting_since = timezone.now()
         conversation.save(update_fields=["state", "waiting_since", "updated_at"])
     position = queue_position(conversation)
-    minutes = wait_estimate(organisation=organisation, position=position) if position else None
+    if wait_minutes is None:
+        wait_minutes = partial(_estimated_wait, organisation)
+    minutes = wait_minutes(position) if position else None
     last = conversation.messages.filter(speaker=Speaker.RESIDENT).last()
     log_add(
         organisation=organisation,
@@ -209,7 +219,9 @@ def _hand_over(conversation: Conversation) -> Message:
 
 
 @transaction.atomic
-def conversation_hand_over(*, conversation: Conversation) -> Message:
+def conversation_hand_over(
+    *, conversation: Conversation, wait_minutes: WaitMinutes | None = None
+) -> Message:
     """Pass the conversation (and the customer and the suggested service it carries) to the
     advisers' queue, or, when nobody can take it, offer a callback or a form."""
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -219,7 +231,11 @@ def conversation_hand_over(*, conversation: Conversation) -> Message:
         return conversation.messages.filter(speaker=Speaker.ASSISTANT).last() or _say(
             conversation, Reply("You are waiting for an adviser.", {"waiting": True})
         )
-    return _hand_over(conversation)
+    return _hand_over(conversation, wait_minutes)
+
+
+def _estimated_wait(organisation: Organisation, position: int) -> int:
+    return wait_estimate(organisation=organisation, position=position)
 
 
 @transaction.atomic

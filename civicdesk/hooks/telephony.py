@@ -42,7 +42,7 @@ from civicdesk.assistant.services import (
 from civicdesk.catalogue.selectors import request_type_names
 from civicdesk.core.errors import DomainError
 from civicdesk.customers.services import contact_detail_error
-from civicdesk.planning.selectors import wait_told
+from civicdesk.planning.selectors import wait_teller, wait_told
 from civicdesk.web.councils import council_for
 
 if TYPE_CHECKING:
@@ -213,7 +213,10 @@ def ask_by_phone(request: HttpRequest, council: str) -> HttpResponse:
     offered = last.offers if last else {}
     try:
         if digits == PERSON or (speech and wants_person(speech)):
-            conversation_hand_over(conversation=conversation)
+            conversation_hand_over(
+                conversation=conversation,
+                wait_minutes=wait_teller(organisation=conversation.organisation, channel="phone"),
+            )
             _speak_hand_over(turn, conversation, caller)
         elif digits == CALLBACK and caller and not offered.get("choices"):
             conversation_callback(conversation=conversation, name="Phone caller", phone=caller)
@@ -236,7 +239,11 @@ def ask_by_phone(request: HttpRequest, council: str) -> HttpResponse:
             )
             turn.offer(PERSON, "person")
         else:
-            messages = conversation_say(conversation=conversation, text=speech)
+            messages = conversation_say(
+                conversation=conversation,
+                text=speech,
+                wait_minutes=wait_teller(organisation=conversation.organisation, channel="phone"),
+            )
             replies = [m for m in messages if m.speaker == Speaker.ASSISTANT]
             if any(m.offers.get("waiting") or m.offers.get("callback") for m in replies):
                 _speak_hand_over(turn, conversation, caller)

@@ -4,7 +4,9 @@ times, the rota and the forecasts kept."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 import numpy as np
 from django.db.models import Avg, Count, F, QuerySet
@@ -225,3 +227,12 @@ def wait_told(
         patience_seconds=WAIT_PATIENCE_SECONDS,
     )
     return max(1, round((seconds or 0) / 60))
+
+
+def wait_teller(*, organisation: Organisation, channel: str) -> Callable[[int], int]:
+    """``wait_told`` for one queue, as the assistant takes it when it puts someone through."""
+    return partial(_wait_at, organisation=organisation, channel=channel)
+
+
+def _wait_at(position: int, *, organisation: Organisation, channel: str) -> int:
+    return wait_told(organisation=organisation, channel=channel, position=position)

@@ -5,6 +5,7 @@ they type goes into a URL."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -34,7 +35,7 @@ from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.core.errors import DomainError, NotFound
 from civicdesk.core.ratelimit import window_add, window_count
 from civicdesk.customers.selectors import resident_account
-from civicdesk.planning.selectors import wait_told
+from civicdesk.planning.selectors import wait_teller, wait_told
 from civicdesk.portal.report_journey import answer_error, journey_save, journey_start
 from civicdesk.web.councils import council_for
 from civicdesk.web.http import client_address
@@ -150,6 +151,11 @@ def _ask_url(organisation: Organisation, anchor: str = "latest") -> str:
     return reverse("assistant:ask", args=[organisation.slug]) + f"#{anchor}"
 
 
+def _wait_told(conversation: Conversation) -> Callable[[int], int]:
+    """The wait told at a place in the queue: the same estimate the waiting status shows."""
+    return wait_teller(organisation=conversation.organisation, channel=conversation.channel)
+
+
 def _status(conversation: Conversation | None) -> dict[str, Any]:
     if conversation is None:
         return {}
@@ -198,7 +204,11 @@ def ask(request: HttpRequest, council: str) -> HttpResponse:
                     window_seconds=MESSAGE_WINDOW_SECONDS,
                 )
                 try:
-                    conversation_say(conversation=conversation, text=text)
+                    conversation_say(
+                        conversation=conversation,
+                        text=text,
+                        wait_minutes=_wait_told(conversation),
+                    )
                 except DomainError as problem:
                     errors["message"] = problem.message
                     status = 400
@@ -284,7 +294,7 @@ def ask_person(request: HttpRequest, council: str) -> HttpResponse:
     conversation = _current_or_new(request, organisation)
     # A chat that has just ended is shown as it is; the resident can start a new one.
     with contextlib.suppress(DomainError):
-        conversation_hand_over(conversation=conversation)
+        conversation_hand_over(conversation=conversation, wait_minutes=_wait_told(conversation))
     return HttpResponseRedirect(_ask_url(organisation))
 
 
