@@ -514,19 +514,19 @@ def test_a_legal_hold_blocks_erasure_and_changes_nothing(first, hold, reason):
 def test_an_erasure_that_stops_part_way_is_finished_by_running_it_again(first, monkeypatch):
     failing = next(kind for kind in KINDS if kind.key == "notifications")
 
-    def broken(kind, scope):
+    def broken(*, kind, scope):
         if kind is failing:
             raise RuntimeError("the database went away")
-        return original(kind, scope)
+        return original(kind=kind, scope=scope)
 
-    original = services._erase_kind
-    monkeypatch.setattr(services, "_erase_kind", broken)
+    original = services.kind_erase
+    monkeypatch.setattr(services, "kind_erase", broken)
     with pytest.raises(RuntimeError):
         call_command("erase_customer", customer=first.customer.pk)
     assert markers_in_database("a")  # the outbox still holds them
     assert Erasure.objects.get().finished_at is None
 
-    monkeypatch.setattr(services, "_erase_kind", original)
+    monkeypatch.setattr(services, "kind_erase", original)
     call_command("erase_customer", customer=first.customer.pk)
     assert markers_in_database("a") == []
     assert Erasure.objects.get().finished_at is not None

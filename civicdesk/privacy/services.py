@@ -237,7 +237,7 @@ def customer_erase(
     result = ErasureResult(customer_id=customer.pk, dry_run=False, plan=erasure_plan(scope))
     for kind in KINDS:
         if kind.personal:
-            result.counts[kind.key] = _erase_kind(kind, scope)
+            result.counts[kind.key] = kind_erase(kind=kind, scope=scope)
     _erasure_requests_close(scope, actor=actor)
     with transaction.atomic():
         Erasure.objects.filter(customer=customer).update(
@@ -291,14 +291,8 @@ def _erasure_requests_close(scope: Scope, *, actor: Actor) -> None:
 
 
 def kind_erase(*, kind: Kind, scope: Scope) -> int:
-    """Erase one kind of record within ``scope`` by the registry's rules, a batch per
-    transaction; returns how many rows were changed or deleted. The retention job uses it on
-    records past their time, with a scope of those records alone."""
-    return _erase_kind(kind, scope)
-
-
-def _erase_kind(kind: Kind, scope: Scope) -> int:
-    """Erase one kind's rows a batch per transaction; returns how many rows were changed or
+    """Erase one kind's rows within ``scope`` (erasure's person, or retention's records past
+    their time) a batch per transaction; returns how many rows were changed or
     deleted. Stored files go before the rows that name them, so that a failure in between
     leaves a row to find (and a file already gone) when the erasure is run again."""
     manager = kind.model._default_manager
