@@ -1,0 +1,161 @@
+"""Reading referrals, always through what the member of staff may see.
+
+The sender's side sees the referrals of work it may see itself (the case's visibility rules
+apply: a sensitive service's referral only to its team). The receiver's side sees what was sent
+to its organisation if they are in the receiving team, or its manager. Nobody else sees that a
+referral exists: to them it is "not found".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from civicdesk.cases.selectors import case_request_types, cases_visible_to
+from civicdesk.contacts.selectors import contacts_visible_to
+from civicdesk.core.errors import NotFound
+from civicdesk.organisations.choices import Role
+from civicdesk.organisations.models import StaffMember, Team
+from civicdesk.organisations.selectors import team_ids_for
+
+from .choices import ReferralStatus
+from .models import Referral
+
+if TYPE_CHECKING:
+    from civicdesk.catalogue.models import RequestType
+
+# On the receiving side, besides the receiving team: who oversees everything referred in.
+RECEIVING_OVERSIGHT_ROLES = frozenset({Role.MANAGER})
+# Roles that send and decide on referrals: case work, not configuration or oversight alone.
+REFERRAL_ROLES = frozenset({Role.ADVISER, Role.OFFICER, Role.TEAM_LEAD, Role.MANAGER})
+
+
+def _related(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    return referrals.select_related(
+        "from_organisation",
+        "to_organisation",
+        "to_team",
+        "case__request_type",
+        "accepted_case",
+        "sent_by",
+        "decided_by",
+    )
+
+
+def referrals_sent_by(staff: StaffMember) -> QuerySet[Referral]:
+    """Referrals of the staff member's organisation's work that they may see themselves."""
+    if staff.role not in REFERRAL_ROLES:
+        return Referral.objects.none()
+    visible_cases = cases_visible_to(staff).values("pk")
+    visible_contacts = contacts_visible_to(staff).values("pk")
+    return _related(
+        Referral.objects.filter(from_organisation_id=staff.organisation_id).filter(
+            Q(case__in=visible_cases) | Q(case__isnull=True, contact__in=visible_contacts)
+        )
+    )
+
+
+def referrals_received_by(staff: StaffMember) -> QuerySet[Referral]:
+    """Referrals sent to the staff member's team, or to their organisation for a manager.
+    Withdrawn ones the receiver never decided on are left out."""
+    if staff.role not in REFERRAL_ROLES:
+        return Referral.objects.none()
+    received = Referral.objects.filter(to_organisation_id=staff.organisation_id).exclude(
+        status=ReferralStatus.WITHDRAWN
+    )
+    if staff.role not in RECEIVING_OVERSIGHT_ROLES:
+        received = received.filter(to_team_id__in=team_ids_for(staff))
+    return _related(received)
+
+
+def access_referral(*, staff: StaffMember, referral_id: int) -> Referral:
+    """The referral if the staff member may see it, from either side."""
+    referral = (
+        referrals_received_by(staff).filter(pk=referral_id).first()
+        or referrals_sent_by(staff).filter(pk=referral_id).first()
+    )
+    if referral is None:
+        raise NotFound("There is no referral with that number.")
+    return referral
+
+
+def is_receiver(*, staff: StaffMember, referral: Referral) -> bool:
+    return referral.to_organisation_id == staff.organisation_id
+
+
+def may_decide(*, staff: StaffMember, referral: Referral) -> bool:
+    return (
+        is_receiver(staff=staff, referral=referral)
+        and referral.status == ReferralStatus.SENT
+        and referrals_received_by(staff).filter(pk=referral.pk).exists()
+    )
+
+
+def may_refer(staff: StaffMember) -> bool:
+    return staff.role in REFERRAL_ROLES
+
+
+def referrals_of_case(*, staff: StaffMember, case_id: int) -> list[Referral]:
+    """The referrals of one of the sender's cases, newest first, for its case page."""
+    return list(referrals_sent_by(staff).filter(case_id=case_id))
+
+
+def referral_of_accepted_case(*, case_id: int) -> Referral | None:
+    """Where a receiver's case came from, for its case page; the case was already checked."""
+    return (
+        Referral.objects.select_related("from_organisation")
+        .filter(accepted_case_id=case_id)
+        .first()
+    )
+
+
+def referral_destinations(*, organisation_id: int) -> list[Team]:
+    """Teams of the other organisations on this installation that take referrals."""
+    return list(
+        Team.objects.select_related("organisation")
+        .filter(accepts_referrals=True)
+        .exclude(organisation_id=organisation_id)
+        .order_by("organisation__name", "name")
+    )
+
+
+def referral_destination(*, organisation_id: int, team_id: int) -> Team | None:
+    return next(
+        (
+            team
+            for team in referral_destinations(organisation_id=organisation_id)
+            if team.pk == team_id
+        ),
+        None,
+    )
+
+
+def accepting_services(referral: Referral) -> list[RequestType]:
+    """The receiver's services a referral can become a case of: the receiving team's first."""
+    services = case_request_types(organisation_id=referral.to_organisation_id)
+    return sorted(services, key=lambda service: service.service_area.team_id != referral.to_team_id)
+
+
+@dataclass(frozen=True)
+class ReferralOutcome:
+    """What the sender may know of the receiver's case: where it stands, never its notes."""
+
+    reference: str
+    status: str
+    due_at: datetime | None
+    resolved_at: datetime | None
+
+
+def outcome_for_sender(referral: Referral) -> ReferralOutcome | None:
+    case = referral.accepted_case
+    if case is None:
+        return None
+    return ReferralOutcome(
+        reference=case.reference,
+        status=case.get_status_display(),
+        due_at=case.due_at,
+        resolved_at=case.resolved_at,
+    )
