@@ -1,6 +1,7 @@
 """Benchmark: intake through the APIs against raw inserts of the same rows.
 
-Starts gunicorn with 2 workers on a PostgreSQL database of its own and, in the same run,
+Starts gunicorn (two sync workers a core, as deployed) on a PostgreSQL database of its own
+and, in the same run,
 
 - posts ``--requests`` new cases to ``POST /api/v1/cases`` (JSON, a Bearer key, an
   Idempotency-Key each) and the same number to Open311 ``POST /open311/v2/requests.xml``
@@ -12,7 +13,8 @@ Starts gunicorn with 2 workers on a PostgreSQL database of its own and, in the s
   threads, one transaction per case, as the floor any intake path could reach.
 
 It prints and writes to bench/results/intake.md the requests (or cases) per second, the
-p50 and p99 time per request, and the ratio of each API to its raw inserts.
+p50 and p99 time per request, the ratio of each API to its raw inserts, and how many SQL
+statements one request of each API sends, next to the raw line's.
 
 The database (``BENCH_INTAKE_DATABASE_URL``, by default
 ``postgres://postgres@127.0.0.1:5432/civicdesk_bench_intake``) is dropped and created afresh
@@ -45,6 +47,8 @@ JURISDICTION = "bench.example"
 # The channel each API's cases are recorded with, which tells their rows apart afterwards.
 REST_CHANNEL = "web"
 OPEN311_CHANNEL = "app"
+# The share of the raw rate the APIs should reach (issue 18).
+TARGET_SHARE_OF_RAW = 0.25
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -55,6 +59,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--database-url", default=os.environ.get("BENCH_INTAKE_DATABASE_URL", DEFAULT_URL)
     )
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (0: a free one)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1),
+        help="gunicorn's sync workers (default two a core, as deploy/civicdesk-web.service runs)",
+    )
     return parser.parse_args(argv)
 
 
@@ -134,13 +144,88 @@ def council_create() -> Council:
     return Council(rest_key=rest_key, open311_key=open311_key)
 
 
+@dataclass(frozen=True)
+class Statements:
+    rest: int
+    open311: int
+
+
+def statements_per_request(council: Council) -> Statements:
+    """The SQL statements one request sends, counted in this process through Django's test
+    client against the same database: the second request of each kind, once the first has
+    filled what each process keeps (ADR 43)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="localhost")
+    rest, open311 = (
+        rest_caller_with(client.post, council.rest_key, "count"),
+        open311_caller_with(client.post, council.open311_key),
+    )
+    counts = []
+    for call in (rest, open311):
+        call(-1)
+        with CaptureQueriesContext(connection) as captured:
+            if not call(-2):
+                raise SystemExit("A request to count statements failed")
+        counts.append(len(captured.captured_queries))
+    return Statements(rest=counts[0], open311=counts[1])
+
+
+def rest_caller_with(post: Callable[..., Any], key: str, run: str) -> Callable[[int], bool]:
+    def call(index: int) -> bool:
+        response = post(
+            "/api/v1/cases",
+            data=json.dumps(rest_body(index)),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {key}", "Idempotency-Key": f"{run}-{index}"},
+        )
+        return int(response.status_code) == 201
+
+    return call
+
+
+def open311_caller_with(post: Callable[..., Any], key: str) -> Callable[[int], bool]:
+    def call(index: int) -> bool:
+        response = post("/open311/v2/requests.xml", data=open311_form(key, index))
+        return int(response.status_code) == 200 and b"service_request_id" in response.content
+
+    return call
+
+
+def rest_body(index: int) -> dict[str, Any]:
+    return {
+        "service": "missed-bin",
+        "channel": "web",
+        "description": f"Bin not emptied, report {index}",
+        "answers": {"bin": "Recycling"},
+        "customer": {"name": "Pat Resident", "email": f"pat{index}@example.com"},
+    }
+
+
+def open311_form(key: str, index: int) -> dict[str, str]:
+    return {
+        "jurisdiction_id": JURISDICTION,
+        "api_key": key,
+        "service_code": "missed-bin",
+        "lat": "52.700512",
+        "long": "-2.516378",
+        "description": f"Missed bin\r\nReport {index}",
+        "email": f"reporter{index}@example.com",
+        "first_name": "Pat",
+        "last_name": "Reporter",
+        "attribute[bin]": "Recycling",
+    }
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-def start_gunicorn(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_gunicorn(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -152,7 +237,7 @@ def start_gunicorn(url: str, port: int) -> subprocess.Popen[bytes]:
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             "config.wsgi:application",
             "--workers",
-            "2",
+            str(workers),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -174,11 +259,35 @@ def start_gunicorn(url: str, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not start")
 
 
+def workers_cpu_seconds(master_pid: int) -> float:
+    """User and system CPU time the server's workers have used so far (Linux's /proc), which
+    other work on the machine does not inflate as it does the time per request."""
+    used = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the name: state, parent's id, ... user time (14th field), system time (15th).
+        if int(fields[1]) == master_pid:
+            used += int(fields[11]) + int(fields[12])
+    return used / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Measured:
     seconds: float
     latencies: list[float]
     failures: int
+    cpu_seconds: float | None = None
+
+    @property
+    def cpu_ms_per_request(self) -> str:
+        if self.cpu_seconds is None or not self.latencies:
+            return ""
+        return f"{self.cpu_seconds / len(self.latencies) * 1000:.1f}"
 
     @property
     def rate(self) -> float:
@@ -234,15 +343,7 @@ def rest_caller(port: int, key: str, run: str) -> Callable[[], Callable[[int], b
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
         def call(index: int) -> bool:
-            body = json.dumps(
-                {
-                    "service": "missed-bin",
-                    "channel": "web",
-                    "description": f"Bin not emptied, report {index}",
-                    "answers": {"bin": "Recycling"},
-                    "customer": {"name": "Pat Resident", "email": f"pat{index}@example.com"},
-                }
-            )
+            body = json.dumps(rest_body(index))
             connection.request(
                 "POST",
                 "/api/v1/cases",
@@ -267,20 +368,7 @@ def open311_caller(port: int, key: str) -> Callable[[], Callable[[int], bool]]:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
         def call(index: int) -> bool:
-            body = urllib.parse.urlencode(
-                {
-                    "jurisdiction_id": JURISDICTION,
-                    "api_key": key,
-                    "service_code": "missed-bin",
-                    "lat": "52.700512",
-                    "long": "-2.516378",
-                    "description": f"Missed bin\r\nReport {index}",
-                    "email": f"reporter{index}@example.com",
-                    "first_name": "Pat",
-                    "last_name": "Reporter",
-                    "attribute[bin]": "Recycling",
-                }
-            )
+            body = urllib.parse.urlencode(open311_form(key, index))
             connection.request(
                 "POST",
                 "/open311/v2/requests.xml",
@@ -423,28 +511,45 @@ def _ratio(results: dict[str, Measured], api: str) -> str:
     raw = results[f"raw inserts ({api} rows)"]
     if not through_api.latencies or not raw.latencies:
         return "not measured (requests failed)"
-    return f"{raw.rate / through_api.rate:.1f}x"
+    share = through_api.rate / raw.rate
+    target = "meets" if share >= TARGET_SHARE_OF_RAW else "misses"
+    return (
+        f"{raw.rate / through_api.rate:.1f}x; the API runs at {share:.2f} of the raw rate "
+        f"({target} the {TARGET_SHARE_OF_RAW} target)"
+    )
+
+
+def raw_statements(template: Template) -> int:
+    """BEGIN, one INSERT per row, COMMIT: what the raw line sends per case."""
+    rows = 2 + len(template.details) + len(template.audits) + len(template.contacts)
+    return 2 + rows + len(template.outbox) + len(template.idempotency)
 
 
 def report(
-    results: dict[str, Measured], args: argparse.Namespace, version: str, load: float
+    results: dict[str, Measured],
+    args: argparse.Namespace,
+    version: str,
+    load: float,
+    statements: Statements,
+    floors: Statements,
 ) -> str:
     lines = [
         "# Intake: the APIs against raw inserts of the same rows",
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: "
         f"Python {platform.python_version()}, PostgreSQL {version}, "
-        f"{os.cpu_count()} CPUs; gunicorn with 2 sync workers; "
+        f"{os.cpu_count()} CPUs; gunicorn with {args.workers} sync workers; "
         f"{args.requests} requests per line from {args.clients} concurrent connections; "
         f"load average {load:.2f} before the run (other work on the machine slows every line).",
         "",
-        "| intake | per second | p50 ms | p99 ms | failed |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| intake | per second | p50 ms | p99 ms | failed | server CPU ms per request |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, measured in results.items():
         lines.append(
             f"| {name} | {measured.rate:,.0f} | {measured.percentile(0.5):.1f} | "
-            f"{measured.percentile(0.99):.1f} | {measured.failures} |"
+            f"{measured.percentile(0.99):.1f} | {measured.failures} | "
+            f"{measured.cpu_ms_per_request} |"
         )
     lines += [
         "",
@@ -452,6 +557,15 @@ def report(
         "",
         f"- REST `POST /api/v1/cases`: {_ratio(results, 'REST')}",
         f"- Open311 `POST requests.xml`: {_ratio(results, 'Open311')}",
+        "",
+        "Server CPU ms per request: the CPU time gunicorn's workers used over the line, per",
+        "request, which the machine's other work does not inflate as it does the rates.",
+        "",
+        "SQL statements per request (BEGIN and COMMIT included; counted through Django's test",
+        "client on the same database, the second request of each kind in one process):",
+        "",
+        f"- REST: {statements.rest} (the raw line: {floors.rest})",
+        f"- Open311: {statements.open311} (the raw line: {floors.open311})",
         "",
         "Each API request checks the key, the rate limit and the answers, opens the case with",
         "its charter clock, audit entries, contact and acknowledgement, and (REST) stores the",
@@ -469,19 +583,24 @@ def main(argv: list[str] | None = None) -> int:
     recreate_database(args.database_url, name)
     setup_django(args.database_url)
     council = council_create()
+    statements = statements_per_request(council)
     port = args.port or free_port()
-    server = start_gunicorn(args.database_url, port)
+    server = start_gunicorn(args.database_url, port, args.workers)
     results: dict[str, Measured] = {}
     try:
-        # A short warm-up, so both workers have loaded the code and opened a connection.
+        # A short warm-up, so every worker has loaded the code and opened a connection.
         run_threads(50, args.clients, rest_caller(port, council.rest_key, "warm"))
         run_threads(50, args.clients, open311_caller(port, council.open311_key))
+        before = workers_cpu_seconds(server.pid)
         results["REST POST /api/v1/cases"] = run_threads(
             args.requests, args.clients, rest_caller(port, council.rest_key, "run")
         )
+        middle = workers_cpu_seconds(server.pid)
+        results["REST POST /api/v1/cases"].cpu_seconds = middle - before
         results["Open311 POST requests.xml"] = run_threads(
             args.requests, args.clients, open311_caller(port, council.open311_key)
         )
+        results["Open311 POST requests.xml"].cpu_seconds = workers_cpu_seconds(server.pid) - middle
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -497,7 +616,10 @@ def main(argv: list[str] | None = None) -> int:
 
     with psycopg.connect(args.database_url) as conn:
         version = str(conn.execute("SHOW server_version").fetchone()[0])
-    text = report(results, args, version, load)
+    floors = Statements(
+        rest=raw_statements(rest_template), open311=raw_statements(open311_template)
+    )
+    text = report(results, args, version, load, statements, floors)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)
     print(text)
