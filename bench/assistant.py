@@ -36,7 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from civicdesk.assistant.engine import (  # noqa: E402
+    CLEAR_AHEAD,
     CONFIDENT,
+    LEAD,
+    decided,
     engine_build,
     normalise,
     training_examples,
@@ -117,7 +120,7 @@ def evaluate(engine_name: str, cores: int, passes: int) -> dict[str, Any]:
         per_service[row["expected"]][1] += 1
         if not right:
             confusions[(row["expected"], keys[0] if keys else "(nothing)")] += 1
-        if guesses and guesses[0].confidence >= CONFIDENT:
+        if decided(guesses):
             answered += 1
             answered_right += right
 
@@ -143,6 +146,7 @@ def evaluate(engine_name: str, cores: int, passes: int) -> dict[str, Any]:
         "top1": round(top1 / len(rows), 4),
         "top3": round(top3 / len(rows), 4),
         "confident_threshold": CONFIDENT,
+        "clear_lead": f"at least {LEAD:g} times the next and at least {CLEAR_AHEAD}",
         "answered": round(answered / len(rows), 4),
         "right_when_answered": round(answered_right / answered, 4) if answered else 0.0,
         "median_ms": round(statistics.median(timings), 2),
@@ -179,8 +183,12 @@ def report(results: list[dict[str, Any]]) -> str:
         ("top-1 accuracy", lambda r: f"{r['top1']:.1%}"),
         ("top-3 accuracy", lambda r: f"{r['top3']:.1%}"),
         (
-            "sure enough to answer (confidence at least the threshold)",
-            lambda r: f"{r['answered']:.1%} (threshold {r['confident_threshold']})",
+            "sure enough to answer (confidence at least the threshold, or clearly ahead)",
+            lambda r: (
+                f"{r['answered']:.1%} (threshold {r['confident_threshold']}"
+                + (f"; or {r['clear_lead']}" if r.get("clear_lead") else "")
+                + ")"
+            ),
         ),
         ("right when sure", lambda r: f"{r['right_when_answered']:.1%}"),
         ("time per question, median", lambda r: f"{r['median_ms']} ms"),

@@ -73,7 +73,10 @@ def test_starting_the_form_carries_what_the_resident_said(client, full_council):
     assert response["Location"] == "/wrekin/report/housing-repair/"
     journey = journey_load(client.session, "wrekin", "housing-repair")
     assert journey is not None
-    assert journey.answers["details"] == said
+    assert journey.suggested["details"] == said
+    page = client.get("/wrekin/report/housing-repair/question/details/").content.decode()
+    assert f">{said}</textarea>" in page
+    assert "We filled this in from what you told Ask" in page
 
 
 def test_an_information_service_links_to_its_page(client, full_council):

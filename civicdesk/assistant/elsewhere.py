@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PREFIX = "elsewhere:"
+# Words about nothing the council or another public body does: the weather, jokes, sport.
+OUT_OF_SCOPE = f"{PREFIX}out-of-scope"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,54 @@ PLACES: dict[str, Elsewhere] = {
             "Call them on 0300 123 5000.",
             link="https://nationalhighways.co.uk/contact-us/",
             spoken="Motorways are looked after by National Highways, on 0300 123 5000.",
+        ),
+        Elsewhere(
+            key="elsewhere:energy-supplier",
+            who="your energy supplier",
+            advice="Your energy firm deals with your gas or electric bill and meter. Their "
+            "number is on your bill.",
+            link="https://www.citizensadvice.org.uk/consumer/energy/",
+            spoken="That is one for your energy supplier. Their number is on your bill.",
+        ),
+        Elsewhere(
+            key="elsewhere:royal-mail",
+            who="Royal Mail",
+            advice="The post is delivered by Royal Mail or the firm that sent your parcel. "
+            "It is not the council.",
+            link="https://www.royalmail.com/help",
+            spoken="Post and parcels are dealt with by Royal Mail or the delivery company.",
+        ),
+        Elsewhere(
+            key="elsewhere:tv-licensing",
+            who="TV Licensing",
+            advice="TV Licensing deals with TV licences. It is not the council.",
+            link="https://www.tvlicensing.co.uk/",
+            spoken="TV licences are dealt with by TV Licensing.",
+        ),
+        Elsewhere(
+            key="elsewhere:housing-association",
+            who="your housing association",
+            advice="If you rent from a housing association, they fix your home. Their number "
+            "is on your rent letters.",
+            link="https://www.gov.uk/council-housing-association-evictions/your-landlord",
+            spoken="Repairs to a housing association home are done by the housing association. "
+            "Their number is on your tenancy agreement.",
+        ),
+        Elsewhere(
+            key="elsewhere:voa",
+            who="the Valuation Office Agency",
+            advice="The Valuation Office Agency sets council tax bands. You can check your band, "
+            "or ask them to look at it again, on GOV.UK.",
+            link="https://www.gov.uk/council-tax-bands",
+            spoken="Council tax bands are set by the Valuation Office Agency, on GOV.UK.",
+        ),
+        Elsewhere(
+            key=OUT_OF_SCOPE,
+            who="",
+            advice="I can help with council things, like bins, roads, homes and care. Tell me "
+            "what you need, or ask for a person.",
+            link="",
+            spoken="I can help with council things, like bins, roads, homes and care.",
         ),
     )
 }

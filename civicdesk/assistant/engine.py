@@ -30,8 +30,13 @@ from civicdesk.core.words import TfIdf, cosine, stem, words
 DATA = Path(__file__).with_name("data")
 PHRASINGS = DATA / "phrasings.txt"
 CATALOGUE = Path(__file__).resolve().parent.parent / "catalogue" / "data" / "service-catalogue.csv"
-# How sure the engine must be to answer; below this the assistant asks which service is meant.
+# How sure the engine must be to answer outright (see ``decided`` for when less will do).
 CONFIDENT = 0.3
+# Below CONFIDENT, a top guess at least LEAD times the next one, and at least CLEAR_AHEAD,
+# is acted on too: asking "is it one of these?" helps only when two services are close.
+# CLEAR_AHEAD keeps words the engine hardly knows (gibberish, another language) unsure.
+LEAD = 4.0
+CLEAR_AHEAD = 0.2
 # How much of an answer's wording must match a message for an answer about another service.
 ARTICLE_MATCH = 0.3
 # Long messages are cut to this many characters before they are read: the start says enough,
@@ -59,6 +64,15 @@ class Guess:
     confidence: float
 
 
+def decided(guesses: Sequence[Guess]) -> bool:
+    """Whether to act on the top guess rather than ask: sure enough, or clearly ahead."""
+    if not guesses:
+        return False
+    top = guesses[0].confidence
+    runner_up = guesses[1].confidence if len(guesses) > 1 else 0.0
+    return top >= CONFIDENT or (top >= CLEAR_AHEAD and top >= LEAD * runner_up)
+
+
 class Engine(Protocol):
     name: str
 
@@ -71,10 +85,18 @@ def normalise(text: str) -> str:
     return plain.lower().replace("'", "").replace("\u2019", "")
 
 
+def word_stems(text: str) -> list[str]:
+    """The text's words, stop words left out, lightly stemmed: as the engine reads them."""
+    return [
+        stem(token, endings=_ENDINGS)
+        for token in words(normalise(text), pattern=_TOKEN, stop=_STOP)
+    ]
+
+
 def features(text: str) -> Counter[str]:
     """Words (lightly stemmed), neighbouring word pairs and character 3-5 grams of each word."""
     tokens = words(normalise(text), pattern=_TOKEN, stop=_STOP)
-    stems = [stem(token, endings=_ENDINGS) for token in tokens]
+    stems = word_stems(text)
     found: Counter[str] = Counter()
     found.update(f"w {root}" for root in stems)
     found.update(f"b {a} {b}" for a, b in pairwise(stems))
@@ -157,8 +179,8 @@ class BaselineEngine:
     KNOWN_SHARE = 0.55
     # Weight decay: without it, training to near-certainty on short phrasings makes one word
     # such as "bin" 95% one service. With it a vague message stays vague (and is asked about),
-    # for about two points of top-1 accuracy (ADR 13).
-    DECAY = 0.01
+    # for about two points of top-1 accuracy (ADR 13). Halved once the phrasings grew (ADR 38).
+    DECAY = 0.005
 
     def __init__(self, examples: Sequence[tuple[str, str]]) -> None:
         self.labels = sorted({key for key, _ in examples})

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .elsewhere import OUT_OF_SCOPE
 from .selectors import Understanding
 
 # Longest message the assistant reads; longer messages are cut (and the resident told).
@@ -83,6 +84,8 @@ def understood_reply(understanding: Understanding, *, unsure_turns: int) -> Repl
     """Answer, route or ask: the heart of the conversation."""
     if understanding.elsewhere is not None and understanding.sure:
         place = understanding.elsewhere
+        if place.key == OUT_OF_SCOPE:
+            return Reply(place.advice, {"elsewhere": place.key})
         return Reply(
             f"This is not something the council deals with. {place.advice}",
             {"elsewhere": place.key},

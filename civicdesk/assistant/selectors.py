@@ -7,9 +7,10 @@ inbound emails and free-text contacts with it); keep its signature stable.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from statistics import median
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -21,10 +22,11 @@ from civicdesk.core.readability import readability
 from civicdesk.organisations.models import Organisation, StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
-from .choices import ArticleStatus, ConversationState
+from .choices import ArticleStatus, ConversationState, Speaker
 from .elsewhere import PLACES, Elsewhere, is_elsewhere
-from .engine import CONFIDENT, Engine, answers_rank, engine_for
+from .engine import CONFIDENT, Engine, answers_rank, decided, engine_for
 from .models import Article, Conversation, LogEntry, Message
+from .prefill import Asked, answers_from_words
 
 # Minutes an adviser takes to reach each person waiting, until there is history to go on.
 DEFAULT_MINUTES_EACH = 4
@@ -49,10 +51,12 @@ class Understanding:
     elsewhere: Elsewhere | None
     confidence: float
     articles: list[Article] = field(default_factory=list)
+    # The top guess is clearly ahead of the next, though below CONFIDENT (engine.decided).
+    clear_lead: bool = False
 
     @property
     def sure(self) -> bool:
-        return self.confidence >= CONFIDENT
+        return self.clear_lead or self.confidence >= CONFIDENT
 
     @property
     def best(self) -> Suggestion | None:
@@ -103,8 +107,38 @@ def understand(*, organisation: Organisation, text: str) -> Understanding:
         service_keys=[s.key for s in suggestions[:1]] if not elsewhere else [],
     )
     return Understanding(
-        suggestions=suggestions, elsewhere=elsewhere, confidence=top.confidence, articles=articles
+        suggestions=suggestions,
+        elsewhere=elsewhere,
+        confidence=top.confidence,
+        articles=articles,
+        clear_lead=decided(guesses),
     )
+
+
+def answers_said(
+    *, conversation: Conversation, request_type: RequestType, today: date
+) -> dict[str, Any]:
+    """Answers to ``request_type``'s questions that the resident gave in this chat (see
+    ``prefill``). Messages the engine places firmly on another service or body are left out,
+    so an earlier question about council tax does not describe a missed bin."""
+    engine = assistant_engine()
+    said = [
+        text
+        for text in conversation.messages.filter(speaker=Speaker.RESIDENT)
+        .order_by("id")
+        .values_list("text", flat=True)
+        if _about(engine, text, request_type.key)
+    ]
+    questions = [
+        Asked(key=q.key, kind=q.kind, label=q.label, choices=tuple(q.choices or ()))
+        for q in request_type.questions.all()
+    ]
+    return answers_from_words(said=said, questions=questions, today=today)
+
+
+def _about(engine: Engine, text: str, key: str) -> bool:
+    guesses = engine.rank(text)
+    return not decided(guesses) or guesses[0].key == key
 
 
 def articles_published(*, organisation: Organisation) -> QuerySet[Article]:

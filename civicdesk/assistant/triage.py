@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from .elsewhere import PLACES, is_elsewhere
-from .engine import CONFIDENT, DATA, Engine, answers_rank, engine_build
+from .engine import DATA, Engine, answers_rank, decided, engine_build
 
 STARTER_ANSWERS = DATA / "knowledge-base.json"
 MAX_ANSWERS = 2
@@ -67,13 +67,14 @@ def triage_lines(
         text = line.rstrip("\n")
         guesses = engine.rank(text)
         top = guesses[0] if guesses else None
+        sure = decided(guesses)
         elsewhere = PLACES.get(top.key) if top and is_elsewhere(top.key) else None
         service = top.key if top and not elsewhere else None
         yield {
             "text": text,
             "service": service,
             "confidence": top.confidence if top else 0.0,
-            "sure": bool(top and top.confidence >= CONFIDENT),
+            "sure": sure,
             "alternatives": [
                 {"service": g.key, "confidence": g.confidence}
                 for g in guesses[1:4]
@@ -90,7 +91,7 @@ def triage_lines(
                 service_keys=[service] if service else [],
                 limit=MAX_ANSWERS,
             )
-            if top and top.confidence >= CONFIDENT
+            if sure
             else [],
         }
 
