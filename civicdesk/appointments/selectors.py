@@ -1,7 +1,9 @@
-"""Reading visits for staff: the council's own places and visits only."""
+"""Reading visits for staff (the council's own places and visits only), and the places, hours
+and drop-in sessions residents are told about."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
@@ -12,8 +14,8 @@ from civicdesk.core.errors import NotFound
 from civicdesk.core.timeline import TimelineWindow, timeline_rows
 from civicdesk.organisations.models import StaffMember
 
-from .choices import VisitKind, VisitStatus
-from .models import Venue, Visit
+from .choices import SessionKind, VisitKind, VisitStatus, Weekday
+from .models import OpeningTime, Session, Venue, Visit
 
 
 def venues_of(*, organisation_id: int) -> list[Venue]:
@@ -91,3 +93,119 @@ def visits_of_customer(*, customer_id: int, window: TimelineWindow, rank: int) -
         )
     )
     return list(timeline_rows(rows, at="timeline_at", rank=rank, window=window))
+
+
+# Where residents can go: what every service's page tells them
+
+
+@dataclass(frozen=True)
+class Hours:
+    days: str  # "Monday to Friday", "Saturday"
+    times: str  # "9am to 5pm", "9:30am to 1pm and 2pm to 4pm"
+
+
+@dataclass(frozen=True)
+class PlaceToGo:
+    name: str
+    kind: str
+    address: str
+    hours: list[Hours]
+
+
+@dataclass(frozen=True)
+class DropIn:
+    place: str
+    address: str
+    day: str
+    times: str
+    summary: str
+
+
+def clock(moment: time) -> str:
+    """'9am', '1:30pm', '12 noon': how GOV.UK writes times."""
+    if moment == time(12, 0):
+        return "12 noon"
+    hour = moment.hour % 12 or 12
+    suffix = "am" if moment.hour < 12 else "pm"
+    return f"{hour}{suffix}" if moment.minute == 0 else f"{hour}:{moment.minute:02d}{suffix}"
+
+
+def _span(opens: time, closes: time) -> str:
+    return f"{clock(opens)} to {clock(closes)}"
+
+
+def _days(first: int, last: int) -> str:
+    names = Weekday.labels
+    if first == last:
+        return names[first]
+    if last == first + 1:
+        return f"{names[first]} and {names[last]}"
+    return f"{names[first]} to {names[last]}"
+
+
+def hours_grouped(times: list[OpeningTime]) -> list[Hours]:
+    """Opening times as people say them: days in a row with the same hours run together."""
+    by_day: dict[int, str] = {}
+    for opening in times:
+        span = _span(opening.opens, opening.closes)
+        by_day[opening.weekday] = (
+            f"{by_day[opening.weekday]} and {span}" if opening.weekday in by_day else span
+        )
+    grouped: list[Hours] = []
+    run: list[int] = []
+    for day in sorted(by_day):
+        if run and day == run[-1] + 1 and by_day[day] == by_day[run[0]]:
+            run.append(day)
+            continue
+        if run:
+            grouped.append(Hours(_days(run[0], run[-1]), by_day[run[0]]))
+        run = [day]
+    if run:
+        grouped.append(Hours(_days(run[0], run[-1]), by_day[run[0]]))
+    return grouped
+
+
+def _helps_with(venue: Venue, service_key: str) -> bool:
+    keys = {key.strip() for key in venue.helps_with.split(",") if key.strip()}
+    return not keys or service_key in keys
+
+
+def places_to_go(
+    *, organisation_id: int, service_key: str = "", kinds: tuple[str, ...] = ()
+) -> list[PlaceToGo]:
+    """The council's open places (with their hours) where staff help with ``service_key``, or
+    of the ``kinds`` given; places with no hours set are left out, since residents could not
+    plan a visit. Two queries, however many places."""
+    venues = Venue.objects.filter(organisation_id=organisation_id, active=True).prefetch_related(
+        "opening_times"
+    )
+    if kinds:
+        venues = venues.filter(kind__in=kinds)
+    found = [
+        PlaceToGo(
+            name=venue.name,
+            kind=venue.kind,
+            address=venue.address,
+            hours=hours_grouped(list(venue.opening_times.all())),
+        )
+        for venue in venues
+        if not service_key or _helps_with(venue, service_key)
+    ]
+    return [place for place in found if place.hours]
+
+
+def drop_ins(*, organisation_id: int, kind: str = SessionKind.DIGITAL_HELP) -> list[DropIn]:
+    """The weekly sessions of ``kind`` at the council's open places, Monday first. One query."""
+    sessions = Session.objects.filter(
+        venue__organisation_id=organisation_id, venue__active=True, active=True, kind=kind
+    ).select_related("venue")
+    return [
+        DropIn(
+            place=session.venue.name,
+            address=session.venue.address,
+            day=Weekday(session.weekday).label,
+            times=_span(session.starts, session.ends),
+            summary=session.summary,
+        )
+        for session in sessions.order_by("weekday", "starts", "venue__name")
+    ]

@@ -3,7 +3,7 @@ atomic and audited on the visit."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +14,7 @@ from civicdesk.customers.models import Customer
 from civicdesk.organisations.models import Organisation
 
 from .choices import VisitKind, VisitStatus
-from .models import Venue, Visit
+from .models import OpeningTime, Session, Venue, Visit
 
 MAX_DAYS_AHEAD = 90
 # What may happen next to a visit, by its status now.
@@ -145,11 +145,86 @@ def visit_move(*, visit: Visit, to_status: str, actor: Actor, now: datetime | No
     return visit
 
 
-def venue_create(*, organisation: Organisation, name: str, kind: str, address: str = "") -> Venue:
+def venue_create(
+    *, organisation: Organisation, name: str, kind: str, address: str = "", helps_with: str = ""
+) -> Venue:
     venue, _ = Venue.objects.get_or_create(
-        organisation=organisation, name=name, defaults={"kind": kind, "address": address}
+        organisation=organisation,
+        name=name,
+        defaults={"kind": kind, "address": address, "helps_with": helps_with},
     )
     return venue
+
+
+def venue_hours_set(
+    *, venue: Venue, hours: dict[int, list[tuple[time, time]]], actor: Actor
+) -> list[OpeningTime]:
+    """Replace a place's opening hours: weekday (0 is Monday) to the times it opens and
+    closes that day; days left out are closed."""
+    errors: dict[str, str] = {}
+    for weekday, spans in hours.items():
+        if not 0 <= weekday <= 6:
+            errors["weekday"] = "Choose a day of the week"
+        if any(opens >= closes for opens, closes in spans):
+            errors["closes"] = "Closing time must be after opening time"
+    if errors:
+        raise ValidationFailed("Check the opening hours.", fields=errors)
+    with transaction.atomic():
+        OpeningTime.objects.filter(venue=venue).delete()
+        created = OpeningTime.objects.bulk_create(
+            OpeningTime(venue=venue, weekday=weekday, opens=opens, closes=closes)
+            for weekday, spans in sorted(hours.items())
+            for opens, closes in spans
+        )
+        audit_record(
+            organisation=venue.organisation,
+            subject_type="venue",
+            subject_id=venue.pk,
+            action="venue_hours_set",
+            actor=actor,
+            after={"days": sorted(hours)},
+        )
+    return created
+
+
+def session_add(
+    *,
+    venue: Venue,
+    kind: str,
+    weekday: int,
+    starts: time,
+    ends: time,
+    summary: str = "",
+    actor: Actor,
+) -> Session:
+    """A session held at a place every week (a digital help drop-in, say)."""
+    errors: dict[str, str] = {}
+    if not 0 <= weekday <= 6:
+        errors["weekday"] = "Choose a day of the week"
+    if starts >= ends:
+        errors["ends"] = "The session must end after it starts"
+    if len(summary.strip()) > 200:
+        errors["summary"] = "What the session offers must be 200 characters or fewer"
+    if errors:
+        raise ValidationFailed("Check the session.", fields=errors)
+    with transaction.atomic():
+        session = Session.objects.create(
+            venue=venue,
+            kind=kind,
+            weekday=weekday,
+            starts=starts,
+            ends=ends,
+            summary=summary.strip(),
+        )
+        audit_record(
+            organisation=venue.organisation,
+            subject_type="venue",
+            subject_id=venue.pk,
+            action="session_added",
+            actor=actor,
+            after={"kind": kind, "weekday": weekday},
+        )
+    return session
 
 
 def _audit(visit: Visit, action: str, actor: Actor, after: dict[str, object]) -> None:

@@ -10,3 +10,10 @@ class Adoption(models.TextChoices):
     UNADOPTED = "unadopted", "Unadopted: not maintained by the council"
     PRIVATE = "private", "Private road"
     NATIONAL_HIGHWAYS = "national_highways", "National Highways (motorway or trunk road)"
+
+
+class BinType(models.TextChoices):
+    GENERAL = "general", "General waste"
+    RECYCLING = "recycling", "Recycling"
+    GARDEN = "garden", "Garden waste"
+    FOOD = "food", "Food waste"

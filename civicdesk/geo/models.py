@@ -1,4 +1,5 @@
-"""Streets a council publishes, with who looks after each one."""
+"""Streets a council publishes, with who looks after each one; places residents name instead
+of a street (landmarks); and the rounds that collect residents' bins."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.db import models
 
 from civicdesk.core.models import TimeStampedModel
 
-from .choices import Adoption
+from .choices import Adoption, BinType
 
 
 class Street(TimeStampedModel):
@@ -54,3 +55,81 @@ class Street(TimeStampedModel):
     @property
     def maintained_by_council(self) -> bool:
         return self.adoption == Adoption.ADOPTED
+
+
+class Landmark(TimeStampedModel):
+    """A place residents name instead of a street: "outside the library", "by the leisure
+    centre". Each has a point, and the street it is on when there is one."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="landmarks"
+    )
+    name = models.CharField(max_length=120, help_text="As residents know it: Wellington Library.")
+    also_known_as = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Other names residents use, separated by commas: the library, the town library.",
+    )
+    street = models.ForeignKey(
+        Street,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="landmarks",
+        help_text="The street it is on, to tell apart landmarks of the same kind in other towns.",
+    )
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="landmark_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CollectionRound(TimeStampedModel):
+    """One bin type collected on one day, every week or every few weeks, in the postcodes and
+    towns listed. The most specific postcode wins where two rounds of a bin type overlap."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="collection_rounds"
+    )
+    name = models.CharField(max_length=120, help_text="For staff: Wellington Monday, week A.")
+    bin_type = models.CharField(max_length=20, choices=BinType.choices)
+    first_collection = models.DateField(
+        help_text="Any day this round was or will be collected; it repeats from there."
+    )
+    every_weeks = models.PositiveSmallIntegerField(
+        default=1,
+        choices=[
+            (1, "Every week"),
+            (2, "Every 2 weeks"),
+            (3, "Every 3 weeks"),
+            (4, "Every 4 weeks"),
+        ],
+    )
+    postcode_areas = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Postcode districts or sectors it covers, separated by commas: TF1, TF2 6.",
+    )
+    localities = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Towns or villages it covers, separated by commas, for residents who choose "
+        "their street instead of giving a postcode.",
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["organisation", "bin_type", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="collection_round_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -3,7 +3,8 @@
 ``location_check`` decides whether a report at a place is for this council, a neighbouring
 council, the other tier in a two-tier area, or for nobody on the installation, and whether the
 road there is one the council maintains. ``places_find`` is the route for residents who do not
-use the map; ``nearby_open_cases`` offers open reports close by before a duplicate is made.
+use the map (place_matching.places_match reads their words more loosely); ``nearby_open_cases``
+offers open reports close by before a duplicate is made.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ class LocationVerdict:
     responsible_name: str
     responsible_url: str
     street: Street | None
+    # The council on this installation that looks after the place, when it is not ours: the
+    # resident's journey can carry on with it rather than start again on its website.
+    council: Organisation | None = None
 
     @property
     def accepted(self) -> bool:
@@ -68,6 +72,7 @@ class PlaceMatch:
     latitude: float
     longitude: float
     street: Street | None
+    reason: str = ""  # how it was found in what the resident typed, when not by every word
 
 
 def concerns_the_road(request_type: RequestType) -> bool:
@@ -145,7 +150,9 @@ def _elsewhere(
         message += " Please report it to them on their website."
     else:
         message += " Please report it to them."
-    return LocationVerdict(Outcome.OTHER_COUNCIL, message, None, other.name, other.website, street)
+    return LocationVerdict(
+        Outcome.OTHER_COUNCIL, message, None, other.name, other.website, street, council=other
+    )
 
 
 def _other_tier(tier: str, street: Street | None) -> LocationVerdict:

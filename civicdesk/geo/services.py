@@ -1,4 +1,4 @@
-"""Importing a council's published list of streets.
+"""Importing a council's published list of streets; saving landmarks and bin collection rounds.
 
 Each row names a street by its USRN (Unique Street Reference Number), with its name, locality,
 who maintains it and its line. Importing is idempotent: streets are matched by USRN, so running
@@ -11,6 +11,7 @@ import csv
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,10 @@ from civicdesk.core.audit import SYSTEM, Actor, audit_record
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.organisations.models import Organisation
 
-from .choices import Adoption
+from .choices import Adoption, BinType
+from .collections import names_parse, postcode_areas_parse
 from .geometry import Coordinates, GeometryError, lines_geojson, lines_parse
-from .models import Street
+from .models import CollectionRound, Landmark, Street
 
 STREETS_DATA = Path(__file__).resolve().parent / "data"
 COLUMNS = ("usrn", "name", "locality", "adoption", "maintainer", "geometry")
@@ -234,3 +236,104 @@ def _streets_sync(
         updated=len(changed),
         unchanged=len(values) - len(new) - len(changed),
     )
+
+
+# Landmarks and collection rounds
+
+
+def landmark_save(
+    *,
+    organisation: Organisation,
+    name: str,
+    latitude: float,
+    longitude: float,
+    street: Street | None = None,
+    also_known_as: str = "",
+    actor: Actor = SYSTEM,
+) -> Landmark:
+    """Add a landmark, or update the one of that name."""
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Enter the landmark's name"
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        errors["latitude"] = "Enter a latitude and longitude on the map"
+    if street is not None and street.organisation_id != organisation.pk:
+        errors["street"] = "Choose one of the council's own streets"
+    if errors:
+        raise ValidationFailed("Check the landmark.", fields=errors)
+    with transaction.atomic():
+        landmark, _ = Landmark.objects.update_or_create(
+            organisation=organisation,
+            name=name,
+            defaults={
+                "latitude": latitude,
+                "longitude": longitude,
+                "street": street,
+                "also_known_as": ", ".join(names_parse(also_known_as)),
+            },
+        )
+        audit_record(
+            organisation=organisation,
+            subject_type="landmark",
+            subject_id=landmark.pk,
+            action="landmark_saved",
+            actor=actor,
+            after={"name": name},
+        )
+    return landmark
+
+
+def collection_round_save(
+    *,
+    organisation: Organisation,
+    name: str,
+    bin_type: str,
+    first_collection: date,
+    every_weeks: int = 1,
+    postcode_areas: str = "",
+    localities: str = "",
+    actor: Actor = SYSTEM,
+) -> CollectionRound:
+    """Add a bin collection round, or update the one of that name. A round must cover at
+    least one postcode area or town, or no resident would ever be told about it."""
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Enter a name for the round"
+    if bin_type not in BinType.values:
+        errors["bin_type"] = "Choose the bin the round collects"
+    if not 1 <= every_weeks <= 4:
+        errors["every_weeks"] = "A round repeats every 1, 2, 3 or 4 weeks"
+    try:
+        areas = postcode_areas_parse(postcode_areas)
+    except ValidationFailed as problem:
+        errors.update(problem.fields)
+        areas = []
+    towns = names_parse(localities)
+    if not areas and not towns and "postcode_areas" not in errors:
+        errors["postcode_areas"] = "Enter the postcode areas or the towns the round covers"
+    if errors:
+        raise ValidationFailed("Check the collection round.", fields=errors)
+    with transaction.atomic():
+        found, _ = CollectionRound.objects.update_or_create(
+            organisation=organisation,
+            name=name,
+            defaults={
+                "bin_type": bin_type,
+                "first_collection": first_collection,
+                "every_weeks": every_weeks,
+                "postcode_areas": ", ".join(areas),
+                "localities": ", ".join(towns),
+                "active": True,
+            },
+        )
+        audit_record(
+            organisation=organisation,
+            subject_type="collection_round",
+            subject_id=found.pk,
+            action="collection_round_saved",
+            actor=actor,
+            after={"name": name, "bin_type": bin_type, "postcode_areas": ", ".join(areas)},
+        )
+    return found
