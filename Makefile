@@ -63,6 +63,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/legacy_import.py
 	$(BIN)/python bench/retention.py
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python bench/access_log.py
+	# The bench extra's load tool (bench/load/, ADR 44): never a run-time need.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "locust==2.47.0"
+	$(BIN)/python bench/load/run.py $(LOAD_BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python bench/read_paths.py $(READ_PATHS_BENCH_ARGS)
 
 # Rebuild the stylesheet and browser code from frontend/ (needs Node.js; the output is committed).
 frontend:

@@ -522,9 +522,10 @@ def _fill_cases(
         INSERT INTO cases_case (
             id, created_at, updated_at, organisation_id, reference, kind, request_type_id,
             customer_id, channel, status, priority, team_id, assigned_to_id, description,
-            answers, latitude, longitude, location_text, opened_at, target_amount, target_unit,
-            target_summary, clock_started_at, due_at, due_soon_at, clock_state,
-            clock_flagged_at, paused_at, resolved_at, closed_at, duplicate_of_id, version
+            public_description, answers, latitude, longitude, location_text, opened_at,
+            target_amount, target_unit, target_summary, clock_started_at, due_at, due_soon_at,
+            clock_state, clock_flagged_at, paused_at, resolved_at, closed_at, duplicate_of_id,
+            version
         )
         SELECT c, opened_at, opened_at, %(council)s, {reference_sql("c")}, 'request',
                {type_ids}[c %% {len(teams)} + 1],
@@ -532,7 +533,8 @@ def _fill_cases(
                     ELSE {_case_customer("c", customers)} END,
                (%(channels)s::text[])[c %% {len(CHANNELS)} + 1],
                status, 'standard', {team_ids}[c %% {len(teams)} + 1], NULL,
-               'Reported by the resident', '{{}}'::jsonb, NULL, NULL, '', opened_at,
+               'Reported by the resident', 'Reported by the resident', '{{}}'::jsonb, NULL, NULL,
+               '', opened_at,
                5, 'working_days', 'deal with it', opened_at,
                opened_at + interval '7 days', opened_at + interval '5 days',
                CASE WHEN status IN ('resolved', 'closed') THEN 'stopped'

@@ -113,13 +113,14 @@ def add_the_long_history(council_id: int) -> int:
         f"""
         INSERT INTO cases_case (
             id, created_at, updated_at, organisation_id, reference, kind, request_type_id,
-            customer_id, channel, status, priority, team_id, description, answers,
-            location_text, opened_at, target_amount, target_unit, target_summary,
+            customer_id, channel, status, priority, team_id, description, public_description,
+            answers, location_text, opened_at, target_amount, target_unit, target_summary,
             clock_started_at, due_at, due_soon_at, clock_state, resolved_at, closed_at, version
         )
         SELECT c, opened_at, opened_at, %(council)s, {reference_sql("c")}, 'request', rt.id,
                %(customer)s, 'phone', CASE WHEN n < 3 THEN 'in_progress' ELSE 'closed' END,
-               'standard', sa.team_id, 'Reported by the resident', '{{}}'::jsonb, '',
+               'standard', sa.team_id, 'Reported by the resident', 'Reported by the resident',
+               '{{}}'::jsonb, '',
                opened_at, 5, 'working_days', 'deal with it', opened_at,
                opened_at + interval '7 days', opened_at + interval '5 days',
                CASE WHEN n < 3 THEN 'on_track' ELSE 'stopped' END,

@@ -46,7 +46,8 @@ from .sample_files import PDF
 
 pytestmark = pytest.mark.django_db
 
-LINK = re.compile(r"http://testserver(/wrekin/account/link/[^/\s]+/)")
+# Links in messages start with the site's public address, whichever host the request came to.
+LINK = re.compile(r"http://localhost:8000(/wrekin/account/link/[^/\s]+/)")
 
 
 @pytest.fixture(autouse=True)
@@ -582,13 +583,24 @@ def test_confirming_a_fix_closes_the_case(council, resident, actor):
 def test_saying_it_is_not_fixed_reopens_the_case_within_the_window(council, resident, actor):
     customer = with_account(resident)
     case = resolved(customer, actor, days_ago=27)
-    response = signed_in(customer).post(
-        f"/wrekin/account/requests/{case.reference}/fixed/", {"fixed": "no"}
+    client = signed_in(customer)
+    path = f"/wrekin/account/requests/{case.reference}/fixed/"
+    unsaid = client.post(path, {"fixed": "no", "still_wrong": "  "})
+    assert unsaid.status_code == 400
+    assert 'href="#still_wrong"' in unsaid.content.decode()
+    assert "Tell us what is still wrong" in unsaid.content.decode()
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED
+    response = client.post(
+        path, {"fixed": "no", "still_wrong": "The hole has opened up again after the rain."}
     )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.REOPENED
     assert Contact.objects.filter(case=case, reason="failure_demand").exists()
+    note = CaseNote.objects.filter(case=case).latest("id")
+    assert note.body == "What is still wrong: The hole has opened up again after the rain."
+    assert note.visibility == "public"
 
 
 def test_answering_twice_says_what_already_happened(council, resident, actor):
@@ -597,7 +609,9 @@ def test_answering_twice_says_what_already_happened(council, resident, actor):
     for answer, heading in (("no", "already been reopened"), ("yes", "already been closed")):
         case = resolved(customer, actor, days_ago=1)
         path = f"/wrekin/account/requests/{case.reference}/fixed/"
-        assert client.post(path, {"fixed": answer}).status_code == 302
+        assert (
+            client.post(path, {"fixed": answer, "still_wrong": "Still broken"}).status_code == 302
+        )
         contacts = Contact.objects.filter(case=case).count()
         again = client.post(path, {"fixed": answer})
         assert again.status_code == 200

@@ -459,7 +459,8 @@ def test_a_typed_street_offers_matching_streets_then_nearby_reports(client, plac
     assert existing.reference not in text(details)
     followed = go(client, f"{POTHOLE}/your-details/", DETAILS)
     assert "You are following this report" in text(followed)
-    assert existing.reference not in text(followed) and "Mrs Jones" not in text(followed)
+    # Followers are sent the reference, so the confirmation shows it too; never what was typed.
+    assert existing.reference in text(followed) and "Mrs Jones" not in text(followed)
     assert Case.objects.count() == 1
     follower = CaseFollower.objects.get()
     assert follower.case == existing and follower.customer.display_name == "Sam Patel"

@@ -52,6 +52,7 @@ from civicdesk.privacy import services
 from civicdesk.privacy.models import AccessEntry, Disclosure, Erasure
 from civicdesk.privacy.registry import KINDS, Erase, coverage_problems, scope_for
 from civicdesk.quality.models import QualityAssessment, QualityCriterion, QualityScore
+from civicdesk.referrals.models import Referral
 
 from . import factories
 
@@ -276,6 +277,17 @@ class Canaries:
             produced_at=past,
             bundle=default_storage.save("privacy/bundle.zip", ContentFile(b"PK")),
             redactions=default_storage.save("privacy/redactions.json", ContentFile(b"{}")),
+        )
+        Referral.objects.create(
+            from_organisation=council,
+            to_organisation=factories.OrganisationFactory(kind="partner"),
+            to_team=factories.TeamFactory(accepts_referrals=True),
+            case=report,
+            customer=customer,
+            service_name="Care and support",
+            reason="Please assess",
+            sent_by=staff,
+            sent_at=past,
         )
         self.plant(customer)
         return customer

@@ -499,7 +499,10 @@ def test_erasure_shows_what_it_will_do_and_erases_on_confirmation(
     plan = text(as_dpo.get(path))
     assert "It cannot be erased yet" not in plan  # the request to erase is not a hold
     assert "Your requests, reports and applications" in plan
-    assert "description, answers, location_text, latitude, longitude blanked" in plan
+    assert (
+        "description, answers, location_text, latitude, longitude, public_description blanked"
+        in plan
+    )
     records = re.search(r'name="records" value="([^"]*)"', plan).group(1)
     assert records == str(account.pk)
 

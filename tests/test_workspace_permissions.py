@@ -39,6 +39,7 @@ from civicdesk.privacy.choices import SUBJECT_ACCESS_SERVICE
 from civicdesk.privacy.disclosures import disclosure_produce
 from civicdesk.quality.models import QualityCriterion
 from civicdesk.quality.services import quality_assess
+from civicdesk.referrals.services import ReferralChoice, referral_send
 
 from . import factories
 from .sample_files import PNG
@@ -84,6 +85,10 @@ PLANNER_CSV_NO_CHANNEL = dict.fromkeys(("team_lead", "manager", "admin", "other_
 # Subject access disclosures, erasure and extending a subject access request: the data
 # protection officer alone; every other role is refused before anything is looked up.
 DATA_PROTECTION_ONLY = only({"data_protection"}, refused=403)
+# Who refers work to another organisation: case workers, not administrators or data
+# protection officers.
+REFERRAL_ROLES = {"adviser", "waste_officer", "housing_officer", "team_lead", "manager"}
+REFERRERS = only(REFERRAL_ROLES, refused=403, other_council=404)
 
 
 @dataclass(frozen=True)
@@ -297,6 +302,41 @@ def visits(world: dict[str, Any]) -> list[Visit]:
         ),
         # The retention report: data protection officers and the administrators who set it.
         Visit("privacy-retention", {}, only({"data_protection", "admin"}, refused=403)),
+        # Referrals to another organisation (ADR 45): case workers who may see the work refer
+        # it; administrators and data protection officers do not (403). A referral is seen
+        # by those who may see the case it came from, and a sensitive one by its team alone.
+        Visit("case-refer", {"reference": ordinary}, REFERRERS),
+        Visit("case-refer", {"reference": sensitive}, HOUSING_ONLY),
+        Visit("contact-refer", {"contact_id": str(world["ordinary_contact"].pk)}, REFERRERS),
+        Visit("contact-refer", {"contact_id": str(world["sensitive_contact"].pk)}, HOUSING_ONLY),
+        Visit("referrals", {}, only(REFERRAL_ROLES | {"other_council"}, refused=403)),
+        Visit(
+            "referral",
+            {"referral_id": str(world["referral"].pk)},
+            only(REFERRAL_ROLES, refused=404),
+        ),
+        Visit("referral", {"referral_id": str(world["sensitive_referral"].pk)}, HOUSING_ONLY),
+        Visit(
+            "referral-document",
+            {
+                "referral_id": str(world["sensitive_referral"].pk),
+                "document_id": str(world["document"].pk),
+            },
+            HOUSING_ONLY,
+        ),
+        Visit(
+            "referral-action",
+            {"referral_id": str(world["sensitive_referral"].pk), "action": "accept"},
+            everyone(405),
+        ),
+        # Only the organisation it was sent to decides: nobody here can accept it.
+        Visit(
+            "referral-action",
+            {"referral_id": str(world["sensitive_referral"].pk), "action": "accept"},
+            everyone(404),
+            method="post",
+            data={"service": "missed-bin"},
+        ),
     ]
     return [councillor_refused(visit) for visit in table]
 
@@ -451,6 +491,28 @@ def world(council, missed_bin, actor) -> dict[str, Any]:
         organisation=council,
         line=RotaLine("Sam Patel", "phone", "Monday", "09:00", "13:00"),
     )
+    # A partner on the installation, and referrals to it of the ordinary and sensitive cases.
+    partner_team = factories.TeamFactory(
+        organisation=factories.OrganisationFactory(kind="partner"), accepts_referrals=True
+    )
+    referral = referral_send(
+        sender=adviser,
+        case=ordinary,
+        choice=ReferralChoice(to_team=partner_team, reason="Please collect it"),
+        actor=Actor.for_user(adviser.user),
+    )
+    sensitive_referral = referral_send(
+        sender=adviser,
+        case=sensitive,
+        choice=ReferralChoice(
+            to_team=partner_team,
+            reason="Needs somewhere to stay",
+            description=SECRET_STORY,
+            answer_keys=["where"],
+            document_ids=[document.pk],
+        ),
+        actor=Actor.for_user(adviser.user),
+    )
     conversation = conversation_start(organisation=council)
     conversation_hand_over(conversation=conversation)
     # Out of working hours the hand-over only offers a callback: ask for one, so the chat is in
@@ -458,6 +520,8 @@ def world(council, missed_bin, actor) -> dict[str, Any]:
     conversation_callback(conversation=conversation, name="Sam Jones", phone="07700 900456")
     return {
         "conversation": conversation,
+        "referral": referral,
+        "sensitive_referral": sensitive_referral,
         "rota_entry": rota_entry,
         "article": factories.ArticleFactory(organisation=council),
         "staff": staff,
@@ -579,7 +643,8 @@ def test_a_councillor_signs_in_to_the_insight_dashboard_and_no_further(staff_cli
 # Reaching a case through the resident side: an online account set up by staff
 
 
-SIGN_IN_LINK = re.compile(r"http://testserver(/wrekin/account/link/[^/\s]+/)")
+# Links in messages start with the site's public address, whichever host the request came to.
+SIGN_IN_LINK = re.compile(r"http://localhost:8000(/wrekin/account/link/[^/\s]+/)")
 ADVISERS_OWN_ADDRESS = "my.own.inbox@example.com"
 
 

@@ -4,7 +4,7 @@ and preferences. The records are the customers app's; the rules for accounts are
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,12 +32,15 @@ from civicdesk.customers.normalise import (
 from civicdesk.customers.services import (
     RESIDENT,
     CustomerDetails,
+    PostalAddress,
     contact_detail_error,
     contact_detail_store,
     customer_add_contact_detail,
     customer_audit_record,
     customer_create,
+    customer_set_postal_address,
     customer_set_preferred_channel,
+    postal_address_problems,
 )
 from civicdesk.notifications.services import notification_queue_email
 from civicdesk.organisations.models import Organisation, StaffMember
@@ -433,6 +436,17 @@ def account_record_sign_in(
     return AccountSignIn.objects.create(customer=customer, method=method, at=now or timezone.now())
 
 
+def account_record_sign_ins(
+    *, customer: Customer, sign_ins: Iterable[tuple[str, datetime]]
+) -> list[AccountSignIn]:
+    """Several past sign-ins of one account (``(method, at)`` each) in one insert, by the same
+    rule as account_record_sign_in: for records brought over from an old system, or a demo."""
+    rows = [AccountSignIn(customer=customer, method=method, at=at) for method, at in sign_ins]
+    if any(row.method not in SignInMethod.values for row in rows):
+        raise DomainError("Unknown way of signing in.")
+    return AccountSignIn.objects.bulk_create(rows)
+
+
 def account_check_password(
     *, organisation: Organisation, email: str, password: str, address: str
 ) -> Customer:
@@ -502,9 +516,16 @@ def account_set_password(*, customer: Customer, password: str, confirm: str) -> 
 
 
 def account_save_preferences(
-    *, customer: Customer, channel: str, phone: str, actor: Actor
+    *,
+    customer: Customer,
+    channel: str,
+    phone: str,
+    actor: Actor,
+    address: PostalAddress | None = None,
 ) -> Customer:
-    """A signed-in resident chooses how we contact them and may add a phone number.
+    """A signed-in resident chooses how we contact them and may add a phone number or give
+    their postal address. A way we could not use is refused, saying what is missing: text
+    messages need a mobile number, phone calls a number, letters an address.
 
     Email addresses are not added here: the account's email address is the one its sign-in
     link proved, and an address nobody has proved must not be stored against the account,
@@ -520,11 +541,15 @@ def account_save_preferences(
             fields={"preferred_channel": _NOT_CONFIRMED_PREFERENCES},
         )
     phone = phone.strip()
+    errors: dict[str, str] = {}
     problem = contact_detail_error(DetailKind.PHONE, phone) if phone else None
     if problem:
-        raise ValidationFailed(problem, fields={"phone": problem})
+        errors["phone"] = problem
+    if address is not None and address.given:
+        errors.update(postal_address_problems(address))
+    if errors:
+        raise ValidationFailed(" ".join(errors.values()), fields=errors)
     with transaction.atomic():
-        customer_set_preferred_channel(customer=customer, channel=channel, actor=actor)
         known = customer.details.filter(
             kind=DetailKind.PHONE, normalised=normalise_phone(phone)
         ).exists()
@@ -532,6 +557,9 @@ def account_save_preferences(
             customer_add_contact_detail(
                 customer=customer, kind=DetailKind.PHONE, value=phone, actor=actor
             )
+        if address is not None and address.given:
+            customer_set_postal_address(customer=customer, address=address, actor=actor)
+        customer_set_preferred_channel(customer=customer, channel=channel, actor=actor)
     return customer
 
 

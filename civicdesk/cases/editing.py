@@ -11,8 +11,10 @@ from typing import Any
 
 from civicdesk.core.audit import Actor, audit_record_of
 from civicdesk.core.errors import EditConflict, ValidationFailed
+from civicdesk.core.models import AuditEvent
 
 from .models import Case, CaseNote
+from .public_words import public_words
 
 
 def case_lock(case: Case, *, expected_version: int | None = None) -> Case:
@@ -40,6 +42,11 @@ def case_save(case: Case) -> None:
     case.save()
 
 
+# The audit entries written through a copy of a case since it was created, so that the
+# request that opened it can answer with its history without reading it back (ADR 43).
+_WRITTEN_SINCE_CREATED = "_audit_entries_written_since_created"
+
+
 def case_audit(
     case: Case,
     *,
@@ -48,9 +55,24 @@ def case_audit(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    audit_record_of(
+    event = audit_record_of(
         case, subject_type="case", action=action, actor=actor, before=before, after=after
     )
+    written = case.__dict__.get(_WRITTEN_SINCE_CREATED)
+    if written is not None:
+        written.append(event)
+
+
+def case_audit_track_new(case: Case) -> None:
+    """``case`` has just been created: keep the audit entries written through it from now."""
+    case.__dict__[_WRITTEN_SINCE_CREATED] = []
+
+
+def audit_entries_written_since_created(case: Case) -> list[AuditEvent] | None:
+    """Every audit entry written through this copy of the case since it was created, or None
+    if this copy is not the one that created it."""
+    written = case.__dict__.get(_WRITTEN_SINCE_CREATED)
+    return list(written) if written is not None else None
 
 
 def note_record(case: Case, *, body: str, visibility: str, actor: Actor) -> CaseNote:
@@ -59,6 +81,7 @@ def note_record(case: Case, *, body: str, visibility: str, actor: Actor) -> Case
         case=case,
         visibility=visibility,
         body=body,
+        public_body=public_words(body),
         author=actor.saved_user,
         author_label=actor.label,
     )

@@ -20,6 +20,7 @@ from civicdesk.catalogue.choices import QuestionKind, RequestKind
 from civicdesk.catalogue.models import RequestType
 from civicdesk.catalogue.selectors import charter_target_for, request_type_get
 from civicdesk.catalogue.services import answers_validate
+from civicdesk.catalogue.urgency import Urgency, most_urgent, urgency_of_answers
 from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.models import Contact
 from civicdesk.contacts.services import ContactDetails, contact_log, contact_raised_case
@@ -28,6 +29,7 @@ from civicdesk.core.calendar import TimeUnit
 from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from civicdesk.core.references import legacy_reference_key, reference_generate
+from civicdesk.core.transactions import atomic_step
 from civicdesk.customers.models import Customer
 from civicdesk.notifications.templates import STATUS_MESSAGES
 from civicdesk.organisations.choices import Role
@@ -48,6 +50,7 @@ from .customer_messages import expectation, message_context, tell_customer, tell
 from .documents import Upload, document_check
 from .editing import (
     case_audit,
+    case_audit_track_new,
     case_check_version,
     case_lock,
     case_save,
@@ -56,6 +59,7 @@ from .editing import (
     note_record,
 )
 from .models import Case, CaseNote
+from .public_words import public_words
 
 # Which moves the lifecycle allows. Anything else is refused with TransitionNotAllowed.
 LIFECYCLE: dict[str, frozenset[str]] = {
@@ -108,6 +112,8 @@ class CaseRequest:
     location_text: str = ""
     documents: list[Upload] = field(default_factory=list)
     assisted: bool = False
+    # False when the caller tells the customer itself: an accepted referral's one message.
+    acknowledge: bool = True
 
 
 def case_open(
@@ -127,7 +133,6 @@ def case_open(
         organisation=organisation, key=request.request_type_key
     )
     _check_channel(request.channel)
-    priority = _priority_checked(request=request, request_type=request_type)
     _check_customer(organisation=organisation, customer=request.customer)
     documents = [document_check(upload) for upload in request.documents]
     answers = answers_validate(
@@ -135,6 +140,8 @@ def case_open(
         answers=request.answers,
         file_names=[document.original_name for document in documents],
     )
+    urgency = urgency_of_answers(request_type=request_type, answers=answers)
+    priority = _priority_checked(request=request, request_type=request_type, urgency=urgency)
     location = _location(request, request_type, answers)
     now = now or timezone.now()
     target = charter_target_for(
@@ -142,7 +149,7 @@ def case_open(
     )
     _check_contact(organisation=organisation, contact=contact)
 
-    with removing_files_on_failure() as stored, transaction.atomic():
+    with removing_files_on_failure() as stored, atomic_step():
         case = _case_new(
             organisation=organisation,
             request=request,
@@ -160,10 +167,19 @@ def case_open(
             case,
             action="opened",
             actor=actor,
-            after={"status": case.status, "team": case.team_id, "due_at": iso_or_none(case.due_at)},
+            after={
+                "status": case.status,
+                "team": case.team_id,
+                "due_at": iso_or_none(case.due_at),
+                "priority": case.priority,
+                # Which answers made it more urgent (catalogue choices, never free text).
+                "priority_from_answers": [answer.question_key for answer in urgency.because],
+                "danger_to_life": [answer.question_key for answer in urgency.danger_to_life],
+            },
         )
         _record_raising_contact(case=case, request=request, contact=contact, actor=actor, now=now)
-        _acknowledge(case)
+        if request.acknowledge:
+            _acknowledge(case)
     return case
 
 
@@ -676,9 +692,25 @@ def _check_channel(channel: str) -> None:
     )
 
 
-def _priority_checked(*, request: CaseRequest, request_type: RequestType) -> str:
-    """The priority asked for, or the service's usual one."""
-    priority = request.priority or (
+def _priority_checked(
+    *, request: CaseRequest, request_type: RequestType, urgency: Urgency | None = None
+) -> str:
+    """The priority the case is timed against.
+
+    When the answers say how urgent it is (the catalogue gives choices a priority), or the
+    request names a priority, the more urgent of the two: a caller's answer that the pothole
+    is dangerous is never lost because an adviser left the priority as it was. Staff lower it
+    afterwards with a reason (``case_set_priority``). Otherwise the service's usual priority.
+    """
+    if request.priority:
+        choice_check(
+            name="priority",
+            value=request.priority,
+            allowed=Priority.values,
+            message="Select a priority",
+        )
+    stated = [p for p in (request.priority, urgency.priority if urgency else None) if p]
+    priority = most_urgent(stated) or (
         Priority.EMERGENCY if request_type.emergency else Priority.STANDARD
     )
     choice_check(
@@ -744,8 +776,9 @@ def _case_new(
         customer=request.customer,
         channel=request.channel,
         priority=priority,
-        team=_route_team(organisation, request_type, now),
+        team=_route_team(organisation, request_type, now, priority=priority),
         description=request.description.strip(),
+        public_description=public_words(request.description.strip()),
         answers=answers,
         latitude=latitude,
         longitude=longitude,
@@ -755,10 +788,11 @@ def _case_new(
 
 
 def _route_team(
-    organisation: Organisation, request_type: RequestType, now: datetime
+    organisation: Organisation, request_type: RequestType, now: datetime, *, priority: str
 ) -> Team | None:
-    """The service area's team; an emergency outside working hours goes to the on-call team."""
-    if request_type.emergency and not organisation.calendar.is_working_moment(now):
+    """The service area's team; an emergency outside working hours (an emergency service, or
+    a report whose answers made it one) goes to the on-call team."""
+    if priority == Priority.EMERGENCY and not organisation.calendar.is_working_moment(now):
         on_call = organisation.teams.filter(handles_out_of_hours=True).first()
         if on_call is not None:
             return on_call
@@ -772,6 +806,7 @@ def _save_new_case(case: Case) -> None:
         try:
             with transaction.atomic():
                 case.save()
+            case_audit_track_new(case)
             return
         except IntegrityError:
             if not Case.objects.filter(reference=case.reference).exists():
@@ -813,5 +848,6 @@ def _acknowledge(case: Case) -> None:
         case,
         customer=case.customer,
         template="case_acknowledgement",
-        context=message_context(case, expectation=expectation(case)),
+        # Said as at the moment it was opened (an import opens cases at their original time).
+        context=message_context(case, expectation=expectation(case, now=case.opened_at)),
     )

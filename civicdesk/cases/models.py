@@ -46,6 +46,9 @@ class Case(TimeStampedModel):
         related_name="assigned_cases",
     )
     description = models.TextField(blank=True)
+    # The description as outside systems may read it: without contact details (see
+    # ``cases.public_words``), filtered once when it is written rather than on every read.
+    public_description = models.TextField(blank=True, default="", db_default="")
     answers = models.JSONField(default=dict, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
@@ -118,6 +121,9 @@ class CaseNote(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     visibility = models.CharField(max_length=10, choices=NoteVisibility.choices)
     body = models.TextField()
+    # The body as outside systems may read it, filtered when the note is written (as for
+    # ``Case.public_description``).
+    public_body = models.TextField(blank=True, default="", db_default="")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -73,14 +73,27 @@ def case_add_information(
     return note
 
 
+MAX_STILL_WRONG_CHARACTERS = 2000
+
+
 def case_resident_confirm(
-    *, case: Case, customer: Customer, fixed: bool, actor: Actor, now: datetime | None = None
+    *,
+    case: Case,
+    customer: Customer,
+    fixed: bool,
+    actor: Actor,
+    still_wrong: str = "",
+    now: datetime | None = None,
 ) -> Case:
     """The resident answers "is it fixed?" on a resolved case: yes closes it; no reopens it,
-    but only within REOPEN_WINDOW_DAYS of it being resolved. After that they report it again."""
+    but only within REOPEN_WINDOW_DAYS of it being resolved. After that they report it again.
+
+    A "no" says what is still wrong, in the resident's words: it becomes a public note on the
+    case, so the officer who picks it up again sees it in the case's history."""
     if case.customer_id != customer.pk:
         raise NotFound("There is no case with that reference.")
     now = now or timezone.now()
+    still_wrong = still_wrong.replace("\r\n", "\n").strip()
     with transaction.atomic():
         case = case_lock(case)
         if case.status != CaseStatus.RESOLVED:
@@ -102,12 +115,19 @@ def case_resident_confirm(
                 now=now,
             )
         else:
+            _still_wrong_check(still_wrong)
             case = case_transition(
                 case=case,
                 to_status=CaseStatus.REOPENED,
                 actor=actor,
                 note="You told us the problem is not fixed, so we have reopened your request.",
                 now=now,
+            )
+            note_record(
+                case,
+                body=f"What is still wrong: {still_wrong}",
+                visibility=NoteVisibility.PUBLIC,
+                actor=actor,
             )
         contact_log(
             organisation=case.organisation,
@@ -126,6 +146,15 @@ def case_resident_confirm(
             ),
         )
     return case
+
+
+def _still_wrong_check(still_wrong: str) -> None:
+    if not still_wrong:
+        problem = "Tell us what is still wrong"
+        raise ValidationFailed(problem, fields={"still_wrong": problem})
+    if len(still_wrong) > MAX_STILL_WRONG_CHARACTERS:
+        problem = f"What is still wrong must be {MAX_STILL_WRONG_CHARACTERS:,} characters or less"
+        raise ValidationFailed(problem, fields={"still_wrong": problem})
 
 
 def case_follow(*, case: Case, customer: Customer, actor: Actor) -> CaseFollower:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from civicdesk.catalogue.choices import RequestKind
+from civicdesk.catalogue.choices import QuestionKind, RequestKind
 from civicdesk.catalogue.exchange import CaseUse
 from civicdesk.catalogue.models import RequestType
 from civicdesk.contacts.services import REPEAT_WINDOW
@@ -20,6 +20,7 @@ from civicdesk.core.errors import NotFound
 from civicdesk.core.models import AuditEvent
 from civicdesk.core.numbers import whole_number
 from civicdesk.core.references import legacy_reference_key, reference_normalise
+from civicdesk.core.text import describe_deadline
 from civicdesk.core.timeline import TimelineWindow, timeline_rows
 from civicdesk.customers.models import Customer
 from civicdesk.customers.normalise import (
@@ -42,6 +43,8 @@ from .choices import (
     NoteVisibility,
 )
 from .clock import clock_state_at
+from .customer_messages import is_late
+from .editing import audit_entries_written_since_created
 from .models import Attachment, Case, CaseNote
 
 
@@ -103,6 +106,10 @@ class TimelineEntry:
     actor: str
 
 
+# The audit entries a customer sees in a case's history.
+CUSTOMER_TIMELINE_ACTIONS = ("opened", "imported", "status_changed")
+
+
 def case_timeline(case: Case, *, include_internal: bool) -> list[TimelineEntry]:
     """What happened on a case, oldest first. Residents see public updates and status changes;
     staff also see internal notes and the audit trail."""
@@ -116,9 +123,24 @@ def case_timeline(case: Case, *, include_internal: bool) -> list[TimelineEntry]:
         )
     events = AuditEvent.objects.filter(subject_type="case", subject_id=case.pk)
     if not include_internal:
-        events = events.filter(action__in=["opened", "imported", "status_changed"])
+        events = events.filter(action__in=CUSTOMER_TIMELINE_ACTIONS)
     for event in events:
         entries.append(TimelineEntry(event.at, event.action, _describe(event), event.actor_label))
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def case_timeline_as_opened(case: Case) -> list[TimelineEntry]:
+    """What the customer sees of the history of a case this request has just opened (with
+    ``lifecycle.case_open``, and changed no further): the entries opening it wrote, without
+    reading them back. Read as ``case_timeline`` does from any other copy of the case."""
+    written = audit_entries_written_since_created(case)
+    if written is None:
+        return case_timeline(case, include_internal=False)
+    entries = [
+        TimelineEntry(event.at, event.action, _describe(event), event.actor_label)
+        for event in written
+        if event.action in CUSTOMER_TIMELINE_ACTIONS
+    ]
     return sorted(entries, key=lambda entry: entry.at)
 
 
@@ -148,20 +170,15 @@ def case_version(*, case_id: int) -> int:
     return Case.objects.values_list("version", flat=True).get(pk=case_id)
 
 
-def latest_public_notes(*, case_ids: Collection[int]) -> dict[int, str]:
-    """The words of each case's newest public note, by case id, in one query; a case without
-    a public note is left out."""
-    newest = (
+def newest_public_note() -> Subquery:
+    """The words of a case's newest public note as outside systems may read them (its
+    ``public_body``; None without one), to annotate a query of cases with: read in the same
+    query as the cases, however many there are."""
+    return Subquery(
         CaseNote.objects.filter(case_id=OuterRef("pk"), visibility=NoteVisibility.PUBLIC)
         .order_by("-created_at", "-id")
-        .values("body")[:1]
+        .values("public_body")[:1]
     )
-    rows = (
-        Case.objects.filter(pk__in=case_ids)
-        .annotate(newest_public_note=Subquery(newest))
-        .values_list("pk", "newest_public_note")
-    )
-    return {case_id: body for case_id, body in rows if body is not None}
 
 
 def public_notes_by_id(*, note_ids: Iterable[int]) -> dict[int, CaseNote]:
@@ -314,21 +331,77 @@ def access_case_in_session(*, case_id: object, open_only: bool = False) -> Case 
     they chose to follow. The id never comes from the address bar, so nobody else reaches it."""
     if not isinstance(case_id, int):
         return None
-    cases = Case.objects.select_related("organisation", "customer", "request_type")
+    cases = Case.objects.select_related("organisation", "customer", "request_type", "team")
     if open_only:
         cases = cases.filter(status__in=OPEN_STATUSES)
     return cases.filter(pk=case_id).first()
 
 
 def open_cases_in_order(case_ids: Sequence[int]) -> list[Case]:
-    """The cases with these ids that are still open, in the order given."""
+    """The cases with these ids that are still open, in the order given, with their service's
+    questions (for what may be said of them in public)."""
     found = {
         case.pk: case
-        for case in Case.objects.filter(pk__in=case_ids, status__in=OPEN_STATUSES).select_related(
-            "request_type"
-        )
+        for case in Case.objects.filter(pk__in=case_ids, status__in=OPEN_STATUSES)
+        .select_related("request_type", "organisation")
+        .prefetch_related("request_type__questions")
     }
     return [found[pk] for pk in case_ids if pk in found]
+
+
+# What anyone may be told about an open report near them: never who made it, nor anything they
+# typed; only the catalogue's wording of the answers it marks public.
+_PUBLIC_STATUS = {
+    CaseStatus.NEW: "Reported, not yet looked at",
+    CaseStatus.ASSIGNED: "With the team that deals with it",
+    CaseStatus.IN_PROGRESS: "Being dealt with",
+    CaseStatus.WAITING: "Waiting for more information",
+    CaseStatus.REOPENED: "Reopened: it was not fixed",
+}
+
+
+@dataclass(frozen=True)
+class PublicProgress:
+    reference: str
+    status: str
+    answers: tuple[tuple[str, str], ...]
+    expectation: str
+    late: bool
+
+
+def case_public_progress(case: Case, *, now: datetime | None = None) -> PublicProgress:
+    """An open case as a neighbour reporting the same problem may see it: its reference, its
+    status, the public answers (question, answer) and an honest expectation."""
+    moment = now or timezone.now()
+    answers = tuple(
+        (question.label, str(case.answers[question.key]))
+        for question in case.request_type.questions.all()
+        if question.public
+        and question.kind == QuestionKind.CHOICE
+        and case.answers.get(question.key) not in (None, "")
+    )
+    late = is_late(case, now=moment)
+    return PublicProgress(
+        reference=case.reference,
+        status=_PUBLIC_STATUS.get(CaseStatus(case.status), CaseStatus(case.status).label),
+        answers=answers,
+        expectation=_public_expectation(case, late=late),
+        late=late,
+    )
+
+
+def _public_expectation(case: Case, *, late: bool) -> str:
+    what = case.target_summary or "respond"
+    if case.clock_state == ClockState.PAUSED:
+        return "We are waiting for more information before we can carry on."
+    if case.due_at is None:
+        return "We have not set a date for this yet."
+    if late:
+        return (
+            f"This is late: we aimed to {what} by {describe_deadline(case.due_at)}. The team's "
+            "managers have been told. If you follow it, we will tell you when there is news."
+        )
+    return f"We aim to {what} by {describe_deadline(case.due_at)}."
 
 
 def case_request_types(*, organisation_id: int) -> list[RequestType]:

@@ -5,3 +5,8 @@ class CatalogueConfig(AppConfig):
     name = "civicdesk.catalogue"
     label = "catalogue"
     verbose_name = "Service catalogue"
+
+    def ready(self) -> None:
+        from . import signals
+
+        signals.connect()

@@ -30,6 +30,7 @@ from civicdesk.core.errors import ValidationFailed
 from civicdesk.organisations.models import Organisation
 from civicdesk.organisations.services import teams_ensure, teams_missing
 
+from .cached import catalogue_changed
 from .choices import ProviderTier
 from .importing import (
     REQUIRED_COLUMNS,
@@ -197,6 +198,12 @@ def _question_json(question: Question) -> dict[str, Any]:
         entry["minimum"] = question.minimum
     if question.maximum is not None:
         entry["maximum"] = question.maximum
+    if question.priorities:
+        entry["priorities"] = dict(question.priorities)
+    if question.danger_to_life:
+        entry["danger_to_life"] = list(question.danger_to_life)
+    if question.public:
+        entry["public"] = True
     return entry
 
 
@@ -309,6 +316,7 @@ def catalogue_replace(
         services.filter(key__in=[row["key"] for row in rows], active=False).update(
             active=True, updated_at=now
         )
+        catalogue_changed(organisation_id=organisation.pk)
         audit_record(
             organisation=organisation,
             subject_type="organisation",
@@ -435,6 +443,9 @@ def _question_tuple(question: Question) -> tuple[Any, ...]:
         list(question.choices),
         question.minimum,
         question.maximum,
+        dict(question.priorities),
+        list(question.danger_to_life),
+        question.public,
     )
 
 
@@ -448,6 +459,9 @@ def _spec_question_tuple(question: QuestionSpec) -> tuple[Any, ...]:
         list(question.choices),
         question.minimum,
         question.maximum,
+        dict(question.priorities),
+        list(question.danger_to_life),
+        question.public,
     )
 
 

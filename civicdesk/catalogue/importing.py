@@ -16,7 +16,7 @@ import csv
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import KW_ONLY, asdict, dataclass
+from dataclasses import KW_ONLY, asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,8 +30,10 @@ from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.organisations.models import Organisation, Team
 
+from .cached import catalogue_changed
 from .choices import ProviderTier, QuestionKind, RequestKind
 from .models import CharterTarget, Question, RequestType, ServiceArea
+from .urgency import urgency_problems
 
 _Row = TypeVar("_Row", bound=models.Model)
 
@@ -55,6 +57,10 @@ class QuestionSpec:
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    # The priority each choice gives a case, such as {"Yes": "emergency"}.
+    priorities: Mapping[str, str] = field(default_factory=dict)
+    danger_to_life: tuple[str, ...] = ()
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,8 @@ def catalogue_import(
             actor=actor,
             after=asdict(result),
         )
+        # Written in bulk, past the signals that tell every process of single edits.
+        catalogue_changed(organisation_id=organisation.pk)
     return result
 
 
@@ -256,6 +264,15 @@ def _spec_problems(key: str, spec: RequestTypeSpec) -> dict[str, str]:
             )
         elif question.kind == QuestionKind.CHOICE and not question.choices:
             problems[where] = "a choice question needs its choices"
+        else:
+            urgency = urgency_problems(
+                kind=question.kind,
+                choices=question.choices,
+                priorities=dict(question.priorities),
+                danger_to_life=list(question.danger_to_life),
+            )
+            if urgency:
+                problems[where] = "; ".join(urgency)
         if (
             question.minimum is not None
             and question.maximum is not None
@@ -297,6 +314,7 @@ _FLAG = "true or false"
 _WHOLE_NUMBER = "a whole number"
 _WHOLE_NUMBER_OR_NULL = "a whole number or null"
 _TEXTS = "a list of text"
+_CHOICE_PRIORITIES = "an object of choices and priorities"
 _OBJECTS = "a list of objects"
 _SERVICE_FIELDS = {"sensitive": _FLAG, "questions": _OBJECTS, "targets": _OBJECTS}
 _QUESTION_FIELDS = {
@@ -308,6 +326,9 @@ _QUESTION_FIELDS = {
     "choices": _TEXTS,
     "minimum": _WHOLE_NUMBER_OR_NULL,
     "maximum": _WHOLE_NUMBER_OR_NULL,
+    "priorities": _CHOICE_PRIORITIES,
+    "danger_to_life": _TEXTS,
+    "public": _FLAG,
 }
 _TARGET_FIELDS = {
     "amount": _WHOLE_NUMBER,
@@ -369,13 +390,22 @@ def _is_a(expected: str, value: Any) -> bool:
         return whole_number or value is None
     if expected == _TEXTS:
         return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    if expected == _CHOICE_PRIORITIES:
+        return isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
     return isinstance(value, list)
 
 
 def _spec_from_json(entry: dict[str, Any]) -> RequestTypeSpec:
     return RequestTypeSpec(
         questions=tuple(
-            QuestionSpec(**{**question, "choices": tuple(question.get("choices", ()))})
+            QuestionSpec(
+                **{
+                    **question,
+                    "choices": tuple(question.get("choices", ())),
+                    "priorities": dict(question.get("priorities", {})),
+                    "danger_to_life": tuple(question.get("danger_to_life", ())),
+                }
+            )
             for question in entry.get("questions", [])
         ),
         targets=tuple(TargetSpec(**target) for target in entry.get("targets", [])),
@@ -456,6 +486,9 @@ def _questions_sync(
                     "choices": list(spec.choices),
                     "minimum": spec.minimum,
                     "maximum": spec.maximum,
+                    "priorities": dict(spec.priorities),
+                    "danger_to_life": list(spec.danger_to_life),
+                    "public": spec.public,
                     "position": position,
                 },
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from civicdesk.core.calendar import TimeUnit
@@ -9,6 +10,7 @@ from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.models import TimeStampedModel
 
 from .choices import ProviderTier, QuestionKind, RequestKind
+from .urgency import urgency_problems
 
 
 class ServiceArea(TimeStampedModel):
@@ -92,6 +94,30 @@ class Question(models.Model):
     minimum = models.IntegerField(null=True, blank=True)
     maximum = models.IntegerField(null=True, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    priorities = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "For a choice question, the priority a choice gives the case, such as "
+            '{"Yes": "emergency"} (emergency, urgent or standard). The case is timed against '
+            "that priority's charter target."
+        ),
+    )
+    danger_to_life = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            'Choices that mean someone\'s life is in danger now, such as ["Yes"]. The resident '
+            "is told to phone 999 and the 24-hour number before anything else."
+        ),
+    )
+    public = models.BooleanField(
+        default=False,
+        help_text=(
+            "Its answer may be shown to residents reporting the same problem nearby. Only for "
+            "choices that say nothing about the person reporting."
+        ),
+    )
 
     class Meta:
         ordering = ["request_type", "position", "id"]
@@ -101,6 +127,16 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def clean(self) -> None:
+        problems = urgency_problems(
+            kind=self.kind,
+            choices=self.choices if isinstance(self.choices, list) else [],
+            priorities=self.priorities,
+            danger_to_life=self.danger_to_life,
+        )
+        if problems:
+            raise ValidationError({"priorities": problems})
 
 
 class CharterTarget(models.Model):

@@ -30,6 +30,7 @@ from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.text import describe_deadline
 from civicdesk.integrations.selectors import open311_set_up
 from civicdesk.notifications.choices import MessageStatus
+from civicdesk.notifications.links import public_link
 from civicdesk.notifications.selectors import last_delivery_receipt_at, messages_of_template
 from civicdesk.notifications.services import StaffEmail, notification_queue_to_staff
 
@@ -128,7 +129,7 @@ def plain_setting(label: str, value: str) -> Setting:
 
 
 def public_address(path: str) -> str:
-    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+    return public_link(path)
 
 
 def when(moment: datetime) -> str:

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.utils import timezone
 
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, ValidationFailed
+from civicdesk.core.known_rows import known_rows, known_rows_add
+from civicdesk.core.transactions import atomic_step
 
 from .choices import AVOIDABLE_REASONS, ContactOutcome, ContactReason, Direction
 from .models import Contact
@@ -72,8 +73,8 @@ def contact_log(
             raise DomainError("That record belongs to another organisation.")
     started_at = details.started_at or timezone.now()
     service = request_type or (case.request_type if case is not None else None)
-    with transaction.atomic():
-        return Contact.objects.create(
+    with atomic_step():
+        contact = Contact.objects.create(
             organisation=organisation,
             customer=customer,
             case=case,
@@ -98,6 +99,9 @@ def contact_log(
             summary=details.summary.strip(),
             signposted_to=details.signposted_to.strip(),
         )
+    if customer is not None:
+        known_rows_add(customer, "contacts", contact)
+    return contact
 
 
 def contact_raised_case(*, contact: Contact, case: Case) -> Contact:
@@ -167,14 +171,33 @@ def _is_repeat(
         outcome=outcome,
         has_case=case is not None,
         has_service=customer is not None and service is not None,
-        earlier_about_service=lambda: Contact.objects.filter(
-            customer=customer,
-            request_type=service,
-            direction=Direction.INBOUND,
-            started_at__gte=started_at - REPEAT_WINDOW,
-            started_at__lt=started_at,
-        ).exists(),
+        earlier_about_service=partial(
+            _earlier_about_service, customer=customer, service=service, started_at=started_at
+        ),
     )
+
+
+def _earlier_about_service(
+    *, customer: Customer | None, service: RequestType | None, started_at: datetime
+) -> bool:
+    """Whether the customer contacted us about the service within REPEAT_WINDOW before
+    ``started_at``: from the contacts a new record is known to hold (none), else the database."""
+    since = started_at - REPEAT_WINDOW
+    held = known_rows(customer, "contacts") if customer is not None else None
+    if held is not None and service is not None:
+        return any(
+            contact.request_type_id == service.pk
+            and contact.direction == Direction.INBOUND
+            and since <= contact.started_at < started_at
+            for contact in held
+        )
+    return Contact.objects.filter(
+        customer=customer,
+        request_type=service,
+        direction=Direction.INBOUND,
+        started_at__gte=since,
+        started_at__lt=started_at,
+    ).exists()
 
 
 def _repeat_by_rule(

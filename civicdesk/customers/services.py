@@ -16,12 +16,15 @@ from django.utils import timezone
 
 from civicdesk.core.audit import Actor, audit_record_of
 from civicdesk.core.errors import DomainError, ValidationFailed
+from civicdesk.core.known_rows import known_rows_forget, known_rows_set
+from civicdesk.core.transactions import atomic_step
 from civicdesk.organisations.models import Organisation
 
 from .choices import CustomerKind, DetailKind, PreferredChannel, Relationship, SupportNeedKind
 from .models import ContactDetail, Customer, Representative, SupportNeed
 from .normalise import (
     is_uk_mobile,
+    looks_like_postcode,
     normalise_email,
     normalise_name,
     normalise_phone,
@@ -67,7 +70,7 @@ def customer_create(
     errors = customer_details_problems(details)
     if errors:
         raise ValidationFailed("There is a problem with the customer's details.", fields=errors)
-    with transaction.atomic():
+    with atomic_step():
         customer = Customer(
             organisation=organisation,
             kind=details.kind,
@@ -85,11 +88,18 @@ def customer_create(
         )
         customer.search_name = customer_search_name(customer)
         customer.save()
-        for position, email in enumerate(details.emails):
+        stored = [
             contact_detail_store(customer, DetailKind.EMAIL, email, primary=position == 0)
-        for position, phone in enumerate(details.phones):
+            for position, email in enumerate(details.emails)
+        ] + [
             contact_detail_store(customer, DetailKind.PHONE, phone, primary=position == 0)
+            for position, phone in enumerate(details.phones)
+        ]
         customer_audit_record(customer=customer, action="created", actor=actor)
+    # What a new record holds is known, so whoever writes to the customer next (the case's
+    # acknowledgement, the repeat-contact rule) need not read it back.
+    known_rows_set(customer, "details", stored)
+    known_rows_set(customer, "contacts", [])
     return customer
 
 
@@ -127,11 +137,16 @@ def customer_add_contact_detail(
 
 
 def customer_set_preferred_channel(*, customer: Customer, channel: str, actor: Actor) -> Customer:
+    """Record how the customer wants to hear from us, refusing a way we could not use: a text
+    message with no mobile number, a phone call with no number, a letter with no address."""
     if channel not in PreferredChannel.values:
         raise ValidationFailed(
             "Choose how the customer wants to hear from us.",
             fields={"preferred_channel": "Choose email, text message, letter or phone"},
         )
+    missing = preferred_channel_problems(customer=customer, channel=channel)
+    if missing:
+        raise ValidationFailed(" ".join(missing.values()), fields=missing)
     with transaction.atomic():
         before = customer.preferred_channel
         customer.preferred_channel = channel
@@ -142,6 +157,96 @@ def customer_set_preferred_channel(*, customer: Customer, channel: str, actor: A
             actor=actor,
             before={"preferred_channel": before},
             after={"preferred_channel": channel},
+        )
+    return customer
+
+
+def preferred_channel_problems(*, customer: Customer, channel: str) -> dict[str, str]:
+    """What the record lacks for us to reach the customer by ``channel``, by the field that
+    would supply it; empty when nothing is missing."""
+    details = list(customer.details.all())
+    if channel == PreferredChannel.SMS and not any(detail.is_mobile for detail in details):
+        return {"phone": MOBILE_NEEDED}
+    if channel == PreferredChannel.PHONE and not any(
+        detail.kind == DetailKind.PHONE for detail in details
+    ):
+        return {"phone": PHONE_NEEDED}
+    if channel == PreferredChannel.LETTER:
+        if not customer.address_line_1:
+            return {"address_line_1": ADDRESS_NEEDED}
+        if not customer.postcode:
+            return {"postcode": POSTCODE_NEEDED}
+    return {}
+
+
+MOBILE_NEEDED = "Enter a mobile number to get text messages, like 07700 900982"
+PHONE_NEEDED = "Enter a phone number so that we can call you"
+ADDRESS_NEEDED = "Enter your address to get letters"
+POSTCODE_NEEDED = "Enter your postcode to get letters"
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    """A postal address as a form gives it: any part may be blank."""
+
+    line_1: str = ""
+    line_2: str = ""
+    town: str = ""
+    postcode: str = ""
+
+    @property
+    def given(self) -> bool:
+        return any(part.strip() for part in (self.line_1, self.line_2, self.town, self.postcode))
+
+
+def postal_address_problems(address: PostalAddress) -> dict[str, str]:
+    """What is wrong with an address to send letters to, by field (empty when nothing is)."""
+    errors: dict[str, str] = {}
+    limits = (
+        ("address_line_1", address.line_1, 200),
+        ("address_line_2", address.line_2, 200),
+        ("town", address.town, 100),
+    )
+    if not address.line_1.strip():
+        errors["address_line_1"] = "Enter the first line of your address, like 4 Holyhead Road"
+    for name, value, limit in limits:
+        if len(value.strip()) > limit:
+            errors[name] = f"This line of your address must be {limit} characters or fewer"
+    if not address.postcode.strip():
+        errors["postcode"] = "Enter your postcode, like TF3 4JA"
+    elif not looks_like_postcode(address.postcode):
+        errors["postcode"] = "Enter a real postcode, like TF3 4JA"
+    return errors
+
+
+def customer_set_postal_address(
+    *, customer: Customer, address: PostalAddress, actor: Actor
+) -> Customer:
+    """Replace the customer's postal address. The audit entry names the lines that changed,
+    not what they said: the address itself is only ever on the record."""
+    errors = postal_address_problems(address)
+    if errors:
+        raise ValidationFailed("There is a problem with the address.", fields=errors)
+    after = {
+        "address_line_1": address.line_1.strip(),
+        "address_line_2": address.line_2.strip(),
+        "town": address.town.strip(),
+        "postcode": normalise_postcode(address.postcode),
+    }
+    before = {name: getattr(customer, name) for name in after}
+    if before == after:
+        return customer
+    with transaction.atomic():
+        for name, value in after.items():
+            setattr(customer, name, value)
+        # A new address invalidates the old property reference.
+        customer.uprn = ""
+        customer.save(update_fields=[*after, "uprn", "updated_at"])
+        customer_audit_record(
+            customer=customer,
+            action="address_changed",
+            actor=actor,
+            after={"changed": [name for name in after if before[name] != after[name]]},
         )
     return customer
 
@@ -374,6 +479,7 @@ def contact_detail_store(
     customer: Customer, kind: str, value: str, *, primary: bool, label: str = ""
 ) -> ContactDetail:
     normalised = normalise_email(value) if kind == DetailKind.EMAIL else normalise_phone(value)
+    known_rows_forget(customer, "details")
     return ContactDetail.objects.create(
         customer=customer,
         kind=kind,

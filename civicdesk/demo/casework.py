@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 
-from civicdesk.accounts.services import account_record_sign_in, account_register
+from civicdesk.accounts.services import account_record_sign_ins, account_register
 from civicdesk.cases.choices import CaseKind, CaseStatus
 from civicdesk.cases.models import Case
 from civicdesk.complaints.choices import Outcome
@@ -151,11 +151,12 @@ def demo_accounts_create(*, organisation: Organisation, now: datetime, rng: rand
             continue
         made += 1
         opened = now - timedelta(days=rng.randint(1, 365), minutes=rng.randint(0, 600))
-        sign_ins = rng.randint(*SIGN_INS_PER_YEAR)
-        for _ in range(sign_ins):
+        sign_ins = []
+        for _ in range(rng.randint(*SIGN_INS_PER_YEAR)):
             at = opened + (now - opened) * rng.random()
             method = rng.choice((SignInMethod.EMAIL_LINK, SignInMethod.PASSWORD))
-            account_record_sign_in(customer=account.customer, method=method, now=at)
+            sign_ins.append((method, at))
+        account_record_sign_ins(customer=account.customer, sign_ins=sign_ins)
     return made
 
 

@@ -24,6 +24,7 @@ from django.contrib.auth.models import User
 from civicdesk.cases.choices import CaseKind, CaseStatus, ClockState
 from civicdesk.cases.clock import charter_deadlines, clock_state_at
 from civicdesk.cases.models import Case
+from civicdesk.cases.public_words import public_words
 from civicdesk.catalogue.choices import QuestionKind, RequestKind
 from civicdesk.catalogue.models import Question, RequestType
 from civicdesk.catalogue.selectors import charter_target_for
@@ -246,6 +247,7 @@ class _History:
             )
         home = self.residents.homes[customer] if customer is not None else self.area.home(rng)
         answers, point, place = self._answers(request_type, urgent, home, customer, opened_at)
+        description = rng.choice(self.phrasings.case_descriptions.get(key, ("",)))
         case = Case(
             organisation=self.organisation,
             kind=CaseKind.COMPLAINT
@@ -256,7 +258,8 @@ class _History:
             channel=channel,
             priority=priority,
             team=self._team(request_type, opened_at),
-            description=rng.choice(self.phrasings.case_descriptions.get(key, ("",))),
+            description=description,
+            public_description=public_words(description),
             answers=answers,
             latitude=point[0] if point else None,
             longitude=point[1] if point else None,

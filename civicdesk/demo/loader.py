@@ -32,8 +32,7 @@ from django.utils.text import slugify
 from shapely import prepared
 from shapely.geometry import shape
 
-from civicdesk.appointments.choices import VenueKind
-from civicdesk.appointments.services import appointment_book, venue_create, walk_in_record
+from civicdesk.appointments.services import appointment_book, walk_in_record
 from civicdesk.assistant.services import knowledge_base_load
 from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
 from civicdesk.complaints.services import complaint_reasons_starter
@@ -49,10 +48,24 @@ from civicdesk.quality.services import quality_criteria_starter
 from . import places
 from .casework import demo_accounts_create, demo_complaints_handle, demo_privacy_requests_open
 from .catalogue_spec import SPEC
+from .database import database_tuned_for_a_load, statistics_refresh
 from .feedback import demo_feedback_create
 from .history import Staffing, Volumes, history_create
 from .integrations import demo_doors_create
+from .local_services import (
+    demo_collection_rounds_create,
+    demo_landmarks_create,
+    demo_places_create,
+)
 from .planning import demo_rota_create
+from .referrals import (
+    PARTNER_NAME,
+    PARTNER_SIGN_INS,
+    PARTNER_SLUG,
+    demo_council_teams_take_referrals,
+    demo_partner_create,
+    demo_referrals_create,
+)
 from .residents import Area, NumberPool, residents_create
 
 DEMO_PASSWORD = "civicdesk-demo"  # noqa: S105 - the published demo password, see the README
@@ -196,7 +209,7 @@ def demo_load(
         raise ValueError("The demo scale must be more than 0.")
     started = time.perf_counter()
     now = (now or timezone.now()).astimezone(UTC)
-    with _no_cyclic_gc(), transaction.atomic():
+    with _no_cyclic_gc(), database_tuned_for_a_load(), transaction.atomic():
         if demo_exists():
             return None
         password = make_password(DEMO_PASSWORD)
@@ -208,6 +221,7 @@ def demo_load(
             counts = _council_load(council, scale, now, seed, numbers, password, group)
             for name, count in counts.items():
                 totals[name] += count
+        _partner_load(password, group, now, seed)
     return DemoSummary(councils=len(COUNCILS), seconds=time.perf_counter() - started, **totals)
 
 
@@ -244,6 +258,15 @@ def demo_sign_ins() -> list[SignIn]:
         if username in staff:
             role = staff[username].get_role_display()
             sign_ins.append(SignIn(username, role, council.name))
+    partner = StaffMember.objects.select_related("user").filter(
+        user__username__in=PARTNER_SIGN_INS, organisation__slug=PARTNER_SLUG
+    )
+    sign_ins += [
+        SignIn(member.user.username, member.get_role_display(), PARTNER_NAME)
+        for member in sorted(
+            partner, key=lambda member: PARTNER_SIGN_INS.index(member.user.username)
+        )
+    ]
     return sign_ins
 
 
@@ -320,6 +343,8 @@ def _council_load(
         now=now,
         rng=rng,
     )
+    # Accounts, complaints and feedback below look up the residents and cases just written.
+    statistics_refresh()
     demo_feedback_create(organisation=organisation, scale=scale, now=now, rng=rng)
     # Complaints are handled by the customer services team's lead.
     complaints_lead = staffing.officers[teams[CONTACT_CENTRE].pk][0]
@@ -342,21 +367,31 @@ def _council_load(
     }
 
 
+def _partner_load(password: str, group: Group, now: datetime, seed: int) -> None:
+    """The NHS trust partner, the council teams that take referrals, and Telford & Wrekin's
+    referrals to the trust in the history."""
+    partner = demo_partner_create(password=password, group=group)
+    councils = Organisation.objects.filter(slug__in=[council.slug for council in COUNCILS])
+    for organisation in councils:
+        demo_council_teams_take_referrals(organisation=organisation)
+    demo_referrals_create(
+        sender=councils.get(slug=COUNCILS[0].slug),
+        partner=partner,
+        now=now,
+        rng=random.Random(f"{seed}-referrals"),
+    )
+
+
 def _visits_create(
     organisation: Organisation, council: CouncilSpec, customers: list[Customer], now: datetime
 ) -> None:
-    """A reception desk and a community hub in each of the first two towns, with people booked
-    for the next working day and two waiting today, so the reception list has something on it."""
+    """The council's places (local_services: a reception desk, community hubs and libraries,
+    with hours, drop-ins, landmarks and bin rounds), with people booked at the desk for the
+    next working day and two waiting today, so the reception list has something on it."""
     actor = Actor(label="Demo data")
-    desk = venue_create(
-        organisation=organisation, name="Customer service centre", kind=VenueKind.RECEPTION
-    )
-    for town in council.towns[:2]:
-        venue_create(
-            organisation=organisation,
-            name=f"{town.name} community hub",
-            kind=VenueKind.COMMUNITY_HUB,
-        )
+    desk = demo_places_create(organisation=organisation, towns=council.towns).desk
+    demo_landmarks_create(organisation=organisation, towns=council.towns)
+    demo_collection_rounds_create(organisation=organisation, towns=council.towns, now=now)
     calendar = organisation.calendar
     next_day = calendar.next_working_day(timezone.localtime(now).date())
     reasons = ["Council tax bill", "Blue badge application", "Housing register form"]

@@ -9,7 +9,6 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -17,12 +16,14 @@ from django.utils import timezone
 
 from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.models import Case
+from civicdesk.catalogue.wording import request_subject
 from civicdesk.contacts.models import Contact
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import NotFound, ValidationFailed
 from civicdesk.core.numbers import whole_number
 from civicdesk.core.ratelimit import attempts_add, attempts_exceeded
 from civicdesk.core.redaction import redact_personal_data
+from civicdesk.notifications.links import public_link
 from civicdesk.notifications.services import notification_queue
 from civicdesk.organisations.models import Organisation
 
@@ -163,7 +164,6 @@ def rating_invitations_send(*, now: datetime | None = None, batch: int = 500) ->
     transaction as the record that it was sent, so a crash never sends two or none.
     """
     now = now or timezone.now()
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
     pending = (
         Case.objects.filter(
             status__in=(CaseStatus.RESOLVED, CaseStatus.CLOSED),
@@ -180,7 +180,7 @@ def rating_invitations_send(*, now: datetime | None = None, batch: int = 500) ->
     for case in pending:
         assert case.customer is not None
         # Worked out before the transaction: the first reverse() loads every URL pattern.
-        link = f"{base}{rating_link_path(case)}"
+        link = public_link(rating_link_path(case))
         with transaction.atomic():
             _, created = RatingInvitation.objects.get_or_create(
                 case=case, defaults={"sent_at": now}
@@ -195,7 +195,7 @@ def rating_invitations_send(*, now: datetime | None = None, batch: int = 500) ->
                 context={
                     "council": case.organisation.name,
                     "reference": case.reference,
-                    "service": case.request_type.name.lower(),
+                    "service": request_subject(case.request_type.name),
                     "link": link,
                 },
             )

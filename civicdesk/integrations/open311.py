@@ -15,15 +15,18 @@ from django.utils import timezone
 from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.lifecycle import CaseRequest, case_open
 from civicdesk.cases.models import Case
+from civicdesk.catalogue.cached import catalogue_service
 from civicdesk.catalogue.choices import QuestionKind, RequestKind
 from civicdesk.catalogue.models import Question, RequestType
 from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
+from civicdesk.core.transactions import atomic_all_or_nothing
 from civicdesk.customers.choices import DetailKind
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import contact_detail_error
 
+from .cached import jurisdiction_named
 from .choices import TokenStatus
 from .models import ApiClient, Open311Jurisdiction, Open311Token
 from .services import reporter_create
@@ -55,12 +58,7 @@ EXTENDED_STATUS: dict[str, str] = {
 def jurisdiction_get(jurisdiction_id: str) -> Open311Jurisdiction:
     """The jurisdiction a client names, in any letter case: administrators type it as they
     like ('Telford.gov.uk'), and clients send what they were given or a lower-case domain."""
-    found = (
-        Open311Jurisdiction.objects.select_related("organisation")
-        .filter(jurisdiction_id__iexact=jurisdiction_id.strip())
-        .order_by("pk")
-        .first()
-    )
+    found = jurisdiction_named(jurisdiction_id)
     if found is None:
         raise NotFound(f"jurisdiction_id '{jurisdiction_id}' was not found")
     return found
@@ -94,10 +92,23 @@ def open311_services(organisation_id: int) -> QuerySet[RequestType]:
 
 
 def open311_service(organisation_id: int, service_code: str) -> RequestType:
-    found = open311_services(organisation_id).filter(key=service_code).first()
-    if found is None:
+    """One of the services ``open311_services`` lists, from the catalogue each process keeps."""
+    found = catalogue_service(organisation_id=organisation_id, key=service_code)
+    if found is None or not _offered_over_open311(found):
         raise NotFound(f"service_code '{service_code}' was not found")
     return found
+
+
+def _offered_over_open311(request_type: RequestType) -> bool:
+    return (
+        request_type.active
+        and not request_type.sensitive
+        and request_type.kind != RequestKind.INFORMATION
+        and not any(
+            question.kind == QuestionKind.FILE and question.required
+            for question in request_type.questions.all()
+        )
+    )
 
 
 @dataclass
@@ -196,7 +207,7 @@ def open311_case_open(*, client: ApiClient, submission: Submission) -> Case:
     extra = _client_details(request_type, submission, description)
     if extra:
         description = f"{description}\n\nFrom the reporting system:\n{extra}".strip()
-    with transaction.atomic():
+    with atomic_all_or_nothing():
         customer = _customer(client, submission, actor)
         return case_open(
             organisation=client.organisation,

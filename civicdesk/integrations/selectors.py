@@ -8,7 +8,8 @@ from datetime import datetime
 from django.db.models import F, QuerySet
 
 from civicdesk.cases.models import Case
-from civicdesk.catalogue.models import RequestType
+from civicdesk.cases.selectors import newest_public_note
+from civicdesk.catalogue.cached import catalogue_service
 from civicdesk.core.errors import NotFound
 from civicdesk.core.models import AuditEvent
 from civicdesk.core.references import reference_normalise
@@ -20,9 +21,58 @@ from .models import ApiClient, Open311Jurisdiction, WebhookDelivery
 def cases_shared_with_clients(organisation_id: int) -> QuerySet[Case]:
     """The cases an organisation shows outside systems: all but those of sensitive services,
     which belong to the handling team alone, and no outside system needs them."""
-    return Case.objects.filter(
-        organisation_id=organisation_id, request_type__sensitive=False
-    ).select_related("request_type", "team", "organisation")
+    return (
+        Case.objects.filter(organisation_id=organisation_id, request_type__sensitive=False)
+        .select_related("request_type", "team", "organisation")
+        # The council's boundary is a large GeoJSON value no shared case shows.
+        .defer("organisation__boundary")
+    )
+
+
+@dataclass(frozen=True)
+class SharedRequest:
+    """A case as an Open311 list shows it: only the columns it needs, with its newest public
+    note, read for a thousand cases as fast as the database gives them. The description and
+    the note are the words stored for outside systems, already without contact details."""
+
+    reference: str
+    status: str
+    service_name: str
+    service_code: str
+    public_description: str
+    team_name: str | None
+    organisation_name: str
+    target_summary: str
+    opened_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    location_text: str
+    latitude: float | None
+    longitude: float | None
+    public_note: str | None
+
+
+def shared_requests(cases: QuerySet[Case]) -> list[SharedRequest]:
+    """``cases`` (narrowed from ``cases_shared_with_clients``, sliced as wanted) as rows of
+    plain values, in one query: no model objects, no columns the list does not show."""
+    rows = cases.annotate(public_note=newest_public_note()).values_list(
+        "reference",
+        "status",
+        "request_type__name",
+        "request_type__key",
+        "public_description",
+        "team__name",
+        "organisation__name",
+        "target_summary",
+        "opened_at",
+        "updated_at",
+        "due_at",
+        "location_text",
+        "latitude",
+        "longitude",
+        "public_note",
+    )
+    return [SharedRequest(*row) for row in rows]
 
 
 def cases_visible_to_client(client: ApiClient) -> QuerySet[Case]:
@@ -48,9 +98,8 @@ def access_client_case(*, client: ApiClient, reference: str) -> Case:
 def service_hidden_from_clients(*, organisation_id: int, key: str) -> bool:
     """Whether the service with this key is a sensitive one, which outside systems may not
     report to, active or not."""
-    return RequestType.objects.filter(
-        organisation_id=organisation_id, key=key, sensitive=True
-    ).exists()
+    service = catalogue_service(organisation_id=organisation_id, key=key)
+    return service is not None and service.sensitive
 
 
 def case_events_for_client(

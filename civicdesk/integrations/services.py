@@ -8,9 +8,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from civicdesk.cases.choices import CaseStatus, NoteVisibility
@@ -19,10 +20,12 @@ from civicdesk.cases.models import Case
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import DomainError, NotPermitted, ValidationFailed
 from civicdesk.core.jobs import delete_in_batches
+from civicdesk.core.transactions import atomic_all_or_nothing
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
 from civicdesk.organisations.models import Organisation
 
+from .cached import active_client_with_prefix, client_last_used_due
 from .choices import Scope
 from .models import ApiClient, ExternalUpdate, IdempotencyRecord
 
@@ -135,16 +138,11 @@ def api_client_authenticate(key: str) -> ApiClient:
     refused = NotPermitted("The API key is missing, wrong or revoked.")
     if len(parts) != 3 or parts[0] != "cd" or len(parts[1]) != KEY_PREFIX_LENGTH:
         raise refused
-    client = (
-        ApiClient.objects.select_related("organisation")
-        .filter(key_prefix=parts[1], revoked_at__isnull=True)
-        .first()
-    )
+    client = active_client_with_prefix(parts[1])
     if client is None or not hmac.compare_digest(client.key_digest, _digest(key.strip())):
         raise refused
     now = timezone.now()
-    # Written at most once a minute, so a busy client does not write on every request.
-    if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 60:
+    if client_last_used_due(client, now):
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=now)
     return client
 
@@ -176,13 +174,20 @@ def idempotent_call(
     key: str,
     fingerprint: str,
     perform: Callable[[], StoredResponse],
+    check_first: bool = False,
 ) -> StoredResponse:
     """Run ``perform`` once per key: the same key and request again replays the stored answer.
 
     The record is written in the same transaction as the work, so a request that fails leaves
-    no record and may be tried again. A second request with the key arriving while the first
-    is still working waits on the unique index (PostgreSQL) or the write lock (SQLite), then
-    finds the first one's record and replays it: concurrent duplicates make one record.
+    no record and may be tried again. The database settles who had the key first (ADR 43):
+    the work is done, then the record inserted unless the key has one (``ON CONFLICT DO
+    NOTHING``). A key already used rolls the work back and replays the first answer, and a
+    second request arriving while the first is still working waits on the unique index
+    (PostgreSQL) or the write lock (SQLite), then does the same: concurrent duplicates make one
+    record. A first request thus costs no read, and a retry costs the work undone.
+
+    ``check_first`` looks for the record before the work instead, for work that leaves more
+    than rows behind when rolled back (files written to storage).
     """
     key = key.strip()
     if not key or len(key) > 200:
@@ -191,25 +196,55 @@ def idempotent_call(
             fields={"Idempotency-Key": "Send 1 to 200 characters"},
         )
     try:
-        with transaction.atomic():
-            existing = IdempotencyRecord.objects.filter(client=client, key=key).first()
-            if existing is not None:
-                return _replay(existing, fingerprint)
+        with atomic_all_or_nothing():
+            if check_first:
+                existing = IdempotencyRecord.objects.filter(client=client, key=key).first()
+                if existing is not None:
+                    return _replay(existing, fingerprint)
             response = perform()
-            IdempotencyRecord.objects.create(
-                client=client,
-                key=key,
-                fingerprint=fingerprint,
-                status_code=response.status_code,
-                content_type=response.content_type,
-                body=response.body,
-            )
+            if not _record_stored(
+                client=client, key=key, fingerprint=fingerprint, response=response
+            ):
+                raise _KeyTaken("Another request with this Idempotency-Key came first.")
             return response
-    except IntegrityError:
+    except (_KeyTaken, DomainError, IntegrityError):
+        # A key used before answers as it did then, whatever this request would say now.
         existing = IdempotencyRecord.objects.filter(client=client, key=key).first()
         if existing is None:
             raise
         return _replay(existing, fingerprint)
+
+
+class _KeyTaken(DomainError):
+    """Rolls back the work of a request whose key already has a record."""
+
+    code = "idempotency_key_taken"
+
+
+def _record_stored(
+    *, client: ApiClient, key: str, fingerprint: str, response: StoredResponse
+) -> bool:
+    """Store the response under the key, unless the key has one already: then False."""
+    quote = connection.ops.quote_name
+    row: dict[str, Any] = {
+        "client_id": client.pk,
+        "key": key,
+        "fingerprint": fingerprint,
+        "status_code": response.status_code,
+        "content_type": response.content_type,
+        "body": response.body,
+        "created_at": connection.ops.adapt_datetimefield_value(timezone.now()),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(IdempotencyRecord._meta.db_table)}"  # noqa: S608 (names only)
+            f" ({', '.join(quote(column) for column in row)})"
+            f" VALUES ({', '.join(['%s'] * len(row))})"
+            f" ON CONFLICT ({quote('client_id')}, {quote('key')}) DO NOTHING"
+            f" RETURNING {quote('id')}",
+            list(row.values()),
+        )
+        return cursor.fetchone() is not None
 
 
 # How long a stored response is replayed: clients retry within minutes, not days.

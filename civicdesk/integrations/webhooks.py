@@ -37,6 +37,7 @@ from civicdesk.core.leased_queue import LeasedQueue
 from civicdesk.core.models import AuditEvent
 from civicdesk.organisations.models import Organisation
 
+from .cached import webhook_subscribers
 from .choices import DeliveryStatus, WebhookEvent
 from .models import WebhookDelivery, WebhookSubscription
 
@@ -90,11 +91,9 @@ def webhooks_queue(*, audit: AuditEvent) -> int:
     if kind is None:
         return 0
     subscriptions = [
-        subscription
-        for subscription in WebhookSubscription.objects.filter(
-            organisation_id=audit.organisation_id, active=True
-        ).order_by("id")
-        if kind in subscription.events
+        subscriber.subscription_id
+        for subscriber in webhook_subscribers(organisation_id=audit.organisation_id)
+        if kind in subscriber.events
     ]
     if not subscriptions:
         return 0
@@ -107,7 +106,7 @@ def webhooks_queue(*, audit: AuditEvent) -> int:
     now = timezone.now()
     WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
-            subscription=subscription,
+            subscription_id=subscription_id,
             event_id=f"audit-{audit.pk}",
             event=kind,
             case=case,
@@ -115,7 +114,7 @@ def webhooks_queue(*, audit: AuditEvent) -> int:
             next_attempt_at=now,
             max_attempts=settings.WEBHOOK_MAX_ATTEMPTS,
         )
-        for subscription in subscriptions
+        for subscription_id in subscriptions
     )
     return len(subscriptions)
 

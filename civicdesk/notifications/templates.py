@@ -21,13 +21,15 @@ TEMPLATES: dict[str, MessageTemplate] = {
         subject="We have received your request: {reference}",
         body=(
             "Thank you for contacting {council}.\n\n"
-            "We have received your request: {service}.\n"
+            "We have received your request about {service}.\n"
             "Your reference is {reference}. Quote it if you contact us about this.\n\n"
             "{expectation}\n\n"
-            "We will let you know when there is news."
+            "We will let you know when there is news. You can also see how it is going at "
+            "{track}"
         ),
         sms=(
-            "{council}: we have received your request ({service}). Ref {reference}. {expectation}"
+            "{council}: we have received your request about {service}. Ref {reference}. "
+            "{expectation}"
         ),
     ),
     "case_status_changed": MessageTemplate(
@@ -37,7 +39,9 @@ TEMPLATES: dict[str, MessageTemplate] = {
             "{status_message}\n\n"
             "{note}"
         ),
-        sms="{council}: update on ref {reference} ({service}). {status_message}",
+        sms=(
+            "{council}: update on your request about {service} (ref {reference}). {status_message}"
+        ),
     ),
     "case_public_update": MessageTemplate(
         subject="Update on your request {reference}",
@@ -74,11 +78,12 @@ TEMPLATES: dict[str, MessageTemplate] = {
         subject="You are following {reference}",
         body=(
             "Thank you for contacting {council}.\n\n"
-            "Someone has already reported this: {service}.\n"
+            "Someone has already told us about this: {service}.\n"
             "We will tell you about it as well. The reference is {reference}.\n\n"
-            "{expectation}"
+            "{expectation}\n\n"
+            "You can see how it is going at {track}"
         ),
-        sms="{council}: you are following ref {reference} ({service}). {expectation}",
+        sms="{council}: you are following ref {reference}, about {service}. {expectation}",
     ),
     "case_rating_invitation": MessageTemplate(
         subject="How did we do? {reference}",
@@ -120,6 +125,36 @@ TEMPLATES: dict[str, MessageTemplate] = {
             "attention.\n\n{summary}\n\n{case_list}"
         ),
         sms="{team}: {summary}",
+    ),
+    "referral_accepted": MessageTemplate(
+        subject="{receiver} is dealing with your request now",
+        body=(
+            "Thank you for contacting {council}.\n\n"
+            "We have passed {about} to {receiver}, who will deal with it from now on.\n\n"
+            "Their reference is {new_reference}. Quote it if you contact them about this.\n\n"
+            "{expectation}\n\n"
+            "{how}"
+        ),
+        sms=(
+            "{council}: {receiver} is dealing with {about} now. Their ref {new_reference}. "
+            "{expectation}"
+        ),
+    ),
+    "referral_received": MessageTemplate(
+        subject="{sender} has referred something to {team}",
+        body=(
+            "{sender} has referred a request about {service} to {team}.\n\n"
+            "Accept or decline it in CivicDesk:\n\n{link}"
+        ),
+        sms="{sender} has referred a request to {team}.",
+    ),
+    "referral_decided": MessageTemplate(
+        subject="{receiver} has decided on your referral",
+        body=(
+            "{receiver} has {decision} the referral about {service} you sent.\n\n"
+            "See the outcome in CivicDesk:\n\n{link}"
+        ),
+        sms="{receiver} has {decision} your referral.",
     ),
     "channels_test_message": MessageTemplate(
         subject="Test message from CivicDesk for {council}",

@@ -25,7 +25,7 @@ class OrganisationAdmin(OrganisationScopedAdmin):
 
 @admin.register(Team)
 class TeamAdmin(OrganisationScopedAdmin):
-    list_display = ["name", "organisation", "handles_out_of_hours"]
+    list_display = ["name", "organisation", "handles_out_of_hours", "accepts_referrals"]
     list_filter = [("organisation", admin.RelatedOnlyFieldListFilter)]
     prepopulated_fields = {"slug": ["name"]}
 

@@ -68,6 +68,10 @@ class Team(TimeStampedModel):
     handles_out_of_hours = models.BooleanField(
         default=False, help_text="The on-call team that takes emergencies at any hour."
     )
+    accepts_referrals = models.BooleanField(
+        default=False,
+        help_text="Other organisations on CivicDesk may refer cases and contacts to this team.",
+    )
 
     class Meta:
         ordering = ["organisation", "name"]

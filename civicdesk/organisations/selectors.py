@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from shapely import Point, prepared
 from shapely.geometry import shape
 from shapely.prepared import PreparedGeometry
@@ -19,7 +19,7 @@ def staff_for_user(user: AbstractBaseUser | AnonymousUser) -> StaffMember:
     if not user.is_authenticated:
         raise NotPermitted("Sign in as a member of staff to do this.")
     staff = (
-        StaffMember.objects.select_related("organisation")
+        StaffMember.objects.select_related("organisation", "user")
         .filter(user_id=user.pk, active=True)
         .first()
     )
@@ -82,8 +82,15 @@ def organisation_by_slug(slug: str) -> Organisation:
     return organisation
 
 
+def teams_of_staff(staff: StaffMember) -> list[Team]:
+    """The staff member's teams, read once for this copy of the record: every selector of a
+    page scopes by them. Changing the teams through ``staff.teams`` reads them afresh."""
+    prefetch_related_objects([staff], "teams")
+    return list(staff.teams.all())
+
+
 def team_ids_for(staff: StaffMember) -> set[int]:
-    return set(staff.teams.values_list("id", flat=True))
+    return {team.pk for team in teams_of_staff(staff)}
 
 
 _prepared_boundaries: dict[int, tuple[str, PreparedGeometry]] = {}

@@ -35,7 +35,11 @@ from civicdesk.accounts.services import (
 from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.customer_messages import expectation
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
-from civicdesk.cases.resident_actions import case_add_information, case_resident_confirm
+from civicdesk.cases.resident_actions import (
+    MAX_STILL_WRONG_CHARACTERS,
+    case_add_information,
+    case_resident_confirm,
+)
 from civicdesk.cases.selectors import (
     access_resident_case,
     access_resident_document,
@@ -53,7 +57,9 @@ from civicdesk.customers.selectors import (
     account_history_from,
     resident_account,
 )
+from civicdesk.customers.services import PostalAddress
 from civicdesk.feedback.selectors import rating_link_if_wanted
+from civicdesk.notifications.links import public_page_link
 from civicdesk.organisations.selectors import is_staff_of, is_staff_user
 from civicdesk.privacy.choices import ERASURE_SERVICE, SUBJECT_ACCESS_SERVICE
 from civicdesk.privacy.requests import (
@@ -356,6 +362,7 @@ def confirm_fixed(
 ) -> HttpResponse:
     case = _resident_case(customer, reference)
     answer = request.POST.get("fixed", "")
+    still_wrong = request.POST.get("still_wrong", "")
     errors: dict[str, str] = {}
     too_late = ""
     status = 200
@@ -366,8 +373,14 @@ def confirm_fixed(
         else:
             try:
                 case_resident_confirm(
-                    case=case, customer=customer, fixed=answer == "yes", actor=_actor(customer)
+                    case=case,
+                    customer=customer,
+                    fixed=answer == "yes",
+                    still_wrong=still_wrong if answer == "no" else "",
+                    actor=_actor(customer),
                 )
+            except ValidationFailed as problem:
+                errors, status = problem.fields, 400
             except DomainError as problem:
                 # Too late to reopen, or answered already (perhaps a moment ago in another
                 # tab): the page then says what has happened to the request.
@@ -390,6 +403,8 @@ def confirm_fixed(
         errors=errors,
         case=case,
         answer=answer,
+        still_wrong=still_wrong,
+        still_wrong_limit=MAX_STILL_WRONG_CHARACTERS,
         too_late=too_late,
         status=status,
     )
@@ -399,13 +414,27 @@ def confirm_fixed(
 def preferences(
     request: HttpRequest, organisation: Organisation, customer: Customer
 ) -> HttpResponse:
-    form = _fields(request, "preferred_channel", "phone")
+    form = _fields(
+        request,
+        "preferred_channel",
+        "phone",
+        "address_line_1",
+        "address_line_2",
+        "town",
+        "postcode",
+    )
 
     def save() -> HttpResponse:
         account_save_preferences(
             customer=customer,
             channel=form["preferred_channel"],
             phone=form["phone"],
+            address=PostalAddress(
+                line_1=form["address_line_1"],
+                line_2=form["address_line_2"],
+                town=form["town"],
+                postcode=form["postcode"],
+            ),
             actor=_actor(customer),
         )
         messages.success(request, "Your contact preferences have been saved.")
@@ -426,6 +455,7 @@ def preferences(
         customer=customer,
         details=account_contact_details(customer),
         confirmed=customer.account_confirmed_at is not None,
+        address_lines=customer.address_lines if customer.account_confirmed_at else [],
     )
 
 
@@ -583,9 +613,7 @@ def assisted(request: HttpRequest, council: str) -> HttpResponse:
 
 def _link_for(request: HttpRequest, organisation: Organisation) -> Callable[[str], str]:
     def build(token: str) -> str:
-        return request.build_absolute_uri(
-            reverse("portal:account-link", args=[organisation.slug, token])
-        )
+        return public_page_link("portal:account-link", organisation.slug, token)
 
     return build
 

@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Any
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civicdesk.assistant.choices import ConversationState, Speaker
+from civicdesk.assistant.choices import ConversationState
 from civicdesk.assistant.selectors import (
     ShownMessage,
     advisers_open,
+    answers_said,
     articles_published,
     conversation_for_token,
     conversation_messages,
@@ -30,19 +32,18 @@ from civicdesk.assistant.services import (
     conversation_say,
     conversation_start,
 )
-from civicdesk.catalogue.choices import QuestionKind
 from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.core.errors import DomainError, NotFound
 from civicdesk.core.ratelimit import window_add, window_count
 from civicdesk.customers.selectors import resident_account
 from civicdesk.planning.selectors import wait_teller, wait_told
-from civicdesk.portal.report_journey import answer_error, journey_save, journey_start
+from civicdesk.portal.report_journey import journey_save, journey_start
 from civicdesk.web.councils import council_for
 from civicdesk.web.http import client_address
 from civicdesk.web.pages import render_page
 
 if TYPE_CHECKING:
-    from civicdesk.assistant.models import Article, Conversation, Message
+    from civicdesk.assistant.models import Article, Conversation
     from civicdesk.organisations.models import Organisation
 
 SESSION_KEY = "assistant_conversations"
@@ -81,8 +82,6 @@ BUSY_NETWORK = (
     "Lots of new chats have come from your network this hour. Ask will answer new questions "
     "again within the hour."
 )
-# The catalogue's "tell us in your own words" question, which the chat can fill in.
-DESCRIBE_KEY = "details"
 
 
 def _current(request: HttpRequest, organisation: Organisation) -> Conversation | None:
@@ -359,34 +358,21 @@ def ask_start_form(request: HttpRequest, council: str) -> HttpResponse:
             reverse("portal:service", args=[organisation.slug, service.key])
         )
     conversation = _current(request, organisation)
-    said = _what_they_said(conversation)
-    journey = journey_start(request.session, organisation.slug, service.key)
-    question = next(
-        (
-            q
-            for q in service.questions.all()
-            if q.key == DESCRIBE_KEY and q.kind == QuestionKind.TEXT
-        ),
-        None,
+    said = (
+        answers_said(conversation=conversation, request_type=service, today=timezone.localdate())
+        if conversation is not None
+        else {}
     )
-    if (
-        said
-        and question is not None
-        and question.key not in journey.answers
-        and not answer_error(service, question, said)
-    ):
-        journey.answers[question.key] = said
+    journey = journey_start(request.session, organisation.slug, service.key)
+    # Shown filled in on each question's page for the resident to check; an answer they have
+    # already given in the form is never replaced.
+    fresh = {key: value for key, value in said.items() if key not in journey.answers}
+    if fresh:
+        journey.suggested = {**journey.suggested, **fresh}
         journey_save(request.session, organisation.slug, service.key, journey)
     return HttpResponseRedirect(
         reverse("portal:report-start", args=[organisation.slug, service.key])
     )
-
-
-def _what_they_said(conversation: Conversation | None) -> str:
-    if conversation is None:
-        return ""
-    said: Message | None = conversation.messages.filter(speaker=Speaker.RESIDENT).last()
-    return said.text if said else ""
 
 
 @require_GET

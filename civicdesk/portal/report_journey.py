@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -43,10 +43,13 @@ class Journey:
     places: dict[str, list[dict[str, Any]]]
     nearby: list[int]
     provider_id: int | None
-    verdict: dict[str, str] | None
+    verdict: dict[str, Any] | None
     details: dict[str, str] | None
     anonymous: bool
     follow_id: int | None
+    # Answers read from what the resident told Ask: shown on their question's page, filled
+    # in for the resident to check, and kept only once they continue from it.
+    suggested: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def fresh(cls) -> Journey:
@@ -96,14 +99,20 @@ def journey_start(session: SessionBase, council: str, key: str) -> Journey:
     return journey
 
 
-def journey_end(session: SessionBase, council: str, key: str) -> None:
+def journey_end(
+    session: SessionBase, council: str, key: str, *, keep_files: frozenset[str] = frozenset()
+) -> None:
+    """Forget the journey and its waiting files, except ``keep_files`` (the ids of files that
+    another journey has taken over)."""
     journeys = dict(session.get(SESSION_KEY, {}))
     journey = journeys.pop(_slot(council, key), None)
     session[SESSION_KEY] = journeys
     if isinstance(journey, dict):
         for stored in journey.get("files", {}).values():
             for item in stored:
-                pending_delete(str(item.get("id", "")))
+                identifier = str(item.get("id", ""))
+                if identifier not in keep_files:
+                    pending_delete(identifier)
 
 
 def done_record(session: SessionBase, token: str, case_id: int) -> None:
@@ -217,6 +226,8 @@ def answer_summary(question: Question, journey: Journey) -> str:
         return f"{chosen.day} {chosen:%B %Y}"
     if question.kind == QuestionKind.LOCATION and isinstance(value, dict):
         parts = [str(value.get("description") or "")]
+        if value.get("matched"):
+            parts.append(f"Found as {value['matched']}")
         if value.get("latitude") is not None:
             parts.append(f"Map position {value['latitude']:.5f}, {value['longitude']:.5f}")
         return "\n".join(part for part in parts if part)

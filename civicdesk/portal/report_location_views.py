@@ -2,32 +2,33 @@
 streets that match what was typed, open reports close by, and places that are not ours.
 
 The location question itself is asked from report_views' question page; the other pages here
-have URLs of their own.
+have URLs of their own. A place that is not ours is shown, and may be carried on with the
+council that looks after it, by report_handover.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import json_script
 from django.views.decorators.http import require_http_methods
 
-from civicdesk.cases.selectors import open_cases_in_order
+from civicdesk.cases.selectors import case_public_progress, open_cases_in_order
 from civicdesk.catalogue.choices import QuestionKind
 from civicdesk.core.numbers import whole_number
+from civicdesk.geo.place_matching import places_match
 from civicdesk.geo.selectors import (
     LocationVerdict,
     area_check,
     location_check,
     nearby_open_cases,
     nearby_reports_describe,
-    places_find,
 )
 
 from .report_journey import MAX_PLACES, answer_error, question_get
-from .report_step import ReportStep
+from .report_step import NOTICE_KEY, ReportStep
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import Case
@@ -69,7 +70,9 @@ def location_page(step: ReportStep, question: Question) -> HttpResponse:
             "longitude": post.get(f"{question.key}-longitude", ""),
         }
     else:
-        kept = step.journey.answers.get(question.key) or {}
+        kept = (
+            step.journey.answers.get(question.key) or step.journey.suggested.get(question.key) or {}
+        )
         values = {
             "description": kept.get("description", ""),
             "latitude": str(kept.get("latitude", "")),
@@ -86,6 +89,8 @@ def location_page(step: ReportStep, question: Question) -> HttpResponse:
         tile_url=settings.MAP_TILE_URL,
         tile_attribution=settings.MAP_TILE_ATTRIBUTION,
         return_to=step.return_to(),
+        from_ask=question.key not in step.journey.answers
+        and question.key in step.journey.suggested,
     )
 
 
@@ -126,12 +131,29 @@ def _place_described(step: ReportStep, question: Question, description: str) -> 
     refused = _described_only(step, question, description)
     if refused is not None:
         return refused
-    matches = places_find(organisation=step.organisation, text=description, limit=MAX_PLACES)
+    search = places_match(organisation=step.organisation, text=description, limit=MAX_PLACES)
+    matches = search.matches
     step.journey.places[question.key] = [
-        {"label": match.label, "latitude": match.latitude, "longitude": match.longitude}
+        {
+            "label": match.label,
+            "latitude": match.latitude,
+            "longitude": match.longitude,
+            "reason": match.reason,
+        }
         for match in matches
     ]
     step.save()
+    if search.sure:
+        # Sure of the place: check it as if it had been picked, and say what we took it to be.
+        place = matches[0]
+        _notice_set(
+            step,
+            f"We took this to be {place.label}, from what you typed. If that is not right, "
+            "go back and change it.",
+        )
+        return _place_decided(
+            step, question, description, place.latitude, place.longitude, matched=place.label
+        )
     if matches:
         return HttpResponseRedirect(_with_return(step, step.url("place", question.key)))
     return step.after(question)
@@ -145,7 +167,7 @@ def _described_only(
     assert step.journey is not None
     verdict = area_check(organisation=step.organisation, request_type=step.request_type)
     if not verdict.accepted or verdict.provider is None:
-        step.journey.verdict = _verdict_record(verdict, question)
+        step.journey.verdict = _verdict_record(verdict, question, {"description": description})
         step.save()
         return HttpResponseRedirect(step.url("elsewhere"))
     step.journey.answers[question.key] = {"description": description}
@@ -160,10 +182,24 @@ def _with_return(step: ReportStep, url: str) -> str:
     return f"{url}?change=1" if step.return_to() else url
 
 
+def _notice_set(step: ReportStep, notice: str) -> None:
+    """A line for the next page of the journey to show once."""
+    notices = dict(step.request.session.get(NOTICE_KEY, {}))
+    notices[f"{step.slug}/{step.key}"] = notice
+    step.request.session[NOTICE_KEY] = notices
+
+
 def _place_decided(
-    step: ReportStep, question: Question, description: str, latitude: float, longitude: float
+    step: ReportStep,
+    question: Question,
+    description: str,
+    latitude: float,
+    longitude: float,
+    *,
+    matched: str = "",
 ) -> HttpResponse:
-    """A point on the map, or a street picked from a list: check whose it is."""
+    """A point on the map, a street picked from a list, or the one place that the words
+    typed were sure to mean (``matched``): check whose it is."""
     assert step.journey is not None
     verdict = location_check(
         organisation=step.organisation,
@@ -172,7 +208,16 @@ def _place_decided(
         longitude=longitude,
     )
     if not verdict.accepted:
-        step.journey.verdict = _verdict_record(verdict, question)
+        step.journey.verdict = _verdict_record(
+            verdict,
+            question,
+            {
+                "description": description,
+                "latitude": latitude,
+                "longitude": longitude,
+                **({"matched": matched} if matched else {}),
+            },
+        )
         step.save()
         return HttpResponseRedirect(step.url("elsewhere"))
     if not description and verdict.street is not None:
@@ -181,6 +226,7 @@ def _place_decided(
         "description": description,
         "latitude": latitude,
         "longitude": longitude,
+        **({"matched": matched} if matched else {}),
     }
     provider = verdict.provider or step.organisation
     step.journey.provider_id = provider.pk
@@ -198,13 +244,19 @@ def _place_decided(
     return step.after(question)
 
 
-def _verdict_record(verdict: LocationVerdict, question: Question) -> dict[str, str]:
+def _verdict_record(
+    verdict: LocationVerdict, question: Question, place: dict[str, Any]
+) -> dict[str, Any]:
+    """What the "not ours" page needs, kept with the place so that the resident can carry on
+    with the council that looks after it (report_handover) or tell them where it is."""
     return {
         "outcome": verdict.outcome,
         "message": verdict.message,
         "name": verdict.responsible_name,
         "url": verdict.responsible_url,
         "question": question.key,
+        "council": verdict.council.slug if verdict.council is not None else "",
+        "place": place,
     }
 
 
@@ -287,6 +339,7 @@ def report_nearby(request: HttpRequest, council: str, key: str, question: str) -
         reports=nearby_reports_describe(
             cases=cases, latitude=float(pin["latitude"]), longitude=float(pin["longitude"])
         ),
+        progress=[case_public_progress(case) for case in cases],
         return_to=step.return_to(),
     )
 
@@ -299,18 +352,3 @@ def _nearby_cases(step: ReportStep) -> list[Case]:
         for case in open_cases_in_order(step.journey.nearby)
         if case.latitude is not None and case.longitude is not None
     ]
-
-
-def report_elsewhere(request: HttpRequest, council: str, key: str) -> HttpResponse:
-    """The place is not ours: say who looks after it. No case is made."""
-    step = ReportStep(request, council, key)
-    if step.journey is None or step.journey.verdict is None:
-        return step.restart()
-    verdict = step.journey.verdict
-    return step.render(
-        "elsewhere.html",
-        title="We cannot take this report",
-        back=step.url("question", verdict["question"]),
-        verdict=verdict,
-        change_url=step.url("question", verdict["question"]),
-    )

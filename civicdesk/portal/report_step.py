@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from civicdesk.catalogue.selectors import request_type_get
+from civicdesk.catalogue.urgency import request_type_can_be_dangerous
 from civicdesk.core.errors import NotFound
 from civicdesk.customers.selectors import resident_account
 from civicdesk.organisations.selectors import organisation_get
@@ -83,6 +84,7 @@ class ReportStep:
             errors=errors,
             status=400 if errors else 200,
             service=self.request_type,
+            dangerous=request_type_can_be_dangerous(self.request_type),
             back=back,
             **context,
         )

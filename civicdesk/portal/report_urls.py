@@ -3,6 +3,7 @@ report_location_views for the pages about where the problem is)."""
 
 from django.urls import URLPattern, path
 
+from . import report_handover as handover
 from . import report_location_views as location_views
 from . import report_views as views
 
@@ -23,7 +24,12 @@ urlpatterns: list[URLPattern] = [
         location_views.report_nearby,
         name="report-nearby",
     ),
-    path("report/<slug:key>/not-ours/", location_views.report_elsewhere, name="report-elsewhere"),
+    path(
+        "report/<slug:key>/call-999/<slug:question>/",
+        views.report_danger,
+        name="report-danger",
+    ),
+    path("report/<slug:key>/not-ours/", handover.report_elsewhere, name="report-elsewhere"),
     path("report/<slug:key>/your-details/", views.report_details, name="report-details"),
     path("report/<slug:key>/check/", views.report_check, name="report-check"),
     path("report/<slug:key>/sent/", views.report_done, name="report-done"),

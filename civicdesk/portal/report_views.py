@@ -13,8 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_http_methods
 
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload, document_check
-from civicdesk.cases.selectors import access_case_in_session
+from civicdesk.cases.selectors import access_case_in_session, case_public_progress
 from civicdesk.catalogue.choices import QuestionKind, RequestKind
+from civicdesk.catalogue.urgency import answer_means_danger_to_life, urgency_of_answers
 from civicdesk.core.errors import DomainError, NotFound, ValidationFailed
 from civicdesk.core.text import describe_deadline
 
@@ -78,6 +79,12 @@ def report_question(request: HttpRequest, council: str, key: str, question: str)
         return _file_page(step, asked)
     if request.method == "POST":
         value, problem, target = _posted_answer(step, asked)
+        if not problem and answer_means_danger_to_life(asked, value):
+            # Someone's life is in danger: 999 comes before anything else, and the journey
+            # goes no further with this answer.
+            step.journey.answers.pop(asked.key, None)
+            step.save()
+            return HttpResponseRedirect(step.url("danger", asked.key))
         if not problem:
             step.journey.answers[asked.key] = value
             step.save()
@@ -113,9 +120,13 @@ def _question_page(
         parts = {name: post.get(f"{question.key}-{name}", "") for name in ("day", "month", "year")}
     else:
         value = step.journey.answers.get(question.key, "")
+        if not value:
+            value = step.journey.suggested.get(question.key, "")
         parts = _date_parts(value) if question.kind == QuestionKind.DATE else {}
     return step.render(
         "question.html",
+        from_ask=question.key not in step.journey.answers
+        and question.key in step.journey.suggested,
         title=question.label,
         errors=errors,
         back=step.back_from(question),
@@ -132,6 +143,21 @@ def _date_parts(value: Any) -> dict[str, str]:
         return {"day": "", "month": "", "year": ""}
     year, month, day = str(value).split("-")
     return {"day": str(int(day)), "month": str(int(month)), "year": year}
+
+
+def report_danger(request: HttpRequest, council: str, key: str, question: str) -> HttpResponse:
+    """The answer means someone's life is in danger now: phone 999, then our 24-hour line."""
+    step = ReportStep(request, council, key)
+    asked = question_get(step.request_type, question)
+    if asked is None or not asked.danger_to_life:
+        raise Http404("No such question")
+    return step.render(
+        "danger.html",
+        title="Phone 999 now",
+        back=step.url("question", asked.key),
+        question=asked,
+        stop_page=True,
+    )
 
 
 # Files
@@ -376,12 +402,15 @@ def report_done(request: HttpRequest, council: str, key: str) -> HttpResponse:
     case = access_case_in_session(case_id=case_id)
     if case is None:
         return step.restart()
+    urgency = urgency_of_answers(request_type=case.request_type, answers=case.answers)
     return step.render(
         "done.html",
         title="Report sent" if step.request_type.kind == RequestKind.REPORT else "Request sent",
         case=case,
         due=describe_deadline(case.due_at) if case.due_at else "",
         passed_on=case.organisation if case.organisation_id != step.organisation.pk else None,
+        because=urgency.because if urgency.priority == case.priority else (),
+        on_call=case.team is not None and case.team.handles_out_of_hours,
     )
 
 
@@ -395,5 +424,5 @@ def report_followed(request: HttpRequest, council: str, key: str) -> HttpRespons
         "followed.html",
         title="You are following this report",
         case=case,
-        due=describe_deadline(case.due_at) if case.due_at else "",
+        progress=case_public_progress(case),
     )

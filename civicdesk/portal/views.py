@@ -18,6 +18,7 @@ from civicdesk.catalogue.selectors import (
     request_type_get,
     request_types_search,
 )
+from civicdesk.catalogue.urgency import request_type_can_be_dangerous
 from civicdesk.core.errors import NotFound, ValidationFailed
 from civicdesk.core.text import describe_deadline
 from civicdesk.feedback.services import page_feedback_record
@@ -27,6 +28,8 @@ from civicdesk.organisations.selectors import (
 from civicdesk.web.councils import council_for
 from civicdesk.web.pages import FEEDBACK_THANKS, render_page
 from civicdesk.web.staff import sign_in_url
+
+from .service_actions import service_ending
 
 
 def home(request: HttpRequest, council: str) -> HttpResponse:
@@ -73,6 +76,8 @@ def service(request: HttpRequest, council: str, key: str) -> HttpResponse:
         service=request_type,
         promises=charter_promises(request_type),
         questions=list(request_type.questions.all()),
+        dangerous=request_type_can_be_dangerous(request_type),
+        ending=service_ending(organisation=organisation, service=request_type),
     )
 
 

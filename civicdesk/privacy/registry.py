@@ -46,6 +46,7 @@ from civicdesk.integrations.models import ExternalUpdate, Open311Token, WebhookD
 from civicdesk.notifications.choices import MessageStatus
 from civicdesk.notifications.models import OutboxMessage
 from civicdesk.quality.models import QualityAssessment
+from civicdesk.referrals.models import Referral
 
 from .models import AccessEntry, Disclosure
 
@@ -405,6 +406,11 @@ KINDS: tuple[Kind, ...] = (
             "location_text": Erase.BLANK,
             "latitude": Erase.BLANK,
             "longitude": Erase.BLANK,
+            "public_description": Erase.BLANK,
+        },
+        withheld={
+            "public_description": "the description again, with contact details taken out "
+            "for outside systems"
         },
         kept={
             "reference": "the case reference: letters and digits that name no one",
@@ -432,7 +438,10 @@ KINDS: tuple[Kind, ...] = (
         explanation="Updates we sent you and notes our staff wrote for each other.",
         model=CaseNote,
         rows=lambda s: CaseNote.objects.filter(case__in=s.case_ids).select_related("case"),
-        personal={"body": Erase.PLACEHOLDER},
+        personal={"body": Erase.PLACEHOLDER, "public_body": Erase.PLACEHOLDER},
+        withheld={
+            "public_body": "the note again, with contact details taken out for outside systems"
+        },
         kept={"author_label": STAFF_KEPT},
         shown=("visibility", "created_at", "author_label"),
         extras={"case": _case_reference},
@@ -703,6 +712,33 @@ KINDS: tuple[Kind, ...] = (
         shown=("event", "status", "created_at"),
     ),
     Kind(
+        key="referrals",
+        title="Requests we passed to other organisations",
+        explanation="When we referred a request of yours to another organisation, or one was "
+        "referred to us, what we shared and what they decided.",
+        model=Referral,
+        rows=lambda s: Referral.objects.filter(
+            Q(customer__in=s.customer_ids)
+            | Q(case__in=s.case_ids)
+            | Q(contact__in=s.contact_ids)
+            | Q(accepted_case__in=s.case_ids)
+        ).select_related("from_organisation", "to_organisation"),
+        personal={
+            "reason": Erase.PLACEHOLDER,
+            "shared_description": Erase.BLANK,
+            "shared_answers": Erase.BLANK,
+            "sharing_basis": Erase.BLANK,
+            "shared_contact": Erase.BLANK,
+            "decline_note": Erase.BLANK,
+        },
+        kept={"service_name": "the name of the service it was about, counted in figures"},
+        shown=("service_name", "status", "contact_sharing", "sent_at", "decided_at"),
+        extras={
+            "from": lambda row, s: row.from_organisation.name,
+            "to": lambda row, s: row.to_organisation.name,
+        },
+    ),
+    Kind(
         key="disclosures",
         title="Copies of your information we prepared",
         explanation="When we prepared a copy of your information for a subject access request, "
@@ -747,6 +783,10 @@ NOT_ABOUT_CUSTOMERS: dict[str, str] = {
     "catalogue.question": "the council's questions",
     "catalogue.chartertarget": "the council's service standards",
     "geo.street": "streets",
+    "geo.landmark": "places residents name instead of a street, such as a library",
+    "geo.collectionround": "the council's bin collection rounds",
+    "appointments.openingtime": "when the council's offices, hubs and libraries are open",
+    "appointments.session": "drop-in sessions the council holds at its places",
     "feedback.pagefeedback": "cannot be tied to anyone; personal details are taken out on arrival",
     "feedback.microsurveyanswer": "cannot be tied to anyone; personal details are taken out on "
     "arrival",

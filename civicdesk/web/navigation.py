@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 CASEWORK = frozenset(Role.values) - {Role.COUNCILLOR}
 LEADS = frozenset({Role.TEAM_LEAD, Role.MANAGER, Role.ADMIN})
+REFERRAL_ROLES = frozenset({Role.ADVISER, Role.OFFICER, Role.TEAM_LEAD, Role.MANAGER})
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Reception", "workspace:reception"),
     NavItem("Team lead view", "workspace:team-lead", LEADS),
     NavItem("Complaints", "workspace:complaints"),
+    NavItem("Referrals", "workspace:referrals", REFERRAL_ROLES),
     NavItem("Quality", "workspace:quality"),
     NavItem("Chats", "workspace:ask-queue"),
     NavItem("Answers", "workspace:ask-articles"),

@@ -51,6 +51,11 @@ from civicdesk.organisations.selectors import (
     teams_of,
 )
 from civicdesk.privacy.choices import AccessKind
+from civicdesk.referrals.selectors import (
+    may_refer,
+    referral_of_accepted_case,
+    referrals_of_case,
+)
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import answers_personal_data_requests, staff_required
 
@@ -429,6 +434,9 @@ def _render_case(
             if answers_personal_data_requests(staff) and case.customer_id is not None
             else ""
         ),
+        referrals=referrals_of_case(staff=staff, case_id=case.pk),
+        referred_from=referral_of_accepted_case(case_id=case.pk),
+        may_refer=may_refer(staff),
         status=status,
     )
 

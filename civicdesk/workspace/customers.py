@@ -28,6 +28,7 @@ from civicdesk.core.errors import DomainError, NotFound, NotPermitted, Validatio
 from civicdesk.core.numbers import whole_number
 from civicdesk.customers.selectors import access_customer, merge_differences
 from civicdesk.customers.services import CustomerDetails, customer_create, customer_merge
+from civicdesk.notifications.links import public_page_link
 from civicdesk.organisations.choices import Role
 from civicdesk.privacy.access_log import may_read_access_log
 from civicdesk.privacy.choices import AccessKind
@@ -203,7 +204,7 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
                 else None
             )
             try:
-                contact_log(
+                logged = contact_log(
                     organisation=staff.organisation,
                     customer=found,
                     case=linked,
@@ -222,6 +223,9 @@ def contact_new(request: HttpRequest, staff: StaffMember, customer_id: int) -> H
                 errors = problem.fields
             else:
                 request.session[LAST_CHANNEL_KEY] = form["channel"]
+                if request.POST.get("refer") == "yes":
+                    # It reached the wrong organisation: passed on, not bounced (ADR 45).
+                    return redirect("workspace:contact-refer", logged.pk)
                 return redirect(reverse("workspace:customer", args=[found.pk]) + "#timeline")
     return render_staff_page(
         request,
@@ -389,8 +393,8 @@ def account_assisted(request: HttpRequest, staff: StaffMember, customer_id: int)
             email=email,
             first_name=found.first_name or found.display_name,
             last_name=found.last_name,
-            link_for=lambda token: request.build_absolute_uri(
-                reverse("portal:account-link", args=[staff.organisation.slug, token])
+            link_for=lambda token: public_page_link(
+                "portal:account-link", staff.organisation.slug, token
             ),
             customer=found,
             channel=channel if channel in ASSISTED_CHANNELS else Channel.PHONE,

@@ -1,6 +1,7 @@
 from django.urls import URLPattern, URLResolver, path
 
 from . import insight_views as views
+from . import referral_insight
 
 app_name = "insight"
 
@@ -22,5 +23,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("ratings/record/", views.rating_record, name="rating-record"),
     path("surveys/", views.surveys, name="surveys"),
+    path("referrals/", referral_insight.referrals, name="referrals"),
     path("surveys/<int:round_id>/responses/", views.survey_import, name="survey-import"),
 ]

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 from functools import wraps
 from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -47,6 +46,7 @@ from civicdesk.insight.selectors.access import may_edit_insight, may_see_insight
 from civicdesk.insight.selectors.benchmark import benchmark_rounds
 from civicdesk.insight.selectors.common import Filters, Table, service_area_choices
 from civicdesk.insight.selectors.dashboard import DASHBOARD
+from civicdesk.notifications.links import public_page_link
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import staff_required
 from civicdesk.web.templating import uk_date
@@ -350,8 +350,7 @@ def theme(request: HttpRequest, staff: StaffMember, number: int) -> HttpResponse
 
 
 def _survey_address(request: HttpRequest, staff: StaffMember, code: str) -> str:
-    path = reverse("portal:feedback-place", args=[staff.organisation.slug, code])
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
+    return public_page_link("portal:feedback-place", staff.organisation.slug, code)
 
 
 @insight_required

@@ -24,7 +24,12 @@ from civicdesk.core.audit import Actor
 from civicdesk.core.choices import Priority
 from civicdesk.core.errors import DomainError, EditConflict, NotPermitted
 from civicdesk.core.numbers import whole_number
-from civicdesk.organisations.selectors import active_staff_member, case_officers_of, teams_of
+from civicdesk.organisations.selectors import (
+    active_staff_member,
+    case_officers_of,
+    teams_of,
+    teams_of_staff,
+)
 from civicdesk.web.pages import render_staff_page
 from civicdesk.web.staff import require_lead, staff_required
 
@@ -42,7 +47,7 @@ FILTER_NAMES = ("team", "service_area", "status", "due", "priority", "area")
 def queue(request: HttpRequest, staff: StaffMember) -> HttpResponse:
     chosen = {name: request.GET.get(name, "").strip()[:40] for name in FILTER_NAMES}
     if "team" not in request.GET:
-        first_team = staff.teams.order_by("name").first()
+        first_team = min(teams_of_staff(staff), key=lambda team: team.name, default=None)
         chosen["team"] = str(first_team.pk) if first_team else ""
     filters = QueueFilters(**chosen)
     page = Paginator(queue_cases(staff=staff, filters=filters), QUEUE_PAGE_SIZE).get_page(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from civicdesk.catalogue.wording import request_subject
 from civicdesk.core.text import describe_deadline
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ REPLIES = [
 def reply_templates(case: Case) -> list[ReplyTemplate]:
     values = {
         "council": case.organisation.name,
-        "service": case.request_type.name.lower(),
+        "service": request_subject(case.request_type.name),
         "reference": case.reference,
         "promise": case.target_summary or "respond",
         "due": describe_deadline(case.due_at) if case.due_at else "as soon as we can",

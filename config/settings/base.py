@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "civicdesk.channels",
     "civicdesk.assistant",
     "civicdesk.insight",
+    "civicdesk.referrals",
     "civicdesk.planning",
     "civicdesk.privacy",
     "civicdesk.portal",
@@ -139,6 +140,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Files browsers ask for at the root of the site, such as /favicon.ico, served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "civicdesk" / "portal" / "public"
 STORAGES = {
     # Uploaded documents live outside the web root and are never served by URL.
     "default": {

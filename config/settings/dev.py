@@ -3,7 +3,9 @@
 from .base import *  # noqa: F403
 from .base import NOTIFICATION_GATEWAY, NOTIFY_API_KEY, SECRET_KEY, env_bool
 
-DEBUG = True
+# On unless DEBUG says otherwise: `make run` turns it off (scripts/serve), so that the platform
+# shows the council's own "page not found" and error pages, as it does in production.
+DEBUG = env_bool("DEBUG", True)
 # A fixed, clearly-local key: development data is demo data and never leaves the laptop.
 SECRET_KEY = SECRET_KEY or "civicdesk-local-development-key-not-for-production-use-0123456789"
 

@@ -28,6 +28,9 @@ CHROMIUM_FLAGS = [
 ]
 AXE = Path(__file__).with_name("axe.min.js")
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# Rules outside the WCAG tags that we hold every page to as well: "region" finds content outside
+# any landmark (such as a back link before <main>), which screen reader users skip past.
+ALSO_CHECKED = {"region": {"enabled": True}}
 
 
 # Which resident page templates the browser tests have checked with axe-core, read from the
@@ -95,8 +98,9 @@ def axe_violations(page: Any) -> list[str]:
     """WCAG 2.2 AA problems axe-core finds on the page, one line each (empty when none)."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-        WCAG_22_AA,
+        "async ([tags, rules]) => await axe.run(document, "
+        "{runOnly: {type: 'tag', values: tags}, rules: rules})",
+        [WCAG_22_AA, ALSO_CHECKED],
     )
     template = page.evaluate(
         "() => document.querySelector('meta[name=civicdesk-template]')?.content || ''"

@@ -188,7 +188,13 @@ def test_view_a_request_and_say_it_is_not_fixed(
     page.get_by_role("group", name="Is the problem fixed?").get_by_label("No").check()
     with page.expect_navigation():
         page.get_by_role("button", name="Send", exact=True).click()
+    assert "Tell us what is still wrong" in page.inner_text(".govuk-error-summary")
+    assert axe_of(page) == []
+    page.get_by_label("What is still wrong?").fill("The green bin was left behind again.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send", exact=True).click()
     assert "We have reopened your request" in page.inner_text("main")
+    assert "The green bin was left behind again." in page.inner_text("main")
     assert axe_of(page) == []
     case.refresh_from_db()
     assert case.status == CaseStatus.REOPENED
@@ -278,6 +284,7 @@ def test_every_account_page_passes_axe_including_errors(
     check("too late to reopen")
     visit(page, live_server, f"{base}/{resolved.reference}/fixed/")
     page.get_by_role("group", name="Is the problem fixed?").get_by_label("No").check()
+    page.get_by_label("What is still wrong?").fill("Still not emptied")
     with page.expect_navigation():
         page.get_by_role("button", name="Send", exact=True).click()
     assert "We have reopened your request" in page.inner_text("main")

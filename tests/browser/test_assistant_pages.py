@@ -132,3 +132,23 @@ def test_staff_pages_from_the_keyboard(browser, live_server, full_council, answe
     page.goto(f"{live_server.url}/staff/ask/log/")
     problems["log"] = axe_violations(page)
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_what_was_said_to_ask_is_filled_in_on_the_form_without_javascript(
+    page_without_javascript, axe_of, live_server, full_council, advisers_away
+):
+    page = page_without_javascript
+    problems = {}
+    page.goto(f"{live_server.url}/wrekin/ask/")
+    page.get_by_label("Your question").fill("My bin wasn't collected yesterday")
+    press(page, "Send")
+    page.get_by_label("Your reply").fill("It's the black bin, outside 14 Orchard Close")
+    press(page, "Send")
+    press(page, "Start: Report a missed bin collection")
+    assert page.get_by_label("General waste").is_checked()
+    assert "We filled this in from what you told Ask" in page.inner_text("main")
+    problems["choice filled in"] = axe_of(page)
+    press(page, "Continue")
+    assert page.get_by_role("textbox").first.input_value() == "14 Orchard Close"
+    problems["place filled in"] = axe_of(page)
+    assert {name: found for name, found in problems.items() if found} == {}

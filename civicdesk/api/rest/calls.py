@@ -10,10 +10,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from civicdesk.core.errors import ValidationFailed
+from civicdesk.core.transactions import atomic_all_or_nothing
 from civicdesk.integrations.services import (
     StoredResponse,
     api_client_check_scope,
@@ -38,9 +38,15 @@ def client_with_scope(request: HttpRequest, scope: str) -> ApiClient:
 
 
 def idempotent_response(
-    request: HttpRequest, client: ApiClient, status: int, perform: Callable[[], Any]
+    request: HttpRequest,
+    client: ApiClient,
+    status: int,
+    perform: Callable[[], Any],
+    *,
+    check_first: bool = False,
 ) -> HttpResponse:
-    """Run ``perform`` (returning a JSON-ready value) under the request's Idempotency-Key."""
+    """Run ``perform`` (returning a JSON-ready value) under the request's Idempotency-Key.
+    ``check_first`` for work that writes files (see ``idempotent_call``)."""
 
     def run() -> StoredResponse:
         return StoredResponse(status, "application/json", json.dumps(perform(), default=str))
@@ -53,7 +59,7 @@ def idempotent_response(
             fields={"Idempotency-Key": "Send 1 to 200 characters from ! to ~"},
         )
     if key is None:
-        with transaction.atomic():
+        with atomic_all_or_nothing():
             stored = run()
     else:
         stored = idempotent_call(
@@ -63,6 +69,7 @@ def idempotent_response(
                 request.method or "POST", request.path, _content_of(request)
             ),
             perform=run,
+            check_first=check_first,
         )
     response = HttpResponse(
         stored.body, status=stored.status_code, content_type=stored.content_type

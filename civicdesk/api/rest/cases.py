@@ -15,7 +15,7 @@ from civicdesk.cases.attachments import case_attach
 from civicdesk.cases.choices import CaseStatus, NoteVisibility
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
 from civicdesk.cases.lifecycle import CaseRequest, case_add_note, case_open, case_transition
-from civicdesk.cases.selectors import case_timeline, case_version
+from civicdesk.cases.selectors import case_timeline, case_timeline_as_opened, case_version
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import NotFound
 from civicdesk.integrations.choices import Scope
@@ -191,15 +191,21 @@ def _case_out(case: Case) -> dict[str, Any]:
     }
 
 
-def _case_detail(case: Case) -> dict[str, Any]:
+def _case_detail(case: Case, *, just_opened: bool = False) -> dict[str, Any]:
     """The case with what its customer may see of its history: staff's internal notes stay
-    with staff, whatever system asks."""
+    with staff, whatever system asks. A case this request opened answers from what opening
+    it wrote."""
+    timeline = (
+        case_timeline_as_opened(case)
+        if just_opened
+        else case_timeline(case, include_internal=False)
+    )
     return {
         **_case_out(case),
         "answers": case.answers,
         "timeline": [
             {"at": entry.at, "kind": entry.kind, "summary": entry.summary, "by": entry.actor}
-            for entry in case_timeline(case, include_internal=False)
+            for entry in timeline
         ],
     }
 
@@ -241,7 +247,7 @@ def cases_create(request: HttpRequest, payload: CaseIn) -> HttpResponse:
             ),
             actor=actor,
         )
-        return _case_detail(case)
+        return _case_detail(case, just_opened=True)
 
     return idempotent_response(request, client, 201, perform)
 
@@ -367,4 +373,5 @@ def case_file(request: HttpRequest, reference: str, file: File[UploadedFile]) ->
             "size": attachment.size,
         }
 
-    return idempotent_response(request, client, 201, perform)
+    # A retry must not store the file again only to roll its row back.
+    return idempotent_response(request, client, 201, perform, check_first=True)

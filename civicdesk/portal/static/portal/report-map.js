@@ -1,6 +1,8 @@
 // The report map: an extra on top of the text box and the latitude and longitude inputs,
 // which work without it. It draws the council boundary (no tile server is needed) and a
-// click on the map fills in the latitude and longitude.
+// click on the map fills in the latitude and longitude. Keyboard users move the map with the
+// arrow keys (Leaflet's own keyboard handling) and press Enter or Space to put the pin at the
+// cross in the middle.
 (function () {
   "use strict";
   var wrapper = document.querySelector("[data-report-map]");
@@ -14,7 +16,11 @@
   var boundary = boundaryElement ? JSON.parse(boundaryElement.textContent) : null;
   wrapper.hidden = false;
 
-  var map = L.map("report-map", { zoomSnap: 0.25 });
+  var map = L.map("report-map", { zoomSnap: 0.25, keyboard: true });
+  var crosshair = document.createElement("div");
+  crosshair.className = "civicdesk-report-map__crosshair";
+  crosshair.setAttribute("aria-hidden", "true");
+  map.getContainer().appendChild(crosshair);
   var tileUrl = wrapper.getAttribute("data-tile-url");
   if (tileUrl) {
     L.tileLayer(tileUrl, {
@@ -52,12 +58,26 @@
     }
   }
 
-  map.on("click", function (event) {
-    var lat = event.latlng.lat.toFixed(6);
-    var lng = event.latlng.lng.toFixed(6);
-    latitude.value = lat;
-    longitude.value = lng;
-    place(event.latlng.lat, event.latlng.lng);
+  function choose(latlng) {
+    latitude.value = latlng.lat.toFixed(6);
+    longitude.value = latlng.lng.toFixed(6);
+    place(latlng.lat, latlng.lng);
     chosen.textContent = "You chose a place on the map. Select Continue, or choose again.";
+  }
+
+  map.on("click", function (event) {
+    choose(event.latlng);
+  });
+
+  // Enter or Space on the map itself (not on its zoom buttons or links) places the pin at the
+  // middle of what is shown, where the cross is.
+  map.getContainer().addEventListener("keydown", function (event) {
+    if (event.target !== map.getContainer()) {
+      return;
+    }
+    if (event.key === "Enter" || event.key === " " || event.key === "Spacebar") {
+      event.preventDefault();
+      choose(map.getCenter());
+    }
   });
 })();

@@ -16,11 +16,10 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.urls import reverse
 
 from civicdesk.core.errors import ValidationFailed
+from civicdesk.notifications.links import public_page_link
 from civicdesk.notifications.services import StaffEmail, notification_queue_to_staff
 from civicdesk.organisations.invitations import INVITATION_DAYS
 from civicdesk.organisations.services import (
@@ -160,5 +159,4 @@ def invitation_sender(council: Organisation) -> Any:
 
 
 def set_password_link(token: str) -> str:
-    path = reverse("workspace:sign-in-set-password", args=[token])
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
+    return public_page_link("workspace:sign-in-set-password", token)
