@@ -56,6 +56,8 @@ def location_page(step: ReportStep, question: Question) -> HttpResponse:
                 f"The street name or description must be {MAX_DESCRIPTION} characters or fewer"
             )
         if not errors:
+            if _point_found_from_other_words(step, question, description, latitude, longitude):
+                latitude = longitude = None
             if latitude is not None and longitude is not None:
                 return _place_decided(step, question, description, latitude, longitude)
             if description:
@@ -92,6 +94,26 @@ def location_page(step: ReportStep, question: Question) -> HttpResponse:
         from_ask=question.key not in step.journey.answers
         and question.key in step.journey.suggested,
     )
+
+
+def _point_found_from_other_words(
+    step: ReportStep,
+    question: Question,
+    description: str,
+    latitude: float | None,
+    longitude: float | None,
+) -> bool:
+    """The page sends back the point kept from the last answer. When that point was found from
+    what the resident typed (a sure match or a street picked from a list) and they have now
+    typed something else, the new words decide the place, not the old point."""
+    assert step.journey is not None
+    kept = step.journey.answers.get(question.key) or {}
+    if (latitude, longitude) != (kept.get("latitude"), kept.get("longitude")):
+        return False
+    if description == kept.get("description", ""):
+        return False
+    offered = {place.get("label") for place in step.journey.places.get(question.key, [])}
+    return bool(kept.get("matched")) or kept.get("description") in offered
 
 
 def _coordinates(
