@@ -275,6 +275,22 @@ def test_contacts_are_logged_against_a_case(client, key):
     assert response.json()["is_repeat"] is True
 
 
+def test_a_true_or_false_is_not_taken_for_a_number(client, key):
+    contact = {"channel": "letter", "reason": "feedback", "outcome": "resolved_first_contact"}
+    response = post(client, "/contacts", {**contact, "duration_seconds": False}, key)
+    assert response.status_code == 422
+    assert "duration_seconds" in response.content.decode()
+    assert post(client, "/contacts", {**contact, "duration_seconds": 0}, key).status_code == 201
+    reference = post(client, "/cases", NEW_CASE, key).json()["reference"]
+    changed = post(
+        client,
+        f"/cases/{reference}/status",
+        {"status": "in_progress", "expected_version": True},
+        key,
+    )
+    assert changed.status_code == 422
+
+
 def test_the_schema_and_its_docs_page_are_published(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.")

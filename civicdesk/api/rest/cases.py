@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -31,6 +31,7 @@ from .calls import as_utc, client_with_scope, idempotent_response
 from .schemas import (
     ERRORS,
     NOT_BLANK,
+    NOT_TRUE_OR_FALSE,
     DateTime,
     InputSchema,
     Problem,
@@ -161,7 +162,7 @@ class StatusIn(InputSchema):
 
     status: Literal[tuple(CaseStatus.values)]  # type: ignore[valid-type]
     note: str = Field("", max_length=10000)
-    expected_version: int | None = Field(None, ge=1)
+    expected_version: Annotated[int, Field(ge=1), NOT_TRUE_OR_FALSE] | None = None
 
 
 class FileOut(Schema):

@@ -3,7 +3,7 @@ case or not."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
@@ -16,7 +16,14 @@ from civicdesk.integrations.choices import Scope
 from civicdesk.integrations.selectors import access_client_case
 
 from .calls import client_with_scope, idempotent_response
-from .schemas import ERRORS, NOT_BLANK, InputSchema, document_no_nul, text_required
+from .schemas import (
+    ERRORS,
+    NOT_BLANK,
+    NOT_TRUE_OR_FALSE,
+    InputSchema,
+    document_no_nul,
+    text_required,
+)
 
 router = Router()
 
@@ -39,7 +46,7 @@ class ContactIn(InputSchema):
     summary: str = Field("", max_length=5000)
     signposted_to: str = Field("", max_length=200)
     case_reference: str | None = Field(None, max_length=20)
-    duration_seconds: int | None = Field(None, ge=0, le=86400)
+    duration_seconds: Annotated[int, Field(ge=0, le=86400), NOT_TRUE_OR_FALSE] | None = None
 
 
 class ContactOut(Schema):

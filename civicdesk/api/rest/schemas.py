@@ -36,6 +36,18 @@ NOT_BLANK = rf"^[^\x00]*[^{_BLANK}][^\x00]*$"
 _VISIBLE = re.compile(rf"[^{_BLANK}]")
 
 
+def _not_true_or_false(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("Enter a whole number, not true or false")
+    return value
+
+
+# For a whole number in JSON: 117 or 117.0 (the schema's "integer" allows both), never true or
+# false, which Python would otherwise take for 1 and 0. It goes after the number's Field, so that
+# the Field's limits stay in the schema: Annotated[int, Field(ge=0), NOT_TRUE_OR_FALSE].
+NOT_TRUE_OR_FALSE = BeforeValidator(_not_true_or_false)
+
+
 def has_text(value: str | None) -> bool:
     """Whether ``value`` matches NOT_BLANK (NUL characters are refused before this is asked)."""
     return value is not None and _VISIBLE.search(value) is not None
