@@ -288,6 +288,10 @@ class Canaries:
             reason="Please assess",
             sent_by=staff,
             sent_at=past,
+            # Decided: one still waiting holds erasure (see the legal hold test).
+            status="declined",
+            decline_reason="not_ours",
+            decided_at=past,
         )
         self.plant(customer)
         return customer
@@ -504,6 +508,7 @@ def test_erasing_twice_is_refused_with_a_clear_message(first):
         ("open_case", r"Case \w+ is still open"),
         ("open_complaint", r"The complaint on case \w+ is still open"),
         ("ombudsman", r"referred to the Ombudsman on"),
+        ("waiting_referral", r"A referral to .* is still waiting for them to decide"),
     ],
 )
 def test_a_legal_hold_blocks_erasure_and_changes_nothing(first, hold, reason):
@@ -512,6 +517,8 @@ def test_a_legal_hold_blocks_erasure_and_changes_nothing(first, hold, reason):
         Case.objects.filter(customer=first.customer).update(status="in_progress")
     elif hold == "open_complaint":
         Complaint.objects.filter(pk=complaint.pk).update(responded_at=None)
+    elif hold == "waiting_referral":
+        Referral.objects.filter(customer=first.customer).update(status="sent")
     else:
         Complaint.objects.filter(pk=complaint.pk).update(ombudsman_referred_at=timezone.now())
     before = markers_in_database("a")

@@ -30,7 +30,7 @@ from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.text import describe_deadline
 from civicdesk.integrations.selectors import open311_set_up
 from civicdesk.notifications.choices import MessageStatus
-from civicdesk.notifications.links import public_link
+from civicdesk.notifications.links import public_base_address, public_link
 from civicdesk.notifications.selectors import last_delivery_receipt_at, messages_of_template
 from civicdesk.notifications.services import StaffEmail, notification_queue_to_staff
 
@@ -193,7 +193,7 @@ def channels_test_message_send(
 
 
 def _public_address_item(checks: Checks) -> ChecklistItem:
-    address = settings.PUBLIC_BASE_URL.rstrip("/")
+    address = public_base_address()
     host = urlsplit(address).hostname or ""
     mistakes = []
     if address == DEVELOPMENT_ADDRESS:

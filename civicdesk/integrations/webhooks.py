@@ -24,6 +24,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -150,6 +151,61 @@ def signature_header(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int | None
+    body: bytes = b""
+    error: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+# The most of an answer that is read: receivers' answers are short JSON documents.
+MAX_ANSWER_BYTES = 1_000_000
+
+
+def http_exchange(
+    *, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> HttpAnswer:
+    """The one way CivicDesk calls another system over HTTP (webhooks, referrals to other
+    installations): a POST when there is a body, a GET otherwise, with the webhook timeout.
+    Every failure is an answer with an ``error``, never an exception."""
+    if not url.startswith(("https://", "http://")):
+        return HttpAnswer(status=None, error="The address does not start with https://.")
+    request = urllib.request.Request(  # noqa: S310 (checked to be an http(s) URL above)
+        url,
+        data=body,
+        method="POST" if body is not None else "GET",
+        headers={"User-Agent": "CivicDesk-Webhooks/1", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(  # noqa: S310
+            request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
+        ) as response:
+            return HttpAnswer(status=response.status, body=response.read(MAX_ANSWER_BYTES))
+    except urllib.error.HTTPError as problem:
+        return HttpAnswer(status=problem.code, error=f"The receiver answered {problem.code}.")
+    except (urllib.error.URLError, OSError) as problem:
+        return HttpAnswer(
+            status=None, error=f"Could not reach the receiver ({type(problem).__name__})."
+        )
+    except http.client.HTTPException as problem:
+        # BadStatusLine, LineTooLong, IncompleteRead...: urlopen lets these through unwrapped.
+        return HttpAnswer(
+            status=None,
+            error=f"The receiver's answer was not valid HTTP ({type(problem).__name__}).",
+        )
+    except Exception as problem:
+        # Anything else (a host name that cannot be encoded, say) is a failed attempt for this
+        # one call, as for the notification outbox (ADR 2), never one left "sending".
+        logger.exception("HTTP call to a receiver: unexpected error")
+        return HttpAnswer(
+            status=None, error=f"Could not send to the receiver ({type(problem).__name__})."
+        )
+
+
 def _lease() -> timedelta:
     return timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 3)
 
@@ -174,40 +230,19 @@ def webhook_send(delivery: WebhookDelivery) -> bool:
         logger.info("Webhook delivery %s was taken over by another worker", delivery.pk)
         return False
     body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
-    timestamp = int(time.time())
-    request = urllib.request.Request(  # noqa: S310 (the address is an http(s) URL by validation)
-        delivery.subscription.url,
-        data=body,
-        method="POST",
+    answer = http_exchange(
+        url=delivery.subscription.url,
+        body=body,
         headers={
             "Content-Type": "application/json",
-            "User-Agent": "CivicDesk-Webhooks/1",
             "CivicDesk-Event": delivery.event,
             "CivicDesk-Delivery": str(delivery.pk),
-            "CivicDesk-Signature": signature_header(delivery.subscription.secret, body, timestamp),
+            "CivicDesk-Signature": signature_header(
+                delivery.subscription.secret, body, int(time.time())
+            ),
         },
     )
-    status: int | None = None
-    try:
-        with urllib.request.urlopen(  # noqa: S310
-            request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
-        ) as response:
-            status = response.status
-    except urllib.error.HTTPError as problem:
-        status = problem.code
-        error = f"The receiver answered {problem.code}."
-    except (urllib.error.URLError, OSError) as problem:
-        error = f"Could not reach the receiver ({type(problem).__name__})."
-    except http.client.HTTPException as problem:
-        # BadStatusLine, LineTooLong, IncompleteRead...: urlopen lets these through unwrapped.
-        error = f"The receiver's answer was not valid HTTP ({type(problem).__name__})."
-    except Exception as problem:
-        # Anything else (a host name that cannot be encoded, say) is a failed attempt for this
-        # delivery alone, as for the notification outbox (ADR 2), never one left "sending".
-        logger.exception("Webhook delivery %s: unexpected error", delivery.pk)
-        error = f"Could not send to the receiver ({type(problem).__name__})."
-    else:
-        error = ""
+    status, error = answer.status, answer.error
     if status is not None and 200 <= status < 300:
         DELIVERIES.held(delivery).update(
             status=DeliveryStatus.DELIVERED,

@@ -12,11 +12,17 @@ from django.conf import settings
 from django.urls import reverse
 
 
+def public_base_address() -> str:
+    """The address the site is reached at, without a trailing slash: what every link starts
+    with, and what the channels checklist checks."""
+    return settings.PUBLIC_BASE_URL.rstrip("/")
+
+
 def public_link(path: str) -> str:
     """The address residents reach ``path`` at, such as https://services.example.gov.uk/x/."""
     if not path.startswith("/"):
         raise ValueError(f"A link is built from a path that starts with a slash, not {path!r}")
-    return settings.PUBLIC_BASE_URL.rstrip("/") + path
+    return public_base_address() + path
 
 
 def public_page_link(view_name: str, *args: object) -> str:

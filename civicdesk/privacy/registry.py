@@ -714,15 +714,21 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         key="referrals",
         title="Requests we passed to other organisations",
-        explanation="When we referred a request of yours to another organisation, or one was "
-        "referred to us, what we shared and what they decided.",
+        explanation="When we referred a request of yours to another organisation: what we "
+        "shared with them, on what basis, and what they decided.",
         model=Referral,
-        rows=lambda s: Referral.objects.filter(
-            Q(customer__in=s.customer_ids)
-            | Q(case__in=s.case_ids)
-            | Q(contact__in=s.contact_ids)
-            | Q(accepted_case__in=s.case_ids)
-        ).select_related("from_organisation", "to_organisation"),
+        # The sender's record of what it disclosed, found only from the sender's side. A
+        # referral accepted here is our own case (``cases``), with the receiver's own rules:
+        # one organisation's erasure or retention never reaches the other's record.
+        rows=lambda s: (
+            Referral.objects.filter(from_organisation_id=s.organisation_id)
+            .filter(
+                Q(customer__in=s.customer_ids)
+                | Q(case__in=s.case_ids)
+                | Q(contact__in=s.contact_ids)
+            )
+            .select_related("from_organisation", "to_organisation", "to_external")
+        ),
         personal={
             "reason": Erase.PLACEHOLDER,
             "shared_description": Erase.BLANK,
@@ -731,11 +737,15 @@ KINDS: tuple[Kind, ...] = (
             "shared_contact": Erase.BLANK,
             "decline_note": Erase.BLANK,
         },
-        kept={"service_name": "the name of the service it was about, counted in figures"},
+        kept={
+            "service_name": "the name of the service it was about, counted in figures",
+            "external_reference": "the receiving system's own id for the request",
+            "external_status": "the status the receiving system last reported",
+        },
         shown=("service_name", "status", "contact_sharing", "sent_at", "decided_at"),
         extras={
             "from": lambda row, s: row.from_organisation.name,
-            "to": lambda row, s: row.to_organisation.name,
+            "to": lambda row, s: row.receiver_name,
         },
     ),
     Kind(
@@ -766,6 +776,8 @@ LINKED_WITHOUT_PERSONAL_DATA: dict[str, str] = {
     "privacy.erasure.counts": "how many records of each kind were erased",
     "privacy.anonymisedcase": "that a closed case's personal details were removed when its "
     "retention period ended: a case id and a date",
+    "referrals.referraldispatch": "a referral's delivery to another system: attempts and dates",
+    "referrals.referraldispatch.last_error": "the receiving system's answer when a delivery failed",
 }
 
 # Models that hold text (or names, addresses) that is not about a customer.
@@ -778,6 +790,8 @@ NOT_ABOUT_CUSTOMERS: dict[str, str] = {
     "core.joblease": "which worker runs a periodic job",
     "organisations.organisation": "the council's own name, contact details and boundary",
     "organisations.team": "the council's teams and their shared inboxes",
+    "referrals.externalorganisation": "organisations on other systems that take referrals: "
+    "their names and the addresses we send to",
     "catalogue.servicearea": "the council's services",
     "catalogue.requesttype": "the council's services",
     "catalogue.question": "the council's questions",

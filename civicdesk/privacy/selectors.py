@@ -16,6 +16,8 @@ from civicdesk.cases.models import Case
 from civicdesk.complaints.models import Complaint
 from civicdesk.core.errors import NotFound
 from civicdesk.customers.models import Customer
+from civicdesk.referrals.choices import ReferralStatus
+from civicdesk.referrals.models import Referral
 
 from .choices import ERASURE_SERVICE
 from .models import Erasure
@@ -60,7 +62,27 @@ def erasure_holds(scope: Scope) -> list[str]:
             f"The complaint on case {complaint.case.reference} was referred to the Ombudsman "
             f"on {complaint.ombudsman_referred_at:%d %B %Y}."
         )
+    waiting = (
+        Referral.objects.filter(from_organisation_id=scope.organisation_id)
+        .filter(WAITING_REFERRAL)
+        .filter(
+            Q(customer__in=scope.customer_ids)
+            | Q(case__in=scope.case_ids)
+            | Q(contact__in=scope.contact_ids)
+        )
+        .select_related("to_organisation", "to_external")
+    )
+    for referral in waiting.order_by("sent_at", "pk"):
+        holds.append(
+            f"A referral to {referral.receiver_name} is still waiting for them to decide: "
+            "withdraw it first, or wait for their decision."
+        )
     return holds
+
+
+# A referral still waiting for the receiver to decide is the sender's request to them, whole
+# until decided or withdrawn: neither erasure nor the retention job empties it meanwhile.
+WAITING_REFERRAL = Q(status=ReferralStatus.SENT)
 
 
 @dataclass(frozen=True)
@@ -78,7 +100,8 @@ def retention_holds(*, customer_ids: Iterable[int], case_ids: Iterable[int]) -> 
     """Which of these customers and cases keep their records past the retention schedule, by
     the rules erasure follows. A case still open keeps its own records. A customer with a
     complaint still open or referred to the Ombudsman keeps all of theirs, and so do the
-    records merged into or from theirs: the complaint may be about any of them."""
+    records merged into or from theirs: the complaint may be about any of them. A case or a
+    customer referred to another organisation that has not yet decided keeps its records."""
     customers = {pk for pk in customer_ids if pk is not None}
     cases = {pk for pk in case_ids if pk is not None}
     held_cases: set[int] = set()
@@ -91,8 +114,18 @@ def retention_holds(*, customer_ids: Iterable[int], case_ids: Iterable[int]) -> 
                 OPEN_COMPLAINT | OMBUDSMAN_REFERRAL, case__in=cases
             ).values_list("case_id", flat=True)
         )
+        held_cases |= set(
+            Referral.objects.filter(WAITING_REFERRAL, case__in=cases).values_list(
+                "case_id", flat=True
+            )
+        )
     held_customers: set[int] = set()
     if customers:
+        held_customers |= set(
+            Referral.objects.filter(WAITING_REFERRAL, customer__in=customers).values_list(
+                "customer_id", flat=True
+            )
+        )
         survivors = {
             survivor
             for survivor in Customer.objects.filter(
@@ -107,7 +140,7 @@ def retention_holds(*, customer_ids: Iterable[int], case_ids: Iterable[int]) -> 
         ).values_list("case__customer_id", "case__customer__merged_into_id"):
             holding |= {pk for pk in (customer_id, survivor_id) if pk is not None}
         if holding:
-            held_customers = customers & holding
+            held_customers |= customers & holding
             held_customers |= set(
                 Customer.objects.filter(pk__in=customers - holding)
                 .filter(Q(merged_into__in=holding) | Q(merged_from__in=holding))

@@ -31,3 +31,17 @@ class DeclineReason(models.TextChoices):
 
 
 OPEN_REFERRAL_STATUSES = frozenset({ReferralStatus.SENT})
+
+
+class EndpointKind(models.TextChoices):
+    """How a referral reaches an organisation that is not on this installation."""
+
+    OPEN311 = "open311", "Open311 (GeoReport v2) request"
+    WEBHOOK = "webhook", "Signed webhook"
+
+
+class DispatchStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to be sent"
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Could not be delivered"

@@ -16,6 +16,7 @@ from statistics import median
 from typing import Any
 
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 
 from .choices import DeclineReason, ReferralStatus
 from .models import Referral
@@ -61,10 +62,10 @@ def referral_figures(*, organisation_id: int, since: datetime) -> ReferralFigure
             "decided_at",
             "decline_reason",
             from_name=F("from_organisation__name"),
-            to_name=F("to_organisation__name"),
+            to_name=Coalesce(F("to_organisation__name"), F("to_external__name")),
             first_contact_at=F("case__opened_at"),
             contact_at=F("contact__started_at"),
-            resolved_at=F("accepted_case__resolved_at"),
+            resolved_at=Coalesce(F("accepted_case__resolved_at"), F("external_resolved_at")),
         )
     )
     sent = [row for row in rows if row["from_organisation_id"] == organisation_id]

@@ -22,9 +22,10 @@ from civicdesk.organisations.models import StaffMember, Team
 from civicdesk.organisations.selectors import team_ids_for
 
 from .choices import ReferralStatus
-from .models import Referral
+from .models import ExternalOrganisation, Referral
 
 if TYPE_CHECKING:
+    from civicdesk.cases.models import Attachment, Case
     from civicdesk.catalogue.models import RequestType
 
 # On the receiving side, besides the receiving team: who oversees everything referred in.
@@ -38,6 +39,8 @@ def _related(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
         "from_organisation",
         "to_organisation",
         "to_team",
+        "to_external",
+        "dispatch",
         "case__request_type",
         "accepted_case",
         "sent_by",
@@ -133,10 +136,47 @@ def referral_destination(*, organisation_id: int, team_id: int) -> Team | None:
     )
 
 
+def external_destinations() -> list[ExternalOrganisation]:
+    """Organisations on other systems that an administrator has set up to take referrals."""
+    return list(ExternalOrganisation.objects.filter(active=True).order_by("name"))
+
+
+def external_destination(*, external_id: int) -> ExternalOrganisation | None:
+    return ExternalOrganisation.objects.filter(active=True, pk=external_id).first()
+
+
 def accepting_services(referral: Referral) -> list[RequestType]:
     """The receiver's services a referral can become a case of: the receiving team's first."""
-    services = case_request_types(organisation_id=referral.to_organisation_id)
+    services = case_request_types(organisation_id=referral.to_organisation_id or 0)
     return sorted(services, key=lambda service: service.service_area.team_id != referral.to_team_id)
+
+
+def accepting_service(referral: Referral, *, key: str) -> RequestType | None:
+    """The receiver's service of that key, if the referral can become a case of it."""
+    return next((service for service in accepting_services(referral) if service.key == key), None)
+
+
+def documents_to_share(case: Case) -> list[Attachment]:
+    """The case's documents the sender may choose from (those not yet virus-checked shown,
+    but not offered); the case was already fetched through the sender's access check."""
+    return list(case.attachments.all())
+
+
+def shared_documents(referral: Referral) -> list[Attachment]:
+    """The documents the sender chose to share; the referral was already checked."""
+    return list(referral.documents.all())
+
+
+def shared_document(referral: Referral, *, document_id: int) -> Attachment | None:
+    """One shared document that passed the virus check, for either side to read."""
+    return next(
+        (
+            document
+            for document in shared_documents(referral)
+            if document.pk == document_id and document.released
+        ),
+        None,
+    )
 
 
 @dataclass(frozen=True)
@@ -150,6 +190,15 @@ class ReferralOutcome:
 
 
 def outcome_for_sender(referral: Referral) -> ReferralOutcome | None:
+    if referral.to_external is not None:
+        if referral.status != ReferralStatus.ACCEPTED:
+            return None
+        return ReferralOutcome(
+            reference=referral.external_reference or "not given",
+            status=_external_status_words(referral.external_status),
+            due_at=None,
+            resolved_at=referral.external_resolved_at,
+        )
     case = referral.accepted_case
     if case is None:
         return None
@@ -159,3 +208,8 @@ def outcome_for_sender(referral: Referral) -> ReferralOutcome | None:
         due_at=case.due_at,
         resolved_at=case.resolved_at,
     )
+
+
+def _external_status_words(status: str) -> str:
+    """An Open311 status as staff read it: ``action_scheduled`` is "Action scheduled"."""
+    return status.replace("_", " ").capitalize() if status else "Received"

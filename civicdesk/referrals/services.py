@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.urls import reverse
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicdesk.cases.choices import NoteVisibility
 from civicdesk.cases.documents import MAX_DOCUMENT_BYTES, Upload
 from civicdesk.cases.lifecycle import CaseRequest, case_add_note, case_open
 from civicdesk.cases.models import Attachment, Case
+from civicdesk.catalogue.wording import request_subject
 from civicdesk.contacts.models import Contact
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.choices import Channel
@@ -31,6 +30,7 @@ from civicdesk.core.text import describe_deadline
 from civicdesk.customers.choices import DetailKind
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
+from civicdesk.notifications.links import public_page_link
 from civicdesk.notifications.services import (
     StaffEmail,
     notification_queue,
@@ -39,7 +39,8 @@ from civicdesk.notifications.services import (
 from civicdesk.organisations.models import Organisation, StaffMember, Team
 
 from .choices import ContactSharing, DeclineReason, ReferralStatus
-from .models import Referral
+from .external import ExternalReport, external_dispatch_queue
+from .models import WAITING_CONSTRAINT_NAMES, ExternalOrganisation, Referral
 
 MAX_REASON_LENGTH = 2000
 MAX_DESCRIPTION_LENGTH = 10_000
@@ -49,7 +50,7 @@ MAX_DESCRIPTION_LENGTH = 10_000
 class ReferralChoice:
     """What the sender chose: where it goes, why, and what goes with it."""
 
-    to_team: Team
+    to_team: Team | None
     reason: str
     answer_keys: Collection[str] = ()
     document_ids: Collection[int] = ()
@@ -58,6 +59,8 @@ class ReferralChoice:
     description: str = ""
     contact_sharing: str = ContactSharing.NOT_SHARED
     sharing_basis: str = ""
+    # An organisation on another system, instead of a team here (``to_team`` is then None).
+    to_external: ExternalOrganisation | None = None
 
 
 @dataclass(frozen=True)
@@ -86,15 +89,50 @@ def referral_send(
         raise ValidationFailed("There is a problem with the referral.", fields=errors)
     documents = _documents_chosen(case=case, document_ids=choice.document_ids)
     now = now or timezone.now()
+    already_waiting = DomainError(
+        f"This {'case' if case is not None else 'contact'} is already waiting for "
+        f"{_receiver_of(choice)} to decide."
+    )
+    if _open_referral_exists(case=case, contact=contact, choice=choice):
+        raise already_waiting
+    try:
+        return _send(
+            sender=sender,
+            choice=choice,
+            actor=actor,
+            case=case,
+            contact=contact,
+            customer=customer,
+            organisation_id=subject_organisation_id,
+            documents=documents,
+            now=now,
+        )
+    except IntegrityError as clash:
+        # A second send of the same referral that passed the check above at the same moment:
+        # the database's one-waiting-referral constraint turned it away.
+        if not _is_waiting_clash(clash):
+            raise
+        raise already_waiting from None
+
+
+def _send(
+    *,
+    sender: StaffMember,
+    choice: ReferralChoice,
+    actor: Actor,
+    case: Case | None,
+    contact: Contact | None,
+    customer: Customer | None,
+    organisation_id: int,
+    documents: list[Attachment],
+    now: datetime,
+) -> Referral:
     with transaction.atomic():
-        if case is not None and _open_referral_exists(case=case, to=choice.to_team.organisation):
-            raise DomainError(
-                f"This case is already waiting for {choice.to_team.organisation.name} to decide."
-            )
         referral = Referral.objects.create(
-            from_organisation_id=subject_organisation_id,
-            to_organisation=choice.to_team.organisation,
+            from_organisation_id=organisation_id,
+            to_organisation=choice.to_team.organisation if choice.to_team is not None else None,
             to_team=choice.to_team,
+            to_external=choice.to_external,
             case=case,
             contact=contact,
             customer=customer,
@@ -128,13 +166,17 @@ def referral_send(
                 "contact_id": referral.contact_id,
                 "to_organisation": referral.to_organisation_id,
                 "team": referral.to_team_id,
+                "to_external": referral.to_external_id,
                 "answers": sorted(choice.answer_keys),
                 "documents": sorted(document.pk for document in documents),
                 "description": bool(referral.shared_description),
                 "contact_sharing": referral.contact_sharing,
             },
         )
-        _tell_receiving_team(referral)
+        if referral.to_external is not None:
+            external_dispatch_queue(referral=referral, now=now)
+        else:
+            _tell_receiving_team(referral)
     return referral
 
 
@@ -153,7 +195,7 @@ def referral_accept(
         referral = _locked_for_decision(referral=referral, staff=staff)
         customer = _receiver_customer(referral, actor=actor)
         accepted = case_open(
-            organisation=referral.to_organisation,
+            organisation=_receiver(referral),
             request=CaseRequest(
                 request_type_key=acceptance.service_key,
                 channel=_channel_of(referral),
@@ -174,7 +216,7 @@ def referral_accept(
         referral.save()
         _audit(
             referral,
-            organisation=referral.to_organisation,
+            organisation=_receiver(referral),
             action="accepted",
             actor=actor,
             before={"status": ReferralStatus.SENT},
@@ -188,11 +230,11 @@ def referral_accept(
             case_add_note(
                 case=referral.case,
                 body=(
-                    f"{referral.to_organisation.name} accepted the referral: it is their case "
+                    f"{referral.receiver_name} accepted the referral: it is their case "
                     f"{accepted.reference} now."
                 ),
                 visibility=NoteVisibility.INTERNAL,
-                actor=Actor(label=f"{referral.to_organisation.name} (referral)"),
+                actor=Actor(label=f"{referral.receiver_name} (referral)"),
             )
         _tell_sender(referral)
     return referral
@@ -229,7 +271,7 @@ def referral_decline(
         referral.save()
         _audit(
             referral,
-            organisation=referral.to_organisation,
+            organisation=_receiver(referral),
             action="declined",
             actor=actor,
             before={"status": ReferralStatus.SENT},
@@ -239,14 +281,94 @@ def referral_decline(
             case_add_note(
                 case=referral.case,
                 body=(
-                    f"{referral.to_organisation.name} declined the referral: "
+                    f"{referral.receiver_name} declined the referral: "
                     f"{DeclineReason(reason).label}. {note}"
                 ).strip(),
                 visibility=NoteVisibility.INTERNAL,
-                actor=Actor(label=f"{referral.to_organisation.name} (referral)"),
+                actor=Actor(label=f"{referral.receiver_name} (referral)"),
             )
         _tell_sender(referral)
     return referral
+
+
+def referral_external_report(
+    *, referral_id: int, report: ExternalReport, now: datetime | None = None
+) -> bool:
+    """Record what an organisation on another system reported about a referral: its first
+    report that it has the request accepts the referral (the resident is told, once); a report
+    that it is not theirs declines it; later reports keep the sender's view of its status up to
+    date. Returns whether anything changed. Safe to call with the same report twice."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        referral = (
+            Referral.objects.select_for_update(of=("self",))
+            .select_related("from_organisation", "to_external", "case", "customer", "sent_by")
+            .filter(pk=referral_id, to_external__isnull=False)
+            .first()
+        )
+        if referral is None or referral.status not in (
+            ReferralStatus.SENT,
+            ReferralStatus.ACCEPTED,
+        ):
+            return False
+        before = {"status": referral.status, "external_status": referral.external_status}
+        resolved_at = report.updated_at or now if report.resolved else None
+        if (
+            report.status == referral.external_status
+            and (resolved_at is None) == (referral.external_resolved_at is None)
+            and referral.external_checked_at is not None
+        ):
+            Referral.objects.filter(pk=referral.pk).update(external_checked_at=now)
+            return False
+        referral.external_status = report.status[:40]
+        referral.external_updated_at = report.updated_at
+        referral.external_checked_at = now
+        referral.external_resolved_at = resolved_at
+        decided = referral.status == ReferralStatus.SENT
+        if decided and report.decline_reason:
+            referral.status = ReferralStatus.DECLINED
+            referral.decline_reason = report.decline_reason
+            referral.decline_note = report.note[:MAX_REASON_LENGTH]
+            referral.decided_at = now
+        elif decided:
+            referral.status = ReferralStatus.ACCEPTED
+            referral.decided_at = now
+            referral.resident_message = _tell_resident(referral, accepted=None)
+        referral.save()
+        _audit(
+            referral,
+            organisation=referral.from_organisation,
+            action=referral.status if decided else "external_status",
+            actor=Actor(label=f"{referral.receiver_name} (referral)"),
+            before=before,
+            after={
+                "status": referral.status,
+                "external_status": referral.external_status,
+                "outbox_id": referral.resident_message_id,
+            },
+        )
+        if decided:
+            if referral.case is not None:
+                case_add_note(
+                    case=referral.case,
+                    body=_decision_note(referral),
+                    visibility=NoteVisibility.INTERNAL,
+                    actor=Actor(label=f"{referral.receiver_name} (referral)"),
+                )
+            _tell_sender(referral)
+    return True
+
+
+def _decision_note(referral: Referral) -> str:
+    if referral.status == ReferralStatus.DECLINED:
+        return (
+            f"{referral.receiver_name} declined the referral: "
+            f"{DeclineReason(referral.decline_reason).label}. {referral.decline_note}"
+        ).strip()
+    reference = (
+        f": their reference is {referral.external_reference}" if referral.external_reference else ""
+    )
+    return f"{referral.receiver_name} accepted the referral{reference}."
 
 
 def referral_withdraw(*, referral: Referral, staff: StaffMember, actor: Actor) -> Referral:
@@ -289,8 +411,20 @@ def _choice_problems(
     *, sender: StaffMember, choice: ReferralChoice, customer: Customer | None
 ) -> dict[str, str]:
     errors: dict[str, str] = {}
-    team = choice.to_team
-    if team.organisation_id == sender.organisation_id or not team.accepts_referrals:
+    team, external = choice.to_team, choice.to_external
+    if (team is None) == (external is None):
+        errors["team"] = "Select the organisation and team to refer it to"
+    elif external is not None:
+        if not external.active:
+            errors["team"] = "Select an organisation that takes referrals"
+        elif choice.document_ids:
+            errors["documents"] = (
+                f"Documents cannot be sent to {external.name}: untick them and send them "
+                "another way if they need them"
+            )
+    elif team is not None and (
+        team.organisation_id == sender.organisation_id or not team.accepts_referrals
+    ):
         errors["team"] = "Select a team of another organisation that takes referrals"
     if not choice.reason.strip():
         errors["reason"] = "Say why you are referring it and what you are asking them to do"
@@ -317,10 +451,29 @@ def _documents_chosen(*, case: Case | None, document_ids: Collection[int]) -> li
     return found
 
 
-def _open_referral_exists(*, case: Case, to: Organisation) -> bool:
-    return Referral.objects.filter(
-        case=case, to_organisation=to, status=ReferralStatus.SENT
-    ).exists()
+def _open_referral_exists(
+    *, case: Case | None, contact: Contact | None, choice: ReferralChoice
+) -> bool:
+    waiting = Referral.objects.filter(status=ReferralStatus.SENT)
+    waiting = waiting.filter(case=case) if case is not None else waiting.filter(contact=contact)
+    if choice.to_external is not None:
+        return waiting.filter(to_external=choice.to_external).exists()
+    assert choice.to_team is not None
+    return waiting.filter(to_organisation_id=choice.to_team.organisation_id).exists()
+
+
+def _is_waiting_clash(clash: IntegrityError) -> bool:
+    text = str(clash)
+    # PostgreSQL names the constraint; SQLite names the table's columns instead.
+    return any(name in text for name in WAITING_CONSTRAINT_NAMES) or (
+        "UNIQUE constraint failed: referrals_referral." in text
+    )
+
+
+def _receiver_of(choice: ReferralChoice) -> str:
+    if choice.to_external is not None:
+        return choice.to_external.name
+    return choice.to_team.organisation.name if choice.to_team is not None else ""
 
 
 def _service_name(*, case: Case | None, contact: Contact | None) -> str:
@@ -372,19 +525,19 @@ def _contact_snapshot(customer: Customer) -> dict[str, Any]:
 
 def _tell_receiving_team(referral: Referral) -> None:
     """An email to the receiving team's shared inbox: that something waits, never what."""
-    if not referral.to_team.email:
+    if referral.to_team is None or not referral.to_team.email:
         return
     notification_queue_to_staff(
         messages=[
             StaffEmail(
-                organisation=referral.to_organisation,
+                organisation=_receiver(referral),
                 emails=[referral.to_team.email],
                 template="referral_received",
                 context={
                     "team": referral.to_team.name,
                     "sender": referral.from_organisation.name,
-                    "service": referral.service_name.lower(),
-                    "link": _link(referral),
+                    "service": request_subject(referral.service_name),
+                    "link": public_page_link("workspace:referral", referral.pk),
                 },
             )
         ]
@@ -418,7 +571,7 @@ def _receiver_customer(referral: Referral, *, actor: Actor) -> Customer | None:
     if not referral.shares_contact_details or not shared:
         return None
     return customer_create(
-        organisation=referral.to_organisation,
+        organisation=_receiver(referral),
         details=CustomerDetails(
             kind=shared.get("kind", "person"),
             title=shared.get("title", ""),
@@ -457,36 +610,47 @@ def _receiver_description(referral: Referral) -> str:
 def _uploads_of(referral: Referral) -> list[Upload]:
     uploads = []
     for document in referral.documents.all():
-        with document.file.open("rb") as stored:
-            uploads.append(
-                Upload(name=document.original_name, content=stored.read(MAX_DOCUMENT_BYTES + 1))
-            )
+        try:
+            with document.file.open("rb") as stored:
+                content = stored.read(MAX_DOCUMENT_BYTES + 1)
+        except FileNotFoundError:
+            raise ValidationFailed(
+                f"A shared document is no longer available: {document.original_name}. "
+                f"Ask {referral.from_organisation.name} to send the referral again "
+                "with the document, or decline it saying you need more information."
+            ) from None
+        uploads.append(Upload(name=document.original_name, content=content))
     return uploads
 
 
-def _tell_resident(referral: Referral, *, accepted: Case) -> Any:
-    """The one message: from the organisation the resident contacted, in their preferred way."""
+def _tell_resident(referral: Referral, *, accepted: Case | None) -> Any:
+    """The one message: from the organisation the resident contacted, in their preferred way.
+    ``accepted`` is the receiver's case here; None when the receiver is on another system,
+    whose own reference is ``external_reference``."""
     if referral.customer is None:
         return None
-    receiver = referral.to_organisation
-    if accepted.due_at is not None:
+    if accepted is not None and accepted.due_at is not None:
         when = (
             f"They aim to {accepted.target_summary or 'respond'} by "
             f"{describe_deadline(accepted.due_at)}."
         )
     else:
         when = "They will be in touch about what happens next."
+    new_reference = accepted.reference if accepted is not None else referral.external_reference
+    phone = referral.to_organisation.phone if referral.to_organisation is not None else ""
+    quote = f" and quote {new_reference}" if new_reference else ""
     how = (
         "We have given them your contact details so that they can reach you."
         if referral.shares_contact_details
         else "We have not given them your contact details. Please contact them"
-        + (f" on {receiver.phone}" if receiver.phone else "")
-        + f" and quote {accepted.reference}."
+        + (f" on {phone}" if phone else "")
+        + f"{quote}."
     )
     about = (
-        f"your request about {referral.service_name.lower()} (reference {referral.case.reference})"
+        f"your request about {request_subject(referral.service_name)} "
+        f"(reference {referral.case.reference})"
         if referral.case is not None
-        else f"your enquiry about {referral.service_name.lower()}"
+        else f"your enquiry about {request_subject(referral.service_name)}"
     )
     return notification_queue(
         organisation=referral.from_organisation,
@@ -495,9 +659,9 @@ def _tell_resident(referral: Referral, *, accepted: Case) -> Any:
         template="referral_accepted",
         context={
             "council": referral.from_organisation.name,
-            "receiver": receiver.name,
+            "receiver": referral.receiver_name,
             "about": about,
-            "new_reference": accepted.reference,
+            "new_reference": new_reference or "none given",
             "expectation": when,
             "how": how,
         },
@@ -516,19 +680,21 @@ def _tell_sender(referral: Referral) -> None:
                 emails=[sender.email],
                 template="referral_decided",
                 context={
-                    "receiver": referral.to_organisation.name,
-                    "service": referral.service_name.lower(),
+                    "receiver": referral.receiver_name,
+                    "service": request_subject(referral.service_name),
                     "decision": ReferralStatus(referral.status).label.lower(),
-                    "link": _link(referral),
+                    "link": public_page_link("workspace:referral", referral.pk),
                 },
             )
         ]
     )
 
 
-def _link(referral: Referral) -> str:
-    base = settings.PUBLIC_BASE_URL.rstrip("/")
-    return base + reverse("workspace:referral", args=[referral.pk])
+def _receiver(referral: Referral) -> Organisation:
+    """The receiving organisation of a referral on this installation (one decided here)."""
+    if referral.to_organisation is None:
+        raise DomainError("This referral went to an organisation on another system.")
+    return referral.to_organisation
 
 
 def _audit(

@@ -61,6 +61,7 @@ from civicdesk.web.staff import answers_personal_data_requests, staff_required
 
 from .access_log_views import record_opening
 from .customers import DRAFT_CONTACT_KEY, customer_or_404
+from .documents import document_download
 from .forms import choices, posted, posted_version
 from .replies import reply_templates
 
@@ -226,25 +227,15 @@ def case_document(
     """A case document, streamed after the permission check; never from a public address."""
     try:
         document = access_case_document(staff=staff, reference=reference, document_id=document_id)
-        content = document.file.open("rb")
-    except (NotFound, FileNotFoundError):
+    except NotFound:
         raise Http404("There is no such document.") from None
-    record_opening(
+    return document_download(
         request,
         staff,
-        what=AccessKind.DOCUMENT,
+        document=document,
         customer_id=document.case.customer_id,
         case_id=document.case_id,
-        document_id=document.pk,
     )
-    response = FileResponse(
-        content,
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_POST

@@ -23,8 +23,12 @@ from civicdesk.core.numbers import whole_number
 from civicdesk.privacy.choices import AccessKind
 from civicdesk.referrals.choices import ContactSharing, DeclineReason, ReferralStatus
 from civicdesk.referrals.selectors import (
+    accepting_service,
     accepting_services,
     access_referral,
+    documents_to_share,
+    external_destination,
+    external_destinations,
     is_receiver,
     may_decide,
     may_refer,
@@ -33,6 +37,8 @@ from civicdesk.referrals.selectors import (
     referral_destinations,
     referrals_received_by,
     referrals_sent_by,
+    shared_document,
+    shared_documents,
 )
 from civicdesk.referrals.services import (
     Acceptance,
@@ -48,13 +54,14 @@ from civicdesk.web.staff import staff_required
 
 from .access_log_views import record_opening
 from .cases import posted_answers
+from .documents import document_download
 from .forms import choices, posted
 
 if TYPE_CHECKING:
     from civicdesk.cases.models import Case
     from civicdesk.contacts.models import Contact
-    from civicdesk.organisations.models import StaffMember
-    from civicdesk.referrals.models import Referral
+    from civicdesk.organisations.models import StaffMember, Team
+    from civicdesk.referrals.models import ExternalOrganisation, Referral
 
 LIST_LIMIT = 200
 
@@ -117,15 +124,14 @@ def _refer(
         return _not_allowed(request, staff)
     inbound = _inbound_message(staff, contact, message_id)
     destinations = referral_destinations(organisation_id=staff.organisation_id)
+    elsewhere = external_destinations()
     answers = answer_rows(case) if case is not None else []
-    documents = [document for document in case.attachments.all()] if case is not None else []
+    documents = documents_to_share(case) if case is not None else []
     errors: dict[str, str] = {}
     form = posted(request, "team", "reason", "description", "contact_sharing", "sharing_basis")
     if request.method == "POST":
-        team = referral_destination(
-            organisation_id=staff.organisation_id, team_id=whole_number(form["team"]) or 0
-        )
-        if team is None:
+        team, external = _destination_chosen(staff, form["team"])
+        if team is None and external is None:
             errors["team"] = "Select the organisation and team to refer it to"
         else:
             try:
@@ -135,6 +141,7 @@ def _refer(
                     contact=contact,
                     choice=ReferralChoice(
                         to_team=team,
+                        to_external=external,
                         reason=form["reason"],
                         answer_keys=request.POST.getlist("answers"),
                         document_ids=[
@@ -155,7 +162,7 @@ def _refer(
                     _take_off_the_queue(staff, inbound, referral)
                 messages.success(
                     request,
-                    f"Referral sent to {team.organisation.name} ({team.name}). "
+                    f"Referral sent to {referral.destination_name}. "
                     "You will see here when they accept or decline it.",
                 )
                 return redirect("workspace:referral", referral.pk)
@@ -178,7 +185,11 @@ def _refer(
         customer=customer,
         form=form,
         destinations=choices(
-            [(str(team.pk), f"{team.organisation.name}: {team.name}") for team in destinations],
+            [(str(team.pk), f"{team.organisation.name}: {team.name}") for team in destinations]
+            + [
+                (f"{EXTERNAL_PREFIX}{other.pk}", f"{other.name} (on another system)")
+                for other in elsewhere
+            ],
             form["team"],
             first=[("", "Choose where to refer it")],
         ),
@@ -207,6 +218,22 @@ def _refer(
     )
 
 
+# The form's value for an organisation on another system, beside the team ids of this one.
+EXTERNAL_PREFIX = "external-"
+
+
+def _destination_chosen(
+    staff: StaffMember, value: str
+) -> tuple[Team | None, ExternalOrganisation | None]:
+    if value.startswith(EXTERNAL_PREFIX):
+        number = whole_number(value.removeprefix(EXTERNAL_PREFIX))
+        return None, external_destination(external_id=number) if number else None
+    team = referral_destination(
+        organisation_id=staff.organisation_id, team_id=whole_number(value) or 0
+    )
+    return team, None
+
+
 def _inbound_message(staff: StaffMember, contact: Contact | None, message_id: int | None) -> Any:
     if contact is None or message_id is None:
         return None
@@ -223,25 +250,27 @@ def _take_off_the_queue(staff: StaffMember, inbound: Any, referral: Referral) ->
         triage_close(
             message=inbound,
             actor=Actor.for_user(staff.user),
-            note=f"Referred to {referral.to_organisation.name}",
+            note=f"Referred to {referral.receiver_name}",
         )
 
 
 @staff_required
 def referral(request: HttpRequest, staff: StaffMember, referral_id: int) -> HttpResponse:
     found = _referral_or_404(staff, referral_id)
-    if (
-        not is_receiver(staff=staff, referral=found)
-        and found.case is not None
-        and found.case.request_type.sensitive
-    ):
-        # What was shared of a sensitive case is read like the case itself (ADR 30).
+    if found.case is not None and found.case.request_type.sensitive:
+        # What was shared of a sensitive case is read like the case itself (ADR 30), on both
+        # sides. Each side's entry names only its own records: the sender's case, or the
+        # receiver's case once it has accepted (before that, the receiver holds none).
+        receiving = is_receiver(staff=staff, referral=found)
+        accepted = found.accepted_case
         record_opening(
             request,
             staff,
             what=AccessKind.SENSITIVE_CASE,
-            customer_id=found.customer_id,
-            case_id=found.case_id,
+            customer_id=(accepted.customer_id if accepted else None)
+            if receiving
+            else found.customer_id,
+            case_id=found.accepted_case_id if receiving else found.case_id,
         )
     return _render_referral(request, staff, found)
 
@@ -258,11 +287,11 @@ def _render_referral(
     deciding = may_decide(staff=staff, referral=found)
     services = accepting_services(found) if deciding else []
     key = request.POST.get("service") or request.GET.get("service", "")
-    chosen = next((service for service in services if service.key == key), None)
+    chosen = accepting_service(found, key=key) if deciding else None
     questions = (
         list(
             request_type_get(
-                organisation_id=found.to_organisation_id, key=chosen.key
+                organisation_id=found.to_organisation_id or 0, key=chosen.key
             ).questions.all()
         )
         if chosen is not None
@@ -273,13 +302,13 @@ def _render_referral(
         "workspace/referral.html",
         title=f"Referral from {found.from_organisation.name}"
         if receiving
-        else f"Referral to {found.to_organisation.name}",
+        else f"Referral to {found.receiver_name}",
         staff=staff,
         errors=errors,
         referral=found,
         receiving=receiving,
         deciding=deciding,
-        documents=list(found.documents.all()),
+        documents=shared_documents(found),
         outcome=None if receiving else outcome_for_sender(found),
         services=choices(
             [(service.key, service.name) for service in services],
@@ -304,36 +333,17 @@ def referral_document(
     """A document the sender chose to share, for either side to read; nothing else of the
     sender's case is reachable from here."""
     found = _referral_or_404(staff, referral_id)
-    document = next(
-        (
-            shared
-            for shared in found.documents.all()
-            if shared.pk == document_id and shared.released
-        ),
-        None,
-    )
+    document = shared_document(found, document_id=document_id)
     if document is None:
         raise Http404("There is no such document.")
-    try:
-        content = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("There is no such document.") from None
-    record_opening(
+    sender_side = not is_receiver(staff=staff, referral=found)
+    return document_download(
         request,
         staff,
-        what=AccessKind.DOCUMENT,
-        customer_id=found.customer_id if not is_receiver(staff=staff, referral=found) else None,
-        case_id=document.case_id if not is_receiver(staff=staff, referral=found) else None,
-        document_id=document.pk,
+        document=document,
+        customer_id=found.customer_id if sender_side else None,
+        case_id=document.case_id if sender_side else None,
     )
-    response = FileResponse(
-        content,
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_POST
@@ -347,9 +357,8 @@ def referral_action(
         if action == "accept":
             if not may_decide(staff=staff, referral=found):
                 raise Http404("There is no such referral to decide on.")
-            services = accepting_services(found)
             key = request.POST.get("service", "")
-            chosen = next((service for service in services if service.key == key), None)
+            chosen = accepting_service(found, key=key)
             if chosen is None:
                 return _render_referral(
                     request,

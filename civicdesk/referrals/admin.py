@@ -1,0 +1,86 @@
+"""Organisations on other systems that take referrals: set up by the installation's
+administrators, because every organisation on the installation may refer to them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import ExternalOrganisation, ReferralDispatch
+
+SECRET_FIELDS = ("api_key", "signing_secret")
+
+
+class ExternalOrganisationForm(forms.ModelForm):
+    """The key and secret are never shown again; left blank, they stay as they were."""
+
+    endpoint_url = forms.URLField(assume_scheme="https", max_length=500)
+    api_key = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False), max_length=200
+    )
+    signing_secret = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False), max_length=200
+    )
+
+    class Meta:
+        model = ExternalOrganisation
+        fields = [
+            "name",
+            "endpoint_kind",
+            "endpoint_url",
+            "service_code",
+            "jurisdiction_id",
+            "api_key",
+            "signing_secret",
+            "active",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in SECRET_FIELDS:
+            if not cleaned.get(name) and self.instance.pk:
+                cleaned[name] = getattr(self.instance, name)
+        if cleaned.get("endpoint_kind") == "open311" and not cleaned.get("service_code"):
+            self.add_error("service_code", "Enter the Open311 service code to send referrals as")
+        if cleaned.get("endpoint_kind") == "webhook" and not cleaned.get("signing_secret"):
+            self.add_error("signing_secret", "Enter the secret the receiver checks signatures with")
+        return cleaned
+
+
+class InstallationAdministratorsOnly(admin.ModelAdmin):
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ExternalOrganisation)
+class ExternalOrganisationAdmin(InstallationAdministratorsOnly):
+    form = ExternalOrganisationForm
+    list_display = ["name", "endpoint_kind", "endpoint_url", "active"]
+    list_filter = ["endpoint_kind", "active"]
+
+
+@admin.register(ReferralDispatch)
+class ReferralDispatchAdmin(InstallationAdministratorsOnly):
+    """Referrals on their way out; the failed ones are for an administrator to follow up."""
+
+    list_display = ["referral", "status", "attempts", "last_error", "delivered_at"]
+    list_filter = ["status"]
+    readonly_fields = [field.name for field in ReferralDispatch._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
