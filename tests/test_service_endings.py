@@ -244,11 +244,12 @@ def test_postcode_areas_are_checked_and_the_most_specific_wins(council, client):
     from civicdesk.geo.collections import bin_days_for_postcode
 
     today = date(2026, 1, 12)
-    (monday,) = bin_days_for_postcode(organisation=council, postcode="TF1 1AA", today=today)
-    (friday,) = bin_days_for_postcode(organisation=council, postcode="TF1 4AA", today=today)
+    (monday,) = bin_days_for_postcode(organisation=council, postcode="TF1 1AA", today=today).days
+    (friday,) = bin_days_for_postcode(organisation=council, postcode="TF1 4AA", today=today).days
     assert monday.collections[0].day.weekday() == 0 and friday.collections[0].day.weekday() == 4
     # TF11 is another district, not part of TF1.
-    assert bin_days_for_postcode(organisation=council, postcode="TF11 8AA", today=today) == []
+    elsewhere = bin_days_for_postcode(organisation=council, postcode="TF11 8AA", today=today)
+    assert not elsewhere.found
 
 
 def test_an_administrator_manages_collection_rounds_in_the_admin(admin_client, council):
@@ -367,3 +368,168 @@ def test_a_pothole_outside_the_library_goes_through_every_check(wrekin_streets, 
     # The resident's own words are kept, with the street they were found as.
     assert "outside the library on Station Road" in check
     assert "Found as Wellington Library, Station Road, Wellington" in check
+
+
+# Review findings: no guessed bin day, a bounded street search, audited admin edits
+
+
+def _round(council, name: str, first: date, areas: str = "", towns: str = "", bin_type="general"):
+    return collection_round_save(
+        organisation=council,
+        name=name,
+        bin_type=bin_type,
+        first_collection=first,
+        every_weeks=2,
+        postcode_areas=areas,
+        localities=towns,
+    )
+
+
+@pytest.fixture
+def split_town(council):
+    """A town in two postcode districts whose general waste goes on different days."""
+    street(council, "10", "Abbey Foregate", [[-2.74, 52.70], [-2.73, 52.70]], locality="Salop")
+    street(council, "11", "Mill Lane", [[-2.44, 52.53], [-2.43, 52.53]], locality="Brockton")
+    _round(council, "SY1 Mondays", date(2026, 1, 5), "SY1", "Salop, Brockton")
+    _round(council, "SY2 Thursdays", date(2026, 1, 8), "SY2", "Salop")
+    # Two names for one schedule serve Brockton: the same days, so nothing to ask.
+    _round(council, "SY1 Mondays again", date(2026, 1, 19), "SY1 4", "Brockton")
+    return council
+
+
+def test_a_town_split_between_rounds_asks_for_the_postcode(split_town, client):
+    asked = client.post("/wrekin/report/bin-day/", {"street": "Abbey Foregate", "choice": "0"})
+    shown = text(asked)
+    assert asked.status_code == 200
+    assert "We need your postcode" in shown and "different days in different parts" in shown
+    assert "Your bin collection days" not in shown and 'name="postcode"' in asked.content.decode()
+    answered = client.post("/wrekin/report/bin-day/", {"street": "Mill Lane", "choice": "0"})
+    assert "For Mill Lane, Brockton" in text(answered) and "General waste" in text(answered)
+
+
+def test_rounds_covering_a_postcode_equally_are_not_guessed(split_town, client):
+    _round(split_town, "SY2 Fridays", date(2026, 1, 9), "SY2", "")
+    _round(split_town, "SY2 recycling", date(2026, 1, 9), "SY2", "", bin_type="recycling")
+    answer = text(client.post("/wrekin/report/bin-day/", {"postcode": "SY2 5AB"}))
+    assert "We cannot tell your general waste collection day from your postcode" in answer
+    assert "Recycling" in answer and "General waste" not in answer
+    from civicdesk.geo.collections import bin_days_for_postcode
+
+    found = bin_days_for_postcode(organisation=split_town, postcode="SY2 5AB", today=date.today())
+    assert found.unsure == ["General waste"] and [d.bin_type for d in found.days] == ["recycling"]
+
+
+def test_bin_day_lookups_share_a_window_per_network_address(council, client, settings):
+    from civicdesk.portal import bin_day_views
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    for _ in range(bin_day_views.LOOKUP_LIMIT):
+        assert client.post("/wrekin/report/bin-day/", {"postcode": "TF1 1AA"}).status_code == 200
+    refused = client.post("/wrekin/report/bin-day/", {"postcode": "TF1 1AA"})
+    assert refused.status_code == 429 and "Lots of bin day checks" in text(refused)
+
+
+def _streets_rows(count: int) -> list[dict[str, str]]:
+    return [
+        {
+            "usrn": str(1000 + number),
+            "name": f"Number {number} Road",
+            "locality": f"Town {number % 9}",
+            "adoption": "adopted",
+            "geometry": f"LINESTRING (-2.5 52.{number:04d}, -2.49 52.{number:04d})",
+        }
+        for number in range(count)
+    ]
+
+
+@pytest.mark.parametrize("typed", ["rubbish behind the old gasworks", "by Haygat Raod"])
+def test_the_loose_street_search_takes_the_same_queries_for_any_number_of_streets(
+    wrekin_streets, typed
+):
+    from civicdesk.geo.services import streets_import
+
+    counts = []
+    for more in (10, 400):
+        streets_import(organisation=wrekin_streets, rows=_streets_rows(more))
+        for _ in range(2):  # names read afresh after the import, then kept
+            with CaptureQueriesContext(connection) as queries:
+                places_match(organisation=wrekin_streets, text=typed)
+            counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[2] and counts[1] == counts[3]
+
+
+def test_a_single_landmark_named_alone_is_sure(wrekin_streets):
+    landmark_save(
+        organisation=wrekin_streets,
+        name="Wrekin Leisure Centre",
+        also_known_as="the leisure centre",
+        latitude=52.7,
+        longitude=-2.52,
+    )
+    found = places_match(organisation=wrekin_streets, text="outside the leisure centre")
+    assert found.sure and [m.label for m in found.matches] == ["Wrekin Leisure Centre"]
+    # Two of that name and no street: the resident chooses.
+    assert not places_match(organisation=wrekin_streets, text="by the library").sure
+
+
+def test_admin_edits_to_rounds_and_landmarks_go_through_the_services(admin_client, council):
+    from civicdesk.core.models import AuditEvent
+    from civicdesk.geo.models import CollectionRound, Landmark
+
+    made = _round(council, "TF2 Tuesdays", date(2026, 1, 6), "TF2")
+    changed = admin_client.post(
+        f"/admin/geo/collectionround/{made.pk}/change/",
+        {
+            "organisation": council.pk,
+            "name": "TF2 Wednesdays",
+            "bin_type": "general",
+            "first_collection": "2026-01-07",
+            "every_weeks": "2",
+            "postcode_areas": "tf2 , tf3",
+            "localities": "",
+        },
+    )
+    assert changed.status_code == 302
+    made.refresh_from_db()
+    assert (made.name, made.postcode_areas, made.active) == ("TF2 Wednesdays", "TF2, TF3", False)
+    assert CollectionRound.objects.filter(organisation=council).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            subject_type="collection_round", subject_id=made.pk, action="collection_round_saved"
+        ).count()
+        == 2
+    )
+    nothing = admin_client.post(
+        f"/admin/geo/collectionround/{made.pk}/change/",
+        {
+            "organisation": council.pk,
+            "name": "x",
+            "bin_type": "general",
+            "first_collection": "2026-01-07",
+            "every_weeks": "2",
+        },
+    )
+    assert "Enter the postcode areas or the towns the round covers" in text(nothing)
+    added = admin_client.post(
+        "/admin/geo/landmark/add/",
+        {
+            "organisation": council.pk,
+            "name": "Wrekin Leisure Centre",
+            "also_known_as": "",
+            "latitude": "52.7",
+            "longitude": "-2.5",
+        },
+    )
+    assert added.status_code == 302
+    landmark = Landmark.objects.get(organisation=council)
+    assert AuditEvent.objects.filter(subject_type="landmark", subject_id=landmark.pk).exists()
+    off_map = admin_client.post(
+        f"/admin/geo/landmark/{landmark.pk}/change/",
+        {
+            "organisation": council.pk,
+            "name": "Wrekin Leisure Centre",
+            "latitude": "95",
+            "longitude": "-2.5",
+        },
+    )
+    assert "Enter a latitude and longitude on the map" in text(off_map)

@@ -45,6 +45,16 @@ class BinDay:
         return "every week" if self.every_weeks == 1 else f"every {self.every_weeks} weeks"
 
 
+@dataclass(frozen=True)
+class BinDays:
+    days: list[BinDay]
+    unsure: list[str]  # the bins more than one round could serve, which we do not guess
+
+    @property
+    def found(self) -> bool:
+        return bool(self.days or self.unsure)
+
+
 def postcode_normalise(text: str) -> str | None:
     """'tf1 1aa' -> 'TF1 1AA'; None when it is not the shape of a full UK postcode."""
     squeezed = re.sub(r"\s+", "", text).upper()
@@ -135,32 +145,65 @@ def _rounds(organisation: Organisation) -> list[CollectionRound]:
     return list(CollectionRound.objects.filter(organisation=organisation, active=True))
 
 
+def _schedule(found: CollectionRound) -> tuple[int, int]:
+    """Two rounds with the same schedule collect on the same days, whatever their names."""
+    period = 7 * max(found.every_weeks, 1)
+    return found.every_weeks, found.first_collection.toordinal() % period
+
+
+def _answer(
+    candidates: dict[str, list[CollectionRound]],
+    organisation: Organisation,
+    today: date,
+    count: int,
+) -> BinDays:
+    """The bin days of the bin types one schedule serves; the others are unsure, never guessed."""
+    served: list[CollectionRound] = []
+    unsure: list[str] = []
+    for bin_type, rounds in candidates.items():
+        if len({_schedule(found) for found in rounds}) == 1:
+            served.append(rounds[0])
+        else:
+            unsure.append(bin_type)
+    order = {value: index for index, value in enumerate(BIN_ORDER)}
+    unsure.sort(key=lambda value: order.get(BinType(value), len(order)))
+    return BinDays(
+        days=_bin_days(served, organisation, today, count),
+        unsure=[BinType(value).label for value in unsure],
+    )
+
+
 def bin_days_for_postcode(
     *, organisation: Organisation, postcode: str, today: date, count: int = NEXT_DATES
-) -> list[BinDay]:
+) -> BinDays:
     """Each bin's next collections at ``postcode`` (already normalised): for each bin type, the
-    round whose postcode area is the most specific one that covers it. One query."""
-    best: dict[str, tuple[int, CollectionRound]] = {}
+    round whose postcode area is the most specific one that covers it. Rounds on different days
+    covering it equally leave that bin unsure. One query."""
+    best: dict[str, tuple[int, list[CollectionRound]]] = {}
     for found in _rounds(organisation):
         for area in postcode_areas_parse(found.postcode_areas):
             if _area_covers(area, postcode):
                 held = best.get(found.bin_type)
                 if held is None or len(area) > held[0]:
-                    best[found.bin_type] = (len(area), found)
-    return _bin_days((found for _, found in best.values()), organisation, today, count)
+                    best[found.bin_type] = (len(area), [found])
+                elif len(area) == held[0] and found not in held[1]:
+                    held[1].append(found)
+    candidates = {bin_type: rounds for bin_type, (_, rounds) in best.items()}
+    return _answer(candidates, organisation, today, count)
 
 
 def bin_days_for_locality(
     *, organisation: Organisation, locality: str, today: date, count: int = NEXT_DATES
-) -> list[BinDay]:
+) -> BinDays:
     """Each bin's next collections in a town or village, for a resident who chose their street.
-    The first round listed for the town serves a bin type there. One query."""
+    A town served by rounds on different days for a bin (a large town split between postcode
+    districts) leaves that bin unsure: only the postcode tells. One query."""
     wanted = locality.strip().casefold()
-    chosen: dict[str, CollectionRound] = {}
+    candidates: dict[str, list[CollectionRound]] = {}
     for found in _rounds(organisation):
         if wanted and wanted in {name.casefold() for name in names_parse(found.localities)}:
-            chosen.setdefault(found.bin_type, found)
-    return _bin_days(chosen.values(), organisation, today, count)
+            candidates.setdefault(found.bin_type, []).append(found)
+    return _answer(candidates, organisation, today, count)
 
 
 def collections_known(*, organisation: Organisation) -> bool:

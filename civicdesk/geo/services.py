@@ -241,6 +241,26 @@ def _streets_sync(
 # Landmarks and collection rounds
 
 
+def landmark_check(
+    *,
+    organisation: Organisation,
+    name: str,
+    latitude: float,
+    longitude: float,
+    street: Street | None,
+) -> None:
+    """ValidationFailed, by field, if the landmark cannot be saved."""
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "Enter the landmark's name"
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        errors["latitude"] = "Enter a latitude and longitude on the map"
+    if street is not None and street.organisation_id != organisation.pk:
+        errors["street"] = "Choose one of the council's own streets"
+    if errors:
+        raise ValidationFailed("Check the landmark.", fields=errors)
+
+
 def landmark_save(
     *,
     organisation: Organisation,
@@ -249,30 +269,31 @@ def landmark_save(
     longitude: float,
     street: Street | None = None,
     also_known_as: str = "",
+    existing: Landmark | None = None,
     actor: Actor = SYSTEM,
 ) -> Landmark:
-    """Add a landmark, or update the one of that name."""
+    """Add a landmark, or update the one of that name (or ``existing``, which may be renamed)."""
     name = name.strip()
-    errors: dict[str, str] = {}
-    if not name:
-        errors["name"] = "Enter the landmark's name"
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        errors["latitude"] = "Enter a latitude and longitude on the map"
-    if street is not None and street.organisation_id != organisation.pk:
-        errors["street"] = "Choose one of the council's own streets"
-    if errors:
-        raise ValidationFailed("Check the landmark.", fields=errors)
+    landmark_check(
+        organisation=organisation, name=name, latitude=latitude, longitude=longitude, street=street
+    )
+    values = {
+        "name": name,
+        "latitude": latitude,
+        "longitude": longitude,
+        "street": street,
+        "also_known_as": ", ".join(names_parse(also_known_as)),
+    }
     with transaction.atomic():
-        landmark, _ = Landmark.objects.update_or_create(
-            organisation=organisation,
-            name=name,
-            defaults={
-                "latitude": latitude,
-                "longitude": longitude,
-                "street": street,
-                "also_known_as": ", ".join(names_parse(also_known_as)),
-            },
-        )
+        if existing is not None:
+            Landmark.objects.filter(pk=existing.pk).update(
+                organisation=organisation, **values, updated_at=timezone.now()
+            )
+            landmark = Landmark.objects.get(pk=existing.pk)
+        else:
+            landmark, _ = Landmark.objects.update_or_create(
+                organisation=organisation, name=name, defaults=values
+            )
         audit_record(
             organisation=organisation,
             subject_type="landmark",
@@ -284,22 +305,24 @@ def landmark_save(
     return landmark
 
 
-def collection_round_save(
+@dataclass(frozen=True)
+class RoundCovers:
+    postcode_areas: list[str]
+    localities: list[str]
+
+
+def collection_round_check(
     *,
-    organisation: Organisation,
     name: str,
     bin_type: str,
-    first_collection: date,
-    every_weeks: int = 1,
-    postcode_areas: str = "",
-    localities: str = "",
-    actor: Actor = SYSTEM,
-) -> CollectionRound:
-    """Add a bin collection round, or update the one of that name. A round must cover at
-    least one postcode area or town, or no resident would ever be told about it."""
-    name = name.strip()
+    every_weeks: int,
+    postcode_areas: str,
+    localities: str,
+) -> RoundCovers:
+    """The postcode areas and towns a round covers, tidied. A round must cover at least one,
+    or no resident would ever be told about it. ValidationFailed, by field, otherwise."""
     errors: dict[str, str] = {}
-    if not name:
+    if not name.strip():
         errors["name"] = "Enter a name for the round"
     if bin_type not in BinType.values:
         errors["bin_type"] = "Choose the bin the round collects"
@@ -315,25 +338,63 @@ def collection_round_save(
         errors["postcode_areas"] = "Enter the postcode areas or the towns the round covers"
     if errors:
         raise ValidationFailed("Check the collection round.", fields=errors)
+    return RoundCovers(postcode_areas=areas, localities=towns)
+
+
+def collection_round_save(
+    *,
+    organisation: Organisation,
+    name: str,
+    bin_type: str,
+    first_collection: date,
+    every_weeks: int = 1,
+    postcode_areas: str = "",
+    localities: str = "",
+    active: bool = True,
+    existing: CollectionRound | None = None,
+    actor: Actor = SYSTEM,
+) -> CollectionRound:
+    """Add a bin collection round, or update the one of that name (or ``existing``, which may
+    be renamed); see collection_round_check."""
+    name = name.strip()
+    covers = collection_round_check(
+        name=name,
+        bin_type=bin_type,
+        every_weeks=every_weeks,
+        postcode_areas=postcode_areas,
+        localities=localities,
+    )
+    values = {
+        "name": name,
+        "bin_type": bin_type,
+        "first_collection": first_collection,
+        "every_weeks": every_weeks,
+        "postcode_areas": ", ".join(covers.postcode_areas),
+        "localities": ", ".join(covers.localities),
+        "active": active,
+    }
     with transaction.atomic():
-        found, _ = CollectionRound.objects.update_or_create(
-            organisation=organisation,
-            name=name,
-            defaults={
-                "bin_type": bin_type,
-                "first_collection": first_collection,
-                "every_weeks": every_weeks,
-                "postcode_areas": ", ".join(areas),
-                "localities": ", ".join(towns),
-                "active": True,
-            },
-        )
+        if existing is not None:
+            CollectionRound.objects.filter(pk=existing.pk).update(
+                organisation=organisation, **values, updated_at=timezone.now()
+            )
+            found = CollectionRound.objects.get(pk=existing.pk)
+        else:
+            found, _ = CollectionRound.objects.update_or_create(
+                organisation=organisation, name=name, defaults=values
+            )
         audit_record(
             organisation=organisation,
             subject_type="collection_round",
             subject_id=found.pk,
             action="collection_round_saved",
             actor=actor,
-            after={"name": name, "bin_type": bin_type, "postcode_areas": ", ".join(areas)},
+            after={
+                "name": name,
+                "bin_type": bin_type,
+                "postcode_areas": values["postcode_areas"],
+                "localities": values["localities"],
+                "active": active,
+            },
         )
     return found

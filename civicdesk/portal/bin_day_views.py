@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods
 
 from civicdesk.catalogue.selectors import request_type_get
 from civicdesk.core.errors import NotFound
+from civicdesk.core.ratelimit import window_add
 from civicdesk.geo.collections import (
-    BinDay,
+    BinDays,
     bin_days_for_locality,
     bin_days_for_postcode,
     collections_known,
@@ -25,15 +26,27 @@ from civicdesk.geo.collections import (
 )
 from civicdesk.geo.place_matching import places_match
 from civicdesk.web.councils import council_for
+from civicdesk.web.http import client_address
 from civicdesk.web.pages import render_page
 
 from .service_actions import BIN_DAY, service_ending
 
 if TYPE_CHECKING:
+    from civicdesk.geo.models import Street
     from civicdesk.organisations.models import Organisation
 
 MAX_TYPED = 100
 MAX_STREETS = 8
+# Lookups one network address may make in ten minutes, counted in the same kind of window as
+# Ask's messages: plenty for a library's computers, few enough that a script cannot keep the
+# street search busy for everyone else.
+LOOKUP_KIND = "bin-day-lookup"
+LOOKUP_LIMIT = 120
+LOOKUP_WINDOW_SECONDS = 600
+TOO_MANY_LOOKUPS = (
+    "Lots of bin day checks have come from your network. Try again in 10 minutes, or contact "
+    "us and we will tell you your bin day"
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -53,6 +66,19 @@ def bin_day(request: HttpRequest, council: str) -> HttpResponse:
     street_typed = post.get("street", "").strip()[:MAX_TYPED]
     if request.method != "POST":
         return _ask(request, organisation, context)
+    looked_up = window_add(
+        kind=LOOKUP_KIND, value=client_address(request), window_seconds=LOOKUP_WINDOW_SECONDS
+    )
+    if looked_up > LOOKUP_LIMIT:
+        return _ask(
+            request,
+            organisation,
+            context,
+            errors={"postcode": TOO_MANY_LOOKUPS},
+            status=429,
+            postcode=postcode_typed,
+            street=street_typed,
+        )
     today = timezone.localdate()
     # A street list sent back with nothing chosen has no "choice", so the form names its step.
     if "choice" in post or post.get("step") == "choose-street":
@@ -85,6 +111,7 @@ def _ask(
     context: dict[str, Any],
     *,
     errors: dict[str, str] | None = None,
+    status: int | None = None,
     postcode: str = "",
     street: str = "",
 ) -> HttpResponse:
@@ -94,7 +121,7 @@ def _ask(
         council=organisation,
         title="Check your bin collection day",
         errors=errors,
-        status=400 if errors else 200,
+        status=status or (400 if errors else 200),
         postcode=postcode,
         street=street,
         **context,
@@ -106,14 +133,16 @@ def _answer(
     organisation: Organisation,
     context: dict[str, Any],
     *,
-    days: list[BinDay],
+    days: BinDays,
     place: str,
 ) -> HttpResponse:
     return render_page(
         request,
         "portal/bin_day_answer.html",
         council=organisation,
-        title=f"Bin collection days for {place}" if days else "We could not find your bin days",
+        title=f"Bin collection days for {place}"
+        if days.found
+        else "We could not find your bin days",
         days=days,
         place=place,
         **context,
@@ -143,10 +172,9 @@ def _street_typed(
     if len(streets) == 1 and search.sure:
         found = streets[0].street
         assert found is not None
-        days = bin_days_for_locality(
-            organisation=organisation, locality=found.locality, today=today
+        return _street_answer(
+            request, organisation, context, street=found, place=streets[0].label, today=today
         )
-        return _answer(request, organisation, context, days=days, place=streets[0].label)
     return render_page(
         request,
         "portal/bin_day_street.html",
@@ -183,9 +211,33 @@ def _street_chosen(
             streets=streets,
             **context,
         )
-    days = bin_days_for_locality(
-        organisation=organisation,
-        locality=chosen.street.locality,
-        today=today,
+    return _street_answer(
+        request, organisation, context, street=chosen.street, place=chosen.label, today=today
     )
-    return _answer(request, organisation, context, days=days, place=chosen.label)
+
+
+def _street_answer(
+    request: HttpRequest,
+    organisation: Organisation,
+    context: dict[str, Any],
+    *,
+    street: Street,
+    place: str,
+    today: date,
+) -> HttpResponse:
+    """The bin days of the street's town; when the town's bins go on different days in
+    different parts, the postcode is asked for rather than a day guessed."""
+    days = bin_days_for_locality(organisation=organisation, locality=street.locality, today=today)
+    if days.unsure:
+        return render_page(
+            request,
+            "portal/bin_day_postcode.html",
+            council=organisation,
+            title="We need your postcode",
+            town=street.locality,
+            errors=None,
+            postcode="",
+            street="",
+            **context,
+        )
+    return _answer(request, organisation, context, days=days, place=place)

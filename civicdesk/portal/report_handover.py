@@ -28,7 +28,7 @@ from .report_journey import (
     journey_save,
     question_get,
 )
-from .report_location_views import _described_only, _notice_set, _place_decided
+from .report_location_views import journey_notice_set, place_decided, place_described_only
 from .report_step import ReportStep
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def _carry_on(step: ReportStep, handover: Handover) -> HttpResponse:
         keep_files=frozenset(str(item["id"]) for items in carried.files.values() for item in items),
     )
     target = ReportStep(step.request, handover.council.slug, handover.request_type.key)
-    _notice_set(
+    journey_notice_set(
         target,
         f"You are now reporting this to {handover.council.name}, who look after this place. "
         "We have kept the place and your answers. Check them before you send it.",
@@ -187,7 +187,7 @@ def _location_question(request_type: RequestType, key: str) -> Question | None:
 def _place_again(step: ReportStep, question: Question, place: dict[str, Any]) -> HttpResponse:
     description = str(place.get("description") or "")
     if place.get("latitude") is not None and place.get("longitude") is not None:
-        return _place_decided(
+        return place_decided(
             step,
             question,
             description,
@@ -195,7 +195,7 @@ def _place_again(step: ReportStep, question: Question, place: dict[str, Any]) ->
             float(place["longitude"]),
             matched=str(place.get("matched") or ""),
         )
-    return _described_only(step, question, description) or _resume(step)
+    return place_described_only(step, question, description) or _resume(step)
 
 
 def _resume(step: ReportStep) -> HttpResponseRedirect:

@@ -59,7 +59,7 @@ def location_page(step: ReportStep, question: Question) -> HttpResponse:
             if _point_found_from_other_words(step, question, description, latitude, longitude):
                 latitude = longitude = None
             if latitude is not None and longitude is not None:
-                return _place_decided(step, question, description, latitude, longitude)
+                return place_decided(step, question, description, latitude, longitude)
             if description:
                 return _place_described(step, question, description)
             errors[f"{question.key}-description"] = (
@@ -150,7 +150,7 @@ def _coordinates(
 def _place_described(step: ReportStep, question: Question, description: str) -> HttpResponse:
     """A typed street name: offer the streets it matches, or keep the description."""
     assert step.journey is not None
-    refused = _described_only(step, question, description)
+    refused = place_described_only(step, question, description)
     if refused is not None:
         return refused
     search = places_match(organisation=step.organisation, text=description, limit=MAX_PLACES)
@@ -168,12 +168,12 @@ def _place_described(step: ReportStep, question: Question, description: str) -> 
     if search.sure:
         # Sure of the place: check it as if it had been picked, and say what we took it to be.
         place = matches[0]
-        _notice_set(
+        journey_notice_set(
             step,
             f"We took this to be {place.label}, from what you typed. If that is not right, "
             "go back and change it.",
         )
-        return _place_decided(
+        return place_decided(
             step, question, description, place.latitude, place.longitude, matched=place.label
         )
     if matches:
@@ -181,7 +181,7 @@ def _place_described(step: ReportStep, question: Question, description: str) -> 
     return step.after(question)
 
 
-def _described_only(
+def place_described_only(
     step: ReportStep, question: Question, description: str
 ) -> HttpResponseRedirect | None:
     """Keep a place known only from words. Without a point, the case goes to the council that
@@ -204,14 +204,14 @@ def _with_return(step: ReportStep, url: str) -> str:
     return f"{url}?change=1" if step.return_to() else url
 
 
-def _notice_set(step: ReportStep, notice: str) -> None:
+def journey_notice_set(step: ReportStep, notice: str) -> None:
     """A line for the next page of the journey to show once."""
     notices = dict(step.request.session.get(NOTICE_KEY, {}))
     notices[f"{step.slug}/{step.key}"] = notice
     step.request.session[NOTICE_KEY] = notices
 
 
-def _place_decided(
+def place_decided(
     step: ReportStep,
     question: Question,
     description: str,
@@ -304,11 +304,11 @@ def report_place(request: HttpRequest, council: str, key: str, question: str) ->
     if request.method == "POST":
         choice = request.POST.get("place", "")
         if choice == NO_LOCATION:
-            return _described_only(step, asked, str(kept["description"])) or step.after(asked)
+            return place_described_only(step, asked, str(kept["description"])) or step.after(asked)
         index = whole_number(choice)
         if index is not None and index < len(places):
             place = places[index]
-            return _place_decided(
+            return place_decided(
                 step,
                 asked,
                 str(place["label"]),
