@@ -168,6 +168,16 @@ def _ranked(
     return [Guess(labels[i], round(float(probabilities[i]) / total * certainty, 4)) for i in keep]
 
 
+def _class_balance(keys: Sequence[str]) -> list[float]:
+    """How much each example counts in training: the square root of (the median class size
+    over its class's size). Without it a class with many phrasings (off-topic questions, bin
+    day) pulls shared words its way and a body with few (TV Licensing) is rarely the answer;
+    the square root evens that out only part way, as some services really are asked more."""
+    sizes = Counter(keys)
+    median = float(np.median(list(sizes.values())))
+    return [math.sqrt(median / sizes[key]) for key in keys]
+
+
 class BaselineEngine:
     """TF-IDF features and a softmax classifier trained by stochastic gradient descent."""
 
@@ -181,6 +191,10 @@ class BaselineEngine:
     # such as "bin" 95% one service. With it a vague message stays vague (and is asked about),
     # for about two points of top-1 accuracy (ADR 13). Halved once the phrasings grew (ADR 38).
     DECAY = 0.005
+    # The weights answered with are the mean of those after each of the last AVERAGED epochs:
+    # a single stochastic pass leaves them depending on the order of the last few phrasings,
+    # so one new phrasing could move an unrelated question (ADR 38).
+    AVERAGED = 10
 
     def __init__(self, examples: Sequence[tuple[str, str]]) -> None:
         self.labels = sorted({key for key, _ in examples})
@@ -190,7 +204,9 @@ class BaselineEngine:
         self.vocabulary = {feature: i for i, feature in enumerate(sorted(self.tfidf.frequency))}
         rows = [self._vector(found) for found in counted]
         targets = [label_index[key] for key, _ in examples]
-        self.weights, self.bias = self._train(rows, targets)
+        self.weights, self.bias = self._train(
+            rows, targets, balance=_class_balance([key for key, _ in examples])
+        )
 
     def _vector(self, found: Counter[str]) -> tuple[NDArray[np.intp], NDArray[np.float64], float]:
         """Indices and weights of the known features (unit length), and the known share."""
@@ -209,10 +225,16 @@ class BaselineEngine:
         return np.array(indices, dtype=np.intp), values / norm, share
 
     def _train(
-        self, rows: list[tuple[NDArray[np.intp], NDArray[np.float64], float]], targets: list[int]
+        self,
+        rows: list[tuple[NDArray[np.intp], NDArray[np.float64], float]],
+        targets: list[int],
+        *,
+        balance: list[float],
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         weights = np.zeros((len(self.vocabulary), len(self.labels)))
         bias = np.zeros(len(self.labels))
+        averaged_weights = np.zeros_like(weights)
+        averaged_bias = np.zeros_like(bias)
         generator = np.random.default_rng(7)
         for epoch in range(self.EPOCHS):
             rate = self.LEARNING_RATE / (1 + epoch * 0.2)
@@ -220,11 +242,15 @@ class BaselineEngine:
                 indices, values, _ = rows[i]
                 error = _softmax(values @ weights[indices] + bias)
                 error[targets[i]] -= 1
+                error *= balance[i]
                 weights[indices] = weights[indices] * (1 - rate * self.DECAY) - rate * np.outer(
                     values, error
                 )
                 bias -= rate * error
-        return weights, bias
+            if epoch >= self.EPOCHS - self.AVERAGED:
+                averaged_weights += weights / self.AVERAGED
+                averaged_bias += bias / self.AVERAGED
+        return averaged_weights, averaged_bias
 
     def rank(self, text: str, *, allowed: frozenset[str] | None = None) -> list[Guess]:
         indices, values, share = self._vector(features(text))
@@ -299,5 +325,5 @@ def engine_build(choice: str, examples: Iterable[tuple[str, str]] | None = None)
 
 @cache
 def engine_for(choice: str) -> Engine:
-    """One trained engine per process (training takes about a second)."""
+    """One trained engine per process (training takes a few seconds)."""
     return engine_build(choice)
