@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/legacy_import.py
 	$(BIN)/python bench/retention.py
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python bench/access_log.py
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python bench/place_matching.py
 	# The bench extra's load tool (bench/load/, ADR 44): never a run-time need.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "locust==2.47.0"
 	$(BIN)/python bench/load/run.py $(LOAD_BENCH_ARGS)

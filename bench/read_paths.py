@@ -219,6 +219,9 @@ QUEUE_FILTERS: dict[str, tuple[dict[str, str], str]] = {
 }
 
 
+PATHS = ("open311", "customer", "queue")
+
+
 def run_sql(statements: list[str], params: dict[str, Any]) -> list[list[tuple[Any, ...]]]:
     from django.db import connection
 
@@ -266,6 +269,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--paths",
+        nargs="+",
+        choices=PATHS,
+        default=list(PATHS),
+        help="which read paths to time (all by default)",
+    )
     args = parser.parse_args(argv)
     build(args.scale, args.database_url)
 
@@ -293,10 +303,14 @@ def measure(args: argparse.Namespace, problems: list[str]) -> tuple[list[Row], d
     jurisdiction, _ = Open311Jurisdiction.objects.get_or_create(
         organisation=council, defaults={"jurisdiction_id": "large.example.gov.uk"}
     )
-    rows = [open311(args, council.pk, jurisdiction.jurisdiction_id, problems)]
-    adviser = StaffMember.objects.get(organisation=council, user__username="adviser")
-    rows += customer_view(args, adviser, long_history, problems)
-    rows += queue(args, council.pk, problems)
+    rows: list[Row] = []
+    if "open311" in args.paths:
+        rows.append(open311(args, council.pk, jurisdiction.jurisdiction_id, problems))
+    if "customer" in args.paths:
+        adviser = StaffMember.objects.get(organisation=council, user__username="adviser")
+        rows += customer_view(args, adviser, long_history, problems)
+    if "queue" in args.paths:
+        rows += queue(args, council.pk, problems)
     counts = fetch(
         "SELECT (SELECT count(*) FROM customers_customer), "
         "(SELECT count(*) FROM contacts_contact), (SELECT count(*) FROM cases_case)"

@@ -388,3 +388,40 @@ def test_the_adviser_s_own_actions_still_come_back_to_the_newest_page(
     assert logged.status_code == 302
     page = as_adviser.get(logged["Location"]).content.decode()
     assert "Asked about bulky waste" in timeline_part(page)
+
+
+def test_every_kind_reads_in_one_query_and_shows_what_happened(
+    as_adviser, adviser, council, missed_bin
+):
+    from civicdesk.cases.selectors import customer_cases_for_staff
+    from civicdesk.workspace.customer_timeline import TimelineFilter, timeline_page
+
+    customer = factories.CustomerFactory(organisation=council)
+    made = history(customer, missed_bin, contacts=1, cases=1, others=1)
+    Contact.objects.filter(pk=made["contacts"][0].pk).update(is_repeat=True, assisted=True)
+    case = made["cases"][0]
+    cases = customer_cases_for_staff(staff=adviser, customer_id=customer.pk)
+
+    # A first read settles what the database connection learns once (SQLite's JSON support).
+    timeline_page(staff=adviser, customer=customer, cases=cases, asked=TimelineFilter())
+    with CaptureQueriesContext(connection) as captured:
+        page = timeline_page(staff=adviser, customer=customer, cases=cases, asked=TimelineFilter())
+
+    assert len(captured) == 1
+    shown = {item.kind: item for item in page.items}
+    assert set(shown) == {"Contact", "Case", "Notification", "Feedback", "Appointment"}
+    contact = shown["Contact"]
+    assert contact.title == "Phone contact from the customer"
+    assert contact.detail.endswith("Repeat contact. Assisted by staff. Contact number 0.")
+    assert (contact.by, contact.reference) == ("Sam Adviser", case.reference)
+    assert shown["Case"].title == f"{missed_bin.name} opened"
+    assert shown["Case"].reference == case.reference
+    assert shown["Notification"].title == "Email sent: Message number 0"
+    assert shown["Notification"].reference == case.reference
+    assert shown["Feedback"].title == "Rated the service good"
+    assert shown["Appointment"].title == "Appointment at Civic Centre"
+    assert shown["Appointment"].detail.endswith(". Council tax")
+    assert shown["Appointment"].by == "Sam Adviser"
+    keys = [item.key for item in page.items]
+    assert keys == sorted(keys, reverse=True)
+    assert page.case_choices == [(case.reference, f"{case.reference}: {missed_bin.name}")]

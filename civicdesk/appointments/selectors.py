@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 
 from civicdesk.core.calendar import LONDON
 from civicdesk.core.errors import NotFound
-from civicdesk.core.timeline import TimelineWindow, timeline_rows
+from civicdesk.core.timeline import TimelineWindow, timeline_source
 from civicdesk.organisations.models import StaffMember
 
 from .choices import SessionKind, VisitKind, VisitStatus, Weekday
@@ -65,34 +66,33 @@ def reception_list(*, venue: Venue, day: date) -> QuerySet[Visit]:
     )
 
 
-def visits_of_customer(*, customer_id: int, window: TimelineWindow, rank: int) -> list[Visit]:
-    """A customer's visits in ``window`` of their timeline, each at ``timeline_at``: the
-    booked time of an appointment, the arrival of someone who walked in, or else when it was
-    recorded. Visits are about no case, so there are none when the window is about one."""
+def visits_of_customer(
+    *, customer_id: int, window: TimelineWindow, rank: int
+) -> QuerySet[Any, Any] | None:
+    """A customer's visits in ``window`` of their timeline, each at the booked time of an
+    appointment, the arrival of someone who walked in, or else when it was recorded, as a part
+    of the timeline's one read (``read_timeline``). Visits are about no case, so there is no
+    part when the window is about one."""
     if window.case_id is not None:
-        return []
+        return None
     moment = Coalesce(
         Case(When(kind=VisitKind.APPOINTMENT, then=F("starts_at")), default=F("arrived_at")),
         F("created_at"),
         output_field=DateTimeField(),
     )
-    rows = (
-        Visit.objects.filter(customer_id=customer_id)
-        .annotate(timeline_at=moment)
-        .select_related("venue", "seen_by")
-        .only(
+    rows = Visit.objects.filter(customer_id=customer_id).annotate(timeline_at=moment)
+    shown = {
+        field: field
+        for field in (
             "kind",
             "status",
             "reason",
-            "starts_at",
-            "arrived_at",
-            "created_at",
             "venue__name",
             "seen_by__first_name",
             "seen_by__last_name",
         )
-    )
-    return list(timeline_rows(rows, at="timeline_at", rank=rank, window=window))
+    }
+    return timeline_source(rows, at="timeline_at", rank=rank, window=window, shown=shown)
 
 
 # Where residents can go: what every service's page tells them

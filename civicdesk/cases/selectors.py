@@ -21,7 +21,7 @@ from civicdesk.core.models import AuditEvent
 from civicdesk.core.numbers import whole_number
 from civicdesk.core.references import legacy_reference_key, reference_normalise
 from civicdesk.core.text import describe_deadline
-from civicdesk.core.timeline import TimelineWindow, timeline_rows
+from civicdesk.core.timeline import TimelineWindow, timeline_source
 from civicdesk.customers.models import Customer
 from civicdesk.customers.normalise import (
     looks_like_postcode,
@@ -258,40 +258,42 @@ def customer_case_ids_for_staff(*, staff: StaffMember, customer_id: int) -> Quer
     return cases_visible_to(staff).filter(customer_id=customer_id).values("id")
 
 
-def customer_cases_for_staff(*, staff: StaffMember, customer_id: int, limit: int) -> list[Case]:
-    """The customer's latest cases that the staff member may see, newest first, with what
-    their list shows."""
+def customer_cases_for_staff(*, staff: StaffMember, customer_id: int) -> list[Case]:
+    """Every case of the customer's that the staff member may see, newest first, with what
+    the single customer view shows of them: its case list shows the latest, and its timeline
+    can be narrowed to any of them, from this one read."""
     return list(
         cases_visible_to(staff)
         .filter(customer_id=customer_id)
-        .select_related("request_type", "team", "assigned_to")
-        .order_by("-opened_at", "-id")[:limit]
-    )
-
-
-def customer_case_choices(*, staff: StaffMember, customer_id: int) -> list[tuple[int, str, str]]:
-    """(id, reference, service name) of every case of the customer's that the staff member may
-    see, newest first: what their timeline can be narrowed to."""
-    return list(
-        cases_visible_to(staff)
-        .filter(customer_id=customer_id)
+        .select_related("request_type")
+        .only(
+            "reference",
+            "status",
+            "opened_at",
+            "due_at",
+            "due_soon_at",
+            "clock_state",
+            "request_type__name",
+        )
         .order_by("-opened_at", "-id")
-        .values_list("id", "reference", "request_type__name")
     )
 
 
 def customer_cases_in_timeline(
     *, staff: StaffMember, customer_id: int, window: TimelineWindow, rank: int
-) -> list[Case]:
+) -> QuerySet[Any, Any]:
     """The customer's cases that the staff member may see, opened in ``window`` of their
-    timeline."""
+    timeline, as a part of the timeline's one read (``read_timeline``)."""
     rows = cases_visible_to(staff).filter(customer_id=customer_id)
     if window.case_id is not None:
         rows = rows.filter(pk=window.case_id)
-    rows = rows.select_related("request_type").only(
-        "reference", "opened_at", "channel", "status", "request_type__name"
-    )
-    return list(timeline_rows(rows, at="opened_at", rank=rank, window=window))
+    shown = {
+        "reference": "reference",
+        "channel": "channel",
+        "status": "status",
+        "service": "request_type__name",
+    }
+    return timeline_source(rows, at="opened_at", rank=rank, window=window, shown=shown)
 
 
 def access_resident_case(*, customer: Customer, reference: str) -> Case:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
-from civicdesk.core.timeline import TimelineWindow, timeline_rows
+from civicdesk.core.timeline import TimelineWindow, timeline_source
 from civicdesk.organisations.models import StaffMember
 from civicdesk.organisations.selectors import team_ids_for
 
@@ -27,7 +29,6 @@ def contacts_visible_to(staff: StaffMember) -> QuerySet[Contact]:
 
 # What the customer's timeline shows of a contact; the rest stays in the database.
 CONTACT_TIMELINE_FIELDS = (
-    "started_at",
     "channel",
     "direction",
     "reason",
@@ -43,11 +44,12 @@ CONTACT_TIMELINE_FIELDS = (
 
 def contacts_of_customer(
     *, staff: StaffMember, customer_id: int, window: TimelineWindow, rank: int
-) -> list[Contact]:
+) -> QuerySet[Any, Any]:
     """A customer's contacts that the staff member may see, in ``window`` of their timeline
-    (``rank`` is the place of contacts among records at the same moment)."""
+    (``rank`` is the place of contacts among records at the same moment), as a part of the
+    timeline's one read (``read_timeline``)."""
     rows = contacts_visible_to(staff).filter(customer_id=customer_id)
     if window.case_id is not None:
         rows = rows.filter(case_id=window.case_id)
-    rows = rows.select_related("case", "handled_by").only(*CONTACT_TIMELINE_FIELDS)
-    return list(timeline_rows(rows, at="started_at", rank=rank, window=window))
+    shown = {field: field for field in CONTACT_TIMELINE_FIELDS}
+    return timeline_source(rows, at="started_at", rank=rank, window=window, shown=shown)

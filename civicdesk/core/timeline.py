@@ -10,11 +10,17 @@ shown twice when records are added meanwhile (ADR 34).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TypeVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from django.db.models import Model, Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import F, IntegerField, Model, Q, QuerySet, Value
+from django.db.models.functions import JSONObject
+from django.utils.dateparse import parse_datetime
 
 RowT = TypeVar("RowT", bound=Model)
 
@@ -57,6 +63,74 @@ def timeline_rows(
     if window.older_than is not None:
         rows = rows.filter(_beyond(at=at, rank=rank, key=window.older_than, older=True))
     return rows.order_by(f"-{at}", "-pk")[: window.limit]
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One row of a timeline read by ``read_timeline``: where it stands and what it shows
+    (the values ``timeline_source`` was given, by name)."""
+
+    key: TimelineKey
+    shown: Mapping[str, Any]
+
+
+def timeline_source(
+    rows: QuerySet[RowT], *, at: str, rank: int, window: TimelineWindow, shown: Mapping[str, Any]
+) -> QuerySet[Any, Any]:
+    """One kind's part of a timeline read by ``read_timeline``: ``rows`` limited to ``window``
+    as ``timeline_rows`` does, each as its key and ``shown`` (names to fields or expressions)."""
+    annotated = rows.annotate(
+        row_at=F(at),
+        row_rank=Value(rank, output_field=IntegerField()),
+        row_pk=F("pk"),
+        row_shown=JSONObject(**shown),
+    )
+    windowed = timeline_rows(annotated, at=at, rank=rank, window=window)
+    return windowed.values_list("row_at", "row_rank", "row_pk", "row_shown")
+
+
+def read_timeline(
+    sources: Sequence[QuerySet[Any, Any]], *, window: TimelineWindow
+) -> list[TimelineRow]:
+    """The rows of ``window`` across every kind, in the timeline's order, in one query: each
+    kind still reads at most a page from its index, and one ``UNION ALL`` puts them in order."""
+    parts: list[str] = []
+    params: list[Any] = []
+    alias = sources[0].db if sources else "default"
+    for source in sources:
+        try:
+            sql, source_params = source.query.get_compiler(using=source.db).as_sql()
+        except EmptyResultSet:
+            continue
+        # Django compiled ``sql`` with its values kept apart in ``source_params``.
+        parts.append(f"SELECT * FROM ({sql}) AS kind_{len(parts)}")  # noqa: S608
+        params += source_params
+    if not parts:
+        return []
+    order = "ASC" if window.newer_than is not None else "DESC"
+    statement = (
+        " UNION ALL ".join(parts)
+        + f" ORDER BY 1 {order}, 2 {order}, 3 {order} LIMIT {int(window.limit)}"
+    )
+    with connections[alias].cursor() as cursor:
+        cursor.execute(statement, params)
+        found = cursor.fetchall()
+    return [
+        TimelineRow(
+            key=TimelineKey(at=_moment(at), rank=int(rank), pk=int(pk)),
+            shown=json.loads(shown) if isinstance(shown, str | bytes) else shown,
+        )
+        for at, rank, pk, shown in found
+    ]
+
+
+def _moment(value: datetime | str) -> datetime:
+    """A moment as the database driver returned it outside the ORM: an aware datetime from
+    PostgreSQL, text in UTC from SQLite."""
+    moment = value if isinstance(value, datetime) else parse_datetime(value)
+    if moment is None:
+        raise ValueError("A timeline row has no moment")
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _beyond(*, at: str, rank: int, key: TimelineKey, older: bool) -> Q:

@@ -14,7 +14,7 @@ from civicdesk.cases.choices import CaseStatus
 from civicdesk.cases.models import Case
 from civicdesk.core.calendar import LONDON
 from civicdesk.core.errors import NotFound
-from civicdesk.core.timeline import TimelineWindow, timeline_rows
+from civicdesk.core.timeline import TimelineWindow, timeline_source
 from civicdesk.organisations.models import Organisation, StaffMember
 
 from .benchmark import DETRACTOR_TO, PROMOTER_FROM, Change, Estimate, mean_estimate, nps_estimate
@@ -259,13 +259,12 @@ def comments_in(
 
 def ratings_of_cases(
     *, case_ids: QuerySet[Case, Any], window: TimelineWindow, rank: int
-) -> list[ContactRating]:
+) -> QuerySet[Any, Any]:
     """Ratings given about these cases (a query of ids the member of staff may see) in
-    ``window`` of the customer's timeline: the feedback part of the single customer view."""
+    ``window`` of the customer's timeline: the feedback part of the single customer view, as
+    a part of the timeline's one read (``read_timeline``)."""
     rows = ContactRating.objects.filter(case_id__in=case_ids)
     if window.case_id is not None:
         rows = rows.filter(case_id=window.case_id)
-    rows = rows.select_related("case").only(
-        "created_at", "rating", "comment", *RATING_REASONS, "case__reference"
-    )
-    return list(timeline_rows(rows, at="created_at", rank=rank, window=window))
+    shown = {field: field for field in ("rating", "comment", *RATING_REASONS, "case__reference")}
+    return timeline_source(rows, at="created_at", rank=rank, window=window, shown=shown)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from civicdesk.core.timeline import TimelineWindow, timeline_rows
+from civicdesk.core.timeline import TimelineWindow, timeline_source
 
 from .choices import MessageStatus
 from .models import OutboxMessage
@@ -19,21 +20,22 @@ def notifications_of_customer(
     visible_case_ids: QuerySet,
     window: TimelineWindow,
     rank: int,
-) -> list[OutboxMessage]:
+) -> QuerySet[Any, Any]:
     """Messages sent to a customer in ``window`` of their timeline: those about no case, or
-    about a case the member of staff may see (``visible_case_ids``, a query of case ids)."""
+    about a case the member of staff may see (``visible_case_ids``, a query of case ids), as a
+    part of the timeline's one read (``read_timeline``)."""
     about_visible_case = Q(case_id__in=visible_case_ids)
     if window.case_id is not None:
         about = about_visible_case & Q(case_id=window.case_id)
     else:
         about = Q(case__isnull=True) | about_visible_case
-    rows = (
-        OutboxMessage.objects.filter(customer_id=customer_id, organisation_id=organisation_id)
-        .filter(about)
-        .select_related("case")
-        .only("created_at", "channel", "subject", "template", "status", "case__reference")
-    )
-    return list(timeline_rows(rows, at="created_at", rank=rank, window=window))
+    rows = OutboxMessage.objects.filter(
+        customer_id=customer_id, organisation_id=organisation_id
+    ).filter(about)
+    shown = {
+        field: field for field in ("channel", "subject", "template", "status", "case__reference")
+    }
+    return timeline_source(rows, at="created_at", rank=rank, window=window, shown=shown)
 
 
 def messages_of_template(*, organisation_id: int, template: str, limit: int) -> list[OutboxMessage]:

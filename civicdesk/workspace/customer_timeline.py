@@ -16,29 +16,27 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from civicdesk.appointments.choices import VisitKind
+from civicdesk.appointments.choices import VisitKind, VisitStatus
 from civicdesk.appointments.selectors import visits_of_customer
-from civicdesk.cases.selectors import (
-    customer_case_choices,
-    customer_case_ids_for_staff,
-    customer_cases_in_timeline,
-)
+from civicdesk.cases.choices import CaseStatus
+from civicdesk.cases.selectors import customer_case_ids_for_staff, customer_cases_in_timeline
+from civicdesk.contacts.choices import ContactOutcome, ContactReason, Direction
 from civicdesk.contacts.selectors import contacts_of_customer
 from civicdesk.core.calendar import LONDON
-from civicdesk.core.timeline import TimelineKey, TimelineWindow
-from civicdesk.feedback.choices import RATING_REASONS
+from civicdesk.core.choices import Channel
+from civicdesk.core.timeline import TimelineKey, TimelineRow, TimelineWindow, read_timeline
+from civicdesk.feedback.choices import RATING_REASONS, Rating
 from civicdesk.feedback.selectors import ratings_of_cases
+from civicdesk.notifications.choices import MessageChannel, MessageStatus
 from civicdesk.notifications.selectors import notifications_of_customer
 
 from .forms import choices
 
 if TYPE_CHECKING:
-    from civicdesk.appointments.models import Visit
+    from django.db.models import QuerySet
+
     from civicdesk.cases.models import Case
-    from civicdesk.contacts.models import Contact
     from civicdesk.customers.models import Customer
-    from civicdesk.feedback.models import ContactRating
-    from civicdesk.notifications.models import OutboxMessage
     from civicdesk.organisations.models import StaffMember
 
 PAGE_SIZE = 25
@@ -161,13 +159,17 @@ def timeline_filter_from(params: Mapping[str, Any]) -> TimelineFilter:
     )
 
 
-def timeline_page(*, staff: StaffMember, customer: Customer, asked: TimelineFilter) -> TimelinePage:
+def timeline_page(
+    *, staff: StaffMember, customer: Customer, cases: list[Case], asked: TimelineFilter
+) -> TimelinePage:
     """The page of the customer's timeline that ``asked`` points at, with the addresses of the
-    newer and older pages when there are any."""
+    newer and older pages when there are any. ``cases`` are the customer's cases the member of
+    staff may see, newest first, with their service: what the timeline can be narrowed to."""
     path = reverse("workspace:customer", args=[customer.pk])
-    cases = customer_case_choices(staff=staff, customer_id=customer.pk)
-    case_choices = [(reference, f"{reference}: {service}") for _, reference, service in cases]
-    case_ids = {reference: case_id for case_id, reference, _ in cases}
+    case_choices = [
+        (case.reference, f"{case.reference}: {case.request_type.name}") for case in cases
+    ]
+    case_ids = {case.reference: case.pk for case in cases}
     errors = dict(asked.errors)
     if asked.case_reference and asked.case_reference not in case_ids:
         errors["timeline-case"] = "Select a case from the list"
@@ -215,42 +217,47 @@ def timeline_page(*, staff: StaffMember, customer: Customer, asked: TimelineFilt
 def _reader(
     *, staff: StaffMember, customer: Customer, kinds: frozenset[str]
 ) -> Callable[[TimelineWindow], list[TimelineItem]]:
-    """Reads a window of every kind asked for: one query per kind, however long the history."""
+    """Reads a window of every kind asked for in one query, however long the history: each
+    kind reads at most a page from its index, and one ``UNION ALL`` puts them in order."""
     case_ids = customer_case_ids_for_staff(staff=staff, customer_id=customer.pk)
 
-    def read(window: TimelineWindow) -> list[TimelineItem]:
-        items: list[TimelineItem] = []
+    def sources(window: TimelineWindow) -> list[QuerySet[Any, Any]]:
+        parts: list[QuerySet[Any, Any] | None] = []
         if "contacts" in kinds:
-            rank = KINDS["contacts"][1]
-            contacts = contacts_of_customer(
-                staff=staff, customer_id=customer.pk, window=window, rank=rank
+            parts.append(
+                contacts_of_customer(
+                    staff=staff, customer_id=customer.pk, window=window, rank=KINDS["contacts"][1]
+                )
             )
-            items += [_contact_item(contact, rank) for contact in contacts]
         if "cases" in kinds:
-            rank = KINDS["cases"][1]
-            cases = customer_cases_in_timeline(
-                staff=staff, customer_id=customer.pk, window=window, rank=rank
+            parts.append(
+                customer_cases_in_timeline(
+                    staff=staff, customer_id=customer.pk, window=window, rank=KINDS["cases"][1]
+                )
             )
-            items += [_case_item(case, rank) for case in cases]
         if "messages" in kinds:
-            rank = KINDS["messages"][1]
-            messages = notifications_of_customer(
-                customer_id=customer.pk,
-                organisation_id=customer.organisation_id,
-                visible_case_ids=case_ids,
-                window=window,
-                rank=rank,
+            parts.append(
+                notifications_of_customer(
+                    customer_id=customer.pk,
+                    organisation_id=customer.organisation_id,
+                    visible_case_ids=case_ids,
+                    window=window,
+                    rank=KINDS["messages"][1],
+                )
             )
-            items += [_message_item(message, rank) for message in messages]
         if "ratings" in kinds:
-            rank = KINDS["ratings"][1]
-            ratings = ratings_of_cases(case_ids=case_ids, window=window, rank=rank)
-            items += [_rating_item(rating, rank) for rating in ratings]
+            parts.append(
+                ratings_of_cases(case_ids=case_ids, window=window, rank=KINDS["ratings"][1])
+            )
         if "visits" in kinds:
-            rank = KINDS["visits"][1]
-            visits = visits_of_customer(customer_id=customer.pk, window=window, rank=rank)
-            items += [_visit_item(visit, rank) for visit in visits]
-        return sorted(items, key=lambda item: item.key, reverse=window.newer_than is None)
+            parts.append(
+                visits_of_customer(customer_id=customer.pk, window=window, rank=KINDS["visits"][1])
+            )
+        return [part for part in parts if part is not None]
+
+    def read(window: TimelineWindow) -> list[TimelineItem]:
+        rows = read_timeline(sources(window), window=window)
+        return [_ITEM_OF_RANK[row.key.rank](row) for row in rows]
 
     return read
 
@@ -324,69 +331,94 @@ def _href(
 # Each kind of record as an item of the timeline
 
 
-def _contact_item(contact: Contact, rank: int) -> TimelineItem:
-    direction = "from" if contact.direction == "inbound" else "to"
-    title = f"{contact.get_channel_display()} contact {direction} the customer"
-    detail = f"{contact.get_reason_display()}. {contact.get_outcome_display()}."
-    if contact.is_repeat:
+def _label(choices: type[Any], value: object) -> str:
+    """What a stored choice is called, or the stored value if it is no longer a choice."""
+    return str(dict(choices.choices).get(value, value or ""))
+
+
+def _full_name(first: str | None, last: str | None) -> str:
+    return f"{first or ''} {last or ''}".strip()
+
+
+def _contact_item(row: TimelineRow) -> TimelineItem:
+    shown = row.shown
+    direction = "from" if shown["direction"] == Direction.INBOUND else "to"
+    title = f"{_label(Channel, shown['channel'])} contact {direction} the customer"
+    detail = (
+        f"{_label(ContactReason, shown['reason'])}. {_label(ContactOutcome, shown['outcome'])}."
+    )
+    if shown["is_repeat"]:
         detail += " Repeat contact."
-    if contact.assisted:
+    if shown["assisted"]:
         detail += " Assisted by staff."
-    if contact.summary:
-        detail += f" {contact.summary}"
-    handled_by = contact.handled_by.get_full_name() if contact.handled_by else ""
+    if shown["summary"]:
+        detail += f" {shown['summary']}"
     return TimelineItem(
-        key=TimelineKey(at=contact.started_at, rank=rank, pk=contact.pk),
+        key=row.key,
         kind="Contact",
         title=title,
         detail=detail,
-        reference=contact.case.reference if contact.case else "",
-        by=handled_by,
+        reference=shown["case__reference"] or "",
+        by=_full_name(shown["handled_by__first_name"], shown["handled_by__last_name"]),
     )
 
 
-def _visit_item(visit: Visit, rank: int) -> TimelineItem:
-    booked = visit.kind == VisitKind.APPOINTMENT
+def _visit_item(row: TimelineRow) -> TimelineItem:
+    shown = row.shown
+    booked = shown["kind"] == VisitKind.APPOINTMENT
     return TimelineItem(
-        key=TimelineKey(at=visit.timeline_at, rank=rank, pk=visit.pk),  # type: ignore[attr-defined]
+        key=row.key,
         kind="Appointment" if booked else "Visit",
-        title=f"{'Appointment at' if booked else 'Walked in to'} {visit.venue.name}",
-        detail=f"{visit.get_status_display()}. {visit.reason}",
-        by=visit.seen_by.get_full_name() if visit.seen_by else "",
+        title=f"{'Appointment at' if booked else 'Walked in to'} {shown['venue__name']}",
+        detail=f"{_label(VisitStatus, shown['status'])}. {shown['reason']}",
+        by=_full_name(shown["seen_by__first_name"], shown["seen_by__last_name"]),
     )
 
 
-def _message_item(message: OutboxMessage, rank: int) -> TimelineItem:
+def _message_item(row: TimelineRow) -> TimelineItem:
+    shown = row.shown
+    channel = _label(MessageChannel, shown["channel"])
     return TimelineItem(
-        key=TimelineKey(at=message.created_at, rank=rank, pk=message.pk),
+        key=row.key,
         kind="Notification",
-        title=f"{message.get_channel_display()} sent: {message.subject or message.template}",
-        detail=message.get_status_display(),
-        reference=message.case.reference if message.case else "",
+        title=f"{channel} sent: {shown['subject'] or shown['template']}",
+        detail=_label(MessageStatus, shown["status"]),
+        reference=shown["case__reference"] or "",
     )
 
 
-def _rating_item(rating: ContactRating, rank: int) -> TimelineItem:
-    reasons = [
-        label.lower() for key, label in RATING_REASONS.items() if getattr(rating, key, False)
-    ]
+def _rating_item(row: TimelineRow) -> TimelineItem:
+    shown = row.shown
+    reasons = [label.lower() for key, label in RATING_REASONS.items() if shown.get(key)]
     detail = f"Good for {', '.join(reasons)}." if reasons else ""
-    if rating.comment:
-        detail += f" They said: {rating.comment}"
+    if shown["comment"]:
+        detail += f" They said: {shown['comment']}"
     return TimelineItem(
-        key=TimelineKey(at=rating.created_at, rank=rank, pk=rating.pk),
+        key=row.key,
         kind="Feedback",
-        title=f"Rated the service {rating.get_rating_display().lower()}",
+        title=f"Rated the service {_label(Rating, shown['rating']).lower()}",
         detail=detail.strip(),
-        reference=rating.case.reference if rating.case else "",
+        reference=shown["case__reference"] or "",
     )
 
 
-def _case_item(case: Case, rank: int) -> TimelineItem:
+def _case_item(row: TimelineRow) -> TimelineItem:
+    shown = row.shown
+    channel = _label(Channel, shown["channel"]).lower()
+    status = _label(CaseStatus, shown["status"]).lower()
     return TimelineItem(
-        key=TimelineKey(at=case.opened_at, rank=rank, pk=case.pk),
+        key=row.key,
         kind="Case",
-        title=f"{case.request_type.name} opened",
-        detail=f"By {case.get_channel_display().lower()}. Now {case.get_status_display().lower()}.",
-        reference=case.reference,
+        title=f"{shown['service']} opened",
+        detail=f"By {channel}. Now {status}.",
+        reference=shown["reference"],
     )
+
+
+_ITEM_OF_RANK: dict[int, Callable[[TimelineRow], TimelineItem]] = {
+    KINDS["contacts"][1]: _contact_item,
+    KINDS["cases"][1]: _case_item,
+    KINDS["messages"][1]: _message_item,
+    KINDS["ratings"][1]: _rating_item,
+    KINDS["visits"][1]: _visit_item,
+}

@@ -54,7 +54,8 @@ def customer_view(
 ) -> CustomerView:
     """``timeline`` says which page of the timeline to show: the newest when None."""
     customer = access_customer(staff=staff, customer_id=customer_id)
-    cases = customer_cases_for_staff(staff=staff, customer_id=customer.pk, limit=CASE_LIST_LENGTH)
+    # One read for the case list (the latest) and the timeline's case choices (all of them).
+    cases = customer_cases_for_staff(staff=staff, customer_id=customer.pk)
     needs: list[SupportNeed] = []
     count: int | None = None
     if sees_support_needs(staff):
@@ -66,8 +67,10 @@ def customer_view(
         customer=customer,
         details=contact_details_of(customer),
         representatives=representatives_of(customer),
-        cases=[(case, clock_state_now(case)) for case in cases],
-        timeline=timeline_page(staff=staff, customer=customer, asked=timeline or TimelineFilter()),
+        cases=[(case, clock_state_now(case)) for case in cases[:CASE_LIST_LENGTH]],
+        timeline=timeline_page(
+            staff=staff, customer=customer, cases=cases, asked=timeline or TimelineFilter()
+        ),
         duplicates=customer_duplicates(customer=customer),
         previous=customer_previous_values(customer=customer),
         support_need_count=count,

@@ -281,6 +281,9 @@ PERIODIC_JOBS = [
     ("civicdesk.feedback.services.rating_invitations_send", RATING_INVITATION_SECONDS),
     ("civicdesk.integrations.webhooks.webhooks_run", 5),
     ("civicdesk.integrations.open311.open311_tokens_process", 2),
+    # Referrals to organisations on other systems: out, and their status back (ADR 45).
+    ("civicdesk.referrals.external.external_dispatches_run", 5),
+    ("civicdesk.referrals.polling.external_referrals_poll", 300),
     ("civicdesk.integrations.services.idempotency_records_forget", 3600),
     ("civicdesk.assistant.services.conversations_forget", 3600),
     ("civicdesk.cases.attachments.held_documents_recheck", HELD_DOCUMENTS_RECHECK_SECONDS),
