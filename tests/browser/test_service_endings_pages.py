@@ -149,6 +149,34 @@ def test_bin_day_by_choosing_a_street_without_javascript(
     assert "For High Street, Madeley" in page.inner_text("main")
 
 
+def test_a_town_with_rounds_on_different_days_asks_for_the_postcode_without_javascript(
+    page_without_javascript, axe_of, live_server, council
+):
+    # Part of Madeley is in TF7, whose general waste goes on Thursdays, not Mondays as in TF1.
+    collection_round_save(
+        organisation=council,
+        name="TF7 general",
+        bin_type="general",
+        first_collection=date(2026, 1, 8),
+        every_weeks=2,
+        postcode_areas="TF7",
+        localities="Madeley",
+    )
+    page = page_without_javascript
+    page.goto(f"{live_server.url}/wrekin/report/bin-day/")
+    page.get_by_text("I do not know my postcode").click()
+    page.get_by_label("The name of your street").fill("High St")
+    submit(page, "Find my bin days")
+    page.get_by_label("High Street, Madeley").check()
+    submit(page, "Find my bin days")
+    assert heading(page) == "We need your postcode"
+    assert axe_of(page) == []
+    page.get_by_label("Postcode").first.fill("TF1 1AA")
+    submit(page, "Find my bin days")
+    answer = page.inner_text("main")
+    assert "For TF1 1AA" in answer and "General waste" in answer
+
+
 def test_a_place_typed_in_words_finds_the_landmarks_street(
     page_without_javascript, axe_of, live_server, council
 ):
