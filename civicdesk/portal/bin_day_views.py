@@ -24,7 +24,8 @@ from civicdesk.geo.collections import (
     collections_known,
     postcode_normalise,
 )
-from civicdesk.geo.place_matching import places_match
+from civicdesk.geo.place_matching import PlaceSearch, places_match
+from civicdesk.geo.selectors import PlaceMatch
 from civicdesk.web.councils import council_for
 from civicdesk.web.http import client_address
 from civicdesk.web.pages import render_page
@@ -149,6 +150,14 @@ def _answer(
     )
 
 
+def _streets_matching(
+    organisation: Organisation, typed: str
+) -> tuple[PlaceSearch, list[PlaceMatch]]:
+    """What the typed words match, and of those the streets: bin days go by street."""
+    search = places_match(organisation=organisation, text=typed, limit=MAX_STREETS)
+    return search, [match for match in search.matches if match.street is not None]
+
+
 def _street_typed(
     request: HttpRequest,
     organisation: Organisation,
@@ -156,8 +165,7 @@ def _street_typed(
     typed: str,
     today: date,
 ) -> HttpResponse:
-    search = places_match(organisation=organisation, text=typed, limit=MAX_STREETS)
-    streets = [match for match in search.matches if match.street is not None]
+    search, streets = _streets_matching(organisation, typed)
     if not streets:
         return _ask(
             request,
@@ -193,8 +201,7 @@ def _street_chosen(
     typed: str,
     today: date,
 ) -> HttpResponse:
-    search = places_match(organisation=organisation, text=typed, limit=MAX_STREETS)
-    streets = [match for match in search.matches if match.street is not None]
+    _, streets = _streets_matching(organisation, typed)
     choice = request.POST.get("choice", "")
     chosen = next((match for index, match in enumerate(streets) if str(index) == choice), None)
     if chosen is None or chosen.street is None:
