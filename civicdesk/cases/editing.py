@@ -12,6 +12,7 @@ from typing import Any
 from civicdesk.core.audit import Actor, audit_record_of
 from civicdesk.core.errors import EditConflict, ValidationFailed
 from civicdesk.core.models import AuditEvent
+from civicdesk.core.text import storable
 
 from .models import Case, CaseNote
 from .public_words import public_words
@@ -77,6 +78,7 @@ def audit_entries_written_since_created(case: Case) -> list[AuditEvent] | None:
 
 def note_record(case: Case, *, body: str, visibility: str, actor: Actor) -> CaseNote:
     """Store a note that has already been checked, with its audit entry."""
+    body = storable(body)
     note = CaseNote.objects.create(
         case=case,
         visibility=visibility,

@@ -29,6 +29,7 @@ from civicdesk.core.calendar import TimeUnit
 from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from civicdesk.core.references import legacy_reference_key, reference_generate
+from civicdesk.core.text import storable
 from civicdesk.core.transactions import atomic_step
 from civicdesk.customers.models import Customer
 from civicdesk.notifications.templates import STATUS_MESSAGES
@@ -511,7 +512,7 @@ def case_add_note(
     *, case: Case, body: str, visibility: str, actor: Actor, expected_version: int | None = None
 ) -> CaseNote:
     """An internal note stays with staff; a public update is also sent to the customer."""
-    body = body.strip()
+    body = storable(body).strip()
     if not body:
         raise ValidationFailed("Enter the note.", fields={"body": "Enter the note"})
     choice_check(
@@ -777,8 +778,8 @@ def _case_new(
         channel=request.channel,
         priority=priority,
         team=_route_team(organisation, request_type, now, priority=priority),
-        description=request.description.strip(),
-        public_description=public_words(request.description.strip()),
+        description=storable(request.description).strip(),
+        public_description=public_words(storable(request.description).strip()),
         answers=answers,
         latitude=latitude,
         longitude=longitude,

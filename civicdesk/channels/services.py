@@ -33,7 +33,7 @@ from civicdesk.contacts.choices import ContactOutcome, ContactReason
 from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import DomainError, NotFound, TransitionNotAllowed, ValidationFailed
-from civicdesk.core.text import describe_deadline
+from civicdesk.core.text import describe_deadline, storable
 from civicdesk.customers.choices import DetailKind
 from civicdesk.customers.models import ContactDetail, Customer
 from civicdesk.customers.normalise import normalise_email, normalise_phone
@@ -104,22 +104,14 @@ class Inbound:
     received_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        # PostgreSQL cannot store a NUL character in text, nor any database a lone surrogate
-        # (some charsets, such as UTF-7, decode to one); a message carrying them must still be
-        # stored (not refused, which a mail relay would retry for ever), so it loses them.
+        # A message carrying characters no database can store must still be stored (not
+        # refused, which a mail relay would retry for ever), so it loses them.
         for name in ("message_id", "sender", "body", "subject", "sender_name", "automatic"):
-            setattr(self, name, _storable(getattr(self, name)))
+            setattr(self, name, storable(getattr(self, name)))
         self.attachments = [
-            Upload(name=_storable(upload.name), content=upload.content)
+            Upload(name=storable(upload.name), content=upload.content)
             for upload in self.attachments
         ]
-
-
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-def _storable(text: str) -> str:
-    return _UNSTORABLE.sub("", text)
 
 
 def inbound_address_find(*, channel: str, addresses: list[str]) -> InboundAddress:

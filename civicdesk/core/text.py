@@ -1,7 +1,8 @@
-"""Dates and times as a resident reads them."""
+"""Text as a resident reads it and as every database can store it."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from .calendar import LONDON
@@ -16,3 +17,13 @@ def describe_deadline(moment: datetime) -> str:
     if local.hour == 12 and local.minute == 0:
         clock = "midday"
     return f"{clock} on {local:%A} {local.day} {local:%B %Y}"
+
+
+# PostgreSQL cannot store a NUL character in text, nor any database a lone surrogate (some
+# charsets, such as UTF-7, decode to one).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` without the characters no database here can store."""
+    return _UNSTORABLE.sub("", text)

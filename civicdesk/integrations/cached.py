@@ -34,8 +34,10 @@ def _clients_read(scope: str) -> dict[str, bytes]:
 _clients: VersionedCache[str, dict[str, bytes]] = VersionedCache("api-clients", load=_clients_read)
 _EVERY_CLIENT = "all"
 # When this process last wrote each client's last use, so that it writes at most once a minute
-# although its kept copy of the client still holds the time it was read with.
-_last_used_written: dict[int, datetime] = {}
+# although its kept copy of the client still holds the time it was read with. Kept by the key's
+# digest, which no other client will ever have, not by the row's number, which a database may
+# give again after a rollback.
+_last_used_written: dict[str, datetime] = {}
 
 
 def active_client_with_prefix(key_prefix: str) -> ApiClient | None:
@@ -49,12 +51,12 @@ def active_client_with_prefix(key_prefix: str) -> ApiClient | None:
 def client_last_used_due(client: ApiClient, now: datetime) -> bool:
     """Whether the client's last use should be written now; notes that it is being written."""
     written = max(
-        (moment for moment in (client.last_used_at, _last_used_written.get(client.pk)) if moment),
+        (moment for moment in (client.last_used_at, _last_used_written.get(client.key_digest)) if moment),
         default=None,
     )
     if written is not None and now - written <= LAST_USED_EVERY:
         return False
-    _last_used_written[client.pk] = now
+    _last_used_written[client.key_digest] = now
     return True
 
 
