@@ -50,10 +50,8 @@ def active_client_with_prefix(key_prefix: str) -> ApiClient | None:
 
 def client_last_used_due(client: ApiClient, now: datetime) -> bool:
     """Whether the client's last use should be written now; notes that it is being written."""
-    written = max(
-        (moment for moment in (client.last_used_at, _last_used_written.get(client.key_digest)) if moment),
-        default=None,
-    )
+    noted = _last_used_written.get(client.key_digest)
+    written = max((moment for moment in (client.last_used_at, noted) if moment), default=None)
     if written is not None and now - written <= LAST_USED_EVERY:
         return False
     _last_used_written[client.key_digest] = now
