@@ -4,6 +4,7 @@ and nothing of the trust's own working."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -334,3 +335,41 @@ def test_a_partner_administrator_chooses_which_of_their_own_teams_take_referrals
     assert client.post(change, data).status_code == 302
     world.trust_other_team.refresh_from_db()
     assert world.trust_other_team.accepts_referrals
+
+
+def test_long_lists_of_referrals_come_a_page_at_a_time_newest_first(staff_client, world):
+    actor = Actor.for_user(world.adviser.user)
+    reasons = [f"Referral number {number:02d}" for number in range(57)]
+    for reason in reasons:
+        referral_send(
+            sender=world.adviser,
+            contact=factories.ContactFactory(organisation=world.council),
+            choice=ReferralChoice(to_team=world.trust_team, reason=reason),
+            actor=actor,
+        )
+    newest_first = list(Referral.objects.values_list("pk", flat=True))
+    trust = staff_client(world.trust_officer)
+
+    def listed(page) -> list[int]:
+        links = re.findall(r'href="/staff/referrals/(\d+)/"', page.content.decode())
+        return [int(pk) for pk in links]
+
+    with CaptureQueriesContext(connection) as first_queries:
+        first = trust.get("/staff/referrals/")
+    page = first.content.decode()
+    assert listed(first) == newest_first[:50]
+    assert "1 to 50 of 57, newest first" in page
+    assert 'href="?received=2#received"' in page and "Older referrals" in page
+
+    with CaptureQueriesContext(connection) as second_queries:
+        second = trust.get("/staff/referrals/?received=2")
+    assert listed(second) == newest_first[50:]
+    assert "51 to 57 of 57, newest first" in second.content.decode()
+    assert 'href="?received=1#received"' in second.content.decode()
+    assert len(second_queries) == len(first_queries)
+
+    # The status filter is kept from page to page, and a page past the end shows the last.
+    waiting = trust.get("/staff/referrals/?status=sent&received=9").content.decode()
+    assert "51 to 57 of 57, newest first" in waiting
+    assert 'href="?status=sent&amp;received=1#received"' in waiting
+    assert "None." in trust.get("/staff/referrals/?status=accepted").content.decode()

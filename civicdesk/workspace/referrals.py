@@ -5,9 +5,12 @@ and the sender follows its outcome."""
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
@@ -58,17 +61,32 @@ from .documents import document_download
 from .forms import choices, posted
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from civicdesk.cases.models import Case
     from civicdesk.contacts.models import Contact
     from civicdesk.organisations.models import StaffMember, Team
     from civicdesk.referrals.models import ExternalOrganisation, Referral
 
-LIST_LIMIT = 200
+# Referrals a page shows of each list; older ones are a page further on.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ReferralPage:
+    """One page of a list of referrals, with the addresses of the pages either side."""
+
+    rows: list[Referral]
+    total: int
+    first_shown: int
+    newer_href: str
+    older_href: str
 
 
 @staff_required
 def referrals(request: HttpRequest, staff: StaffMember) -> HttpResponse:
-    """Referrals sent to the member of staff's team, and those of their organisation's work."""
+    """Referrals sent to the member of staff's team, and those of their organisation's work,
+    newest first, a page of each at a time."""
     if not may_refer(staff):
         return _not_allowed(request, staff)
     status = request.GET.get("status", "")
@@ -76,14 +94,37 @@ def referrals(request: HttpRequest, staff: StaffMember) -> HttpResponse:
     sent = referrals_sent_by(staff)
     if status in ReferralStatus.values:
         received, sent = received.filter(status=status), sent.filter(status=status)
+    else:
+        status = ""
     return render_staff_page(
         request,
         "workspace/referrals.html",
         title="Referrals",
         staff=staff,
-        received=list(received[:LIST_LIMIT]),
-        sent=list(sent[:LIST_LIMIT]),
+        received=_referral_page(request, received, name="received", status=status),
+        sent=_referral_page(request, sent, name="sent", status=status),
         statuses=choices(list(ReferralStatus.choices), status, first=[("", "Any status")]),
+    )
+
+
+def _referral_page(
+    request: HttpRequest, listed: QuerySet[Referral], *, name: str, status: str
+) -> ReferralPage:
+    """The page of ``listed`` asked for by the query parameter ``name`` (the first if it is not
+    a page number); the other list stays on its page when this one moves."""
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get(name))
+
+    def href(number: int) -> str:
+        kept = {key: value for key, value in request.GET.items() if key in {"received", "sent"}}
+        query = {**({"status": status} if status else {}), **kept, name: str(number)}
+        return "?" + urlencode(query) + f"#{name}"
+
+    return ReferralPage(
+        rows=list(page.object_list),
+        total=page.paginator.count,
+        first_shown=page.start_index(),
+        newer_href=href(page.previous_page_number()) if page.has_previous() else "",
+        older_href=href(page.next_page_number()) if page.has_next() else "",
     )
 
 
