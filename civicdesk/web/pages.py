@@ -93,3 +93,15 @@ def render_staff_page(
             **context,
         },
     )
+
+
+def render_not_allowed(request: HttpRequest, *, staff: StaffMember, message: str) -> HttpResponse:
+    """The workspace page that says, with a 403, why this member of staff cannot use a page."""
+    return render_staff_page(
+        request,
+        "workspace/not_allowed.html",
+        title="You cannot use this page",
+        staff=staff,
+        message=message,
+        status=403,
+    )

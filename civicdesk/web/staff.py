@@ -26,7 +26,7 @@ from civicdesk.core.errors import NotPermitted
 from civicdesk.organisations.choices import Role
 from civicdesk.organisations.selectors import staff_for_user
 
-from .pages import render_staff_page
+from .pages import render_not_allowed
 
 if TYPE_CHECKING:
     from civicdesk.organisations.models import StaffMember
@@ -127,13 +127,8 @@ def _refused(request: HttpRequest, staff: StaffMember) -> HttpResponse:
     match = request.resolver_match
     if match is not None and match.view_name == "workspace:home":
         return HttpResponseRedirect(reverse("insight:dashboard"))
-    return render_staff_page(
-        request,
-        "workspace/not_allowed.html",
-        title="You cannot use this page",
-        staff=staff,
-        message="Your role does not include case work or residents' details.",
-        status=403,
+    return render_not_allowed(
+        request, staff=staff, message="Your role does not include case work or residents' details."
     )
 
 

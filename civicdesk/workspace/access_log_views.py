@@ -24,7 +24,7 @@ from civicdesk.privacy.access_log import (
     staff_for_access_log,
 )
 from civicdesk.privacy.choices import AccessKind
-from civicdesk.web.pages import render_staff_page
+from civicdesk.web.pages import render_not_allowed, render_staff_page
 from civicdesk.web.staff import staff_required
 
 from .forms import choices
@@ -78,14 +78,7 @@ def record_opening(
 
 
 def _refused(request: HttpRequest, staff: StaffMember, refused: NotPermitted) -> HttpResponse:
-    return render_staff_page(
-        request,
-        "workspace/not_allowed.html",
-        title="You cannot use this page",
-        staff=staff,
-        message=refused.message,
-        status=403,
-    )
+    return render_not_allowed(request, staff=staff, message=refused.message)
 
 
 @staff_required

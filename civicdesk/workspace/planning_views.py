@@ -54,7 +54,7 @@ from civicdesk.planning.services import (
     rota_import,
 )
 from civicdesk.planning.written import WrittenDay, written_plan
-from civicdesk.web.pages import render_staff_page
+from civicdesk.web.pages import render_not_allowed, render_staff_page
 from civicdesk.web.staff import staff_required
 from civicdesk.web.templating import uk_date
 
@@ -85,14 +85,7 @@ def planner_required(
         try:
             access_planning(staff)
         except NotPermitted as refused:
-            return render_staff_page(
-                request,
-                "workspace/not_allowed.html",
-                title="You cannot use this page",
-                staff=staff,
-                message=refused.message,
-                status=403,
-            )
+            return render_not_allowed(request, staff=staff, message=refused.message)
         return view(request, staff, *args, **kwargs)
 
     return wrapped

@@ -34,7 +34,7 @@ from civicdesk.privacy.registry import erase_description
 from civicdesk.privacy.requests import subject_access_extend
 from civicdesk.privacy.selectors import customer_as_recorded, erasure_review
 from civicdesk.privacy.services import AlreadyDownloaded, customer_erase
-from civicdesk.web.pages import render_staff_page
+from civicdesk.web.pages import render_not_allowed, render_staff_page
 from civicdesk.web.staff import require_data_protection_officer, staff_required
 
 from .forms import choices, posted, posted_version
@@ -51,14 +51,7 @@ def _refused(request: HttpRequest, staff: StaffMember) -> HttpResponse | None:
     try:
         require_data_protection_officer(staff)
     except NotPermitted as refused:
-        return render_staff_page(
-            request,
-            "workspace/not_allowed.html",
-            title="You cannot use this page",
-            staff=staff,
-            message=refused.message,
-            status=403,
-        )
+        return render_not_allowed(request, staff=staff, message=refused.message)
     return None
 
 

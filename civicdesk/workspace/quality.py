@@ -22,7 +22,7 @@ from civicdesk.quality.selectors import (
     may_assess,
 )
 from civicdesk.quality.services import quality_assess
-from civicdesk.web.pages import render_staff_page
+from civicdesk.web.pages import render_not_allowed, render_staff_page
 from civicdesk.web.staff import staff_required
 
 from .forms import choices
@@ -53,13 +53,8 @@ def quality_check(
 ) -> HttpResponse:
     """Score one contact (a spot check) or, without a contact, a mystery customer's experience."""
     if not may_assess(staff):
-        return render_staff_page(
-            request,
-            "workspace/not_allowed.html",
-            title="You cannot use this page",
-            staff=staff,
-            message="Only team leads and managers record quality checks.",
-            status=403,
+        return render_not_allowed(
+            request, staff=staff, message="Only team leads and managers record quality checks."
         )
     contact: Contact | None = None
     if contact_id is not None:

@@ -30,7 +30,7 @@ from civicdesk.organisations.selectors import (
     teams_of,
     teams_of_staff,
 )
-from civicdesk.web.pages import render_staff_page
+from civicdesk.web.pages import render_not_allowed, render_staff_page
 from civicdesk.web.staff import require_lead, staff_required
 
 from .forms import choices
@@ -185,14 +185,7 @@ def team_lead(request: HttpRequest, staff: StaffMember) -> HttpResponse:
     try:
         require_lead(staff)
     except NotPermitted as refused:
-        return render_staff_page(
-            request,
-            "workspace/not_allowed.html",
-            title="You cannot use this page",
-            staff=staff,
-            message=refused.message,
-            status=403,
-        )
+        return render_not_allowed(request, staff=staff, message=refused.message)
     return render_staff_page(
         request,
         "workspace/team_lead.html",

@@ -52,7 +52,7 @@ from civicdesk.referrals.services import (
     referral_send,
     referral_withdraw,
 )
-from civicdesk.web.pages import render_staff_page
+from civicdesk.web.pages import render_not_allowed, render_staff_page
 from civicdesk.web.staff import staff_required
 
 from .access_log_views import record_opening
@@ -452,11 +452,8 @@ def _referral_or_404(staff: StaffMember, referral_id: int) -> Referral:
 
 
 def _not_allowed(request: HttpRequest, staff: StaffMember) -> HttpResponse:
-    return render_staff_page(
+    return render_not_allowed(
         request,
-        "workspace/not_allowed.html",
-        title="You cannot use this page",
         staff=staff,
         message="Your role does not include referring work to other organisations.",
-        status=403,
     )

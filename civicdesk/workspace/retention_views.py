@@ -18,7 +18,7 @@ from civicdesk.privacy.retention import (
     counts_in_words,
     retention_report,
 )
-from civicdesk.web.pages import render_staff_page
+from civicdesk.web.pages import render_not_allowed, render_staff_page
 from civicdesk.web.staff import staff_required
 
 if TYPE_CHECKING:
@@ -38,14 +38,7 @@ def retention(request: HttpRequest, staff: StaffMember) -> HttpResponse:
     try:
         report = retention_report(staff=staff)
     except NotPermitted as refused:
-        return render_staff_page(
-            request,
-            "workspace/not_allowed.html",
-            title="You cannot use this page",
-            staff=staff,
-            message=refused.message,
-            status=403,
-        )
+        return render_not_allowed(request, staff=staff, message=refused.message)
     return render_staff_page(
         request,
         "workspace/retention.html",
