@@ -9,6 +9,9 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from civicdesk.notifications.links import public_page_link
+
+from .choices import EndpointKind
 from .models import ExternalOrganisation, ReferralDispatch
 
 SECRET_FIELDS = ("api_key", "signing_secret")
@@ -72,6 +75,14 @@ class ExternalOrganisationAdmin(InstallationAdministratorsOnly):
     form = ExternalOrganisationForm
     list_display = ["name", "endpoint_kind", "endpoint_url", "active"]
     list_filter = ["endpoint_kind", "active"]
+    readonly_fields = ["status_address"]
+
+    @admin.display(description="Their status updates go to")
+    def status_address(self, obj: ExternalOrganisation) -> str:
+        """For a webhook receiver: the address its system posts status updates to (ADR 49)."""
+        if obj.pk is None or obj.endpoint_kind != EndpointKind.WEBHOOK:
+            return "Only for a webhook receiver, once saved"
+        return public_page_link("referral-status", obj.public_id)
 
 
 @admin.register(ReferralDispatch)

@@ -4,7 +4,8 @@ A referral to an ``ExternalOrganisation`` is written with a ``ReferralDispatch``
 transaction; the worker delivers it at least once through the lease-and-retry queue the outbox
 and webhooks share, over the one HTTP client path (``integrations.webhooks.http_exchange``):
 an Open311 ``POST requests.json`` or a webhook signed as our outgoing webhooks are. The
-receiver's status comes back by polling its Open311 ``GET requests.json`` (``polling``).
+receiver's status comes back by polling its Open311 ``GET requests.json`` (``polling``) or,
+from a webhook receiver, posted to our hook signed the same way (``inbound``, ADR 49).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ logger = logging.getLogger(__name__)
 
 # Open311 statuses (GeoReport v2 and the FixMyStreet extensions) that mean the receiver has
 # finished with the request, and those that mean it was never theirs to take.
+# "resolved" is the webhook way back's word for it (ADR 49).
 RESOLVED_STATUSES = frozenset(
-    {"closed", "fixed", "no_further_action", "not_councils_responsibility"}
+    {"closed", "fixed", "no_further_action", "not_councils_responsibility", "resolved"}
 )
 DECLINING_STATUSES = {
     "not_councils_responsibility": DeclineReason.NOT_OURS,
@@ -53,6 +55,10 @@ class ExternalReport:
     status: str
     updated_at: datetime | None = None
     note: str = ""
+    # A webhook receiver names its reason for declining (one of ours) and its own reference
+    # for the request in the update; Open311 says both through its status and request id.
+    declined_because: str = ""
+    reference: str = ""
 
     @property
     def resolved(self) -> bool:
@@ -60,7 +66,12 @@ class ExternalReport:
 
     @property
     def decline_reason(self) -> str:
-        return str(DECLINING_STATUSES.get(self.status, ""))
+        return self.declined_because or str(DECLINING_STATUSES.get(self.status, ""))
+
+
+def referral_webhook_id(referral_id: int) -> str:
+    """How a referral is named to a webhook receiver, and how it names it back to us."""
+    return f"referral-{referral_id}"
 
 
 def external_dispatch_queue(*, referral: Referral, now: datetime) -> ReferralDispatch:
@@ -165,7 +176,7 @@ def _webhook_post(
     destination: ExternalOrganisation, referral: Referral, dispatch: ReferralDispatch
 ) -> HttpAnswer:
     payload: dict[str, Any] = {
-        "id": f"referral-{referral.pk}",
+        "id": referral_webhook_id(referral.pk),
         "type": "referral.sent",
         "occurred_at": referral.sent_at.isoformat(),
         "referral": {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -32,6 +34,9 @@ class ExternalOrganisation(TimeStampedModel):
         max_length=200, blank=True, help_text="Webhook: signs each referral (HMAC-SHA256)."
     )
     active = models.BooleanField(default=True)
+    # Names the organisation in the address its system posts status updates to (ADR 49):
+    # random, so the address says nothing of how many organisations there are.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -8,6 +8,7 @@ referral exists: to them it is "not found".
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ from civicdesk.organisations.choices import Role
 from civicdesk.organisations.models import StaffMember, Team
 from civicdesk.organisations.selectors import team_ids_for
 
-from .choices import ReferralStatus
+from .choices import EndpointKind, ReferralStatus
 from .models import ExternalOrganisation, Referral
 
 if TYPE_CHECKING:
@@ -143,6 +144,22 @@ def external_destinations() -> list[ExternalOrganisation]:
 
 def external_destination(*, external_id: int) -> ExternalOrganisation | None:
     return ExternalOrganisation.objects.filter(active=True, pk=external_id).first()
+
+
+def webhook_receiver(*, public_id: str) -> ExternalOrganisation | None:
+    """The organisation whose status address this is (ADR 49): one that takes our referrals
+    by signed webhook, so has a secret to check its updates with."""
+    try:
+        wanted = uuid.UUID(public_id)
+    except ValueError:
+        return None
+    return (
+        ExternalOrganisation.objects.filter(
+            public_id=wanted, active=True, endpoint_kind=EndpointKind.WEBHOOK
+        )
+        .exclude(signing_secret="")
+        .first()
+    )
 
 
 def accepting_services(referral: Referral) -> list[RequestType]:

@@ -297,7 +297,8 @@ def referral_external_report(
     """Record what an organisation on another system reported about a referral: its first
     report that it has the request accepts the referral (the resident is told, once); a report
     that it is not theirs declines it; later reports keep the sender's view of its status up to
-    date. Returns whether anything changed. Safe to call with the same report twice."""
+    date. Returns whether anything changed. Safe to call with the same report twice, and a
+    report older than the one recorded (delivered late, out of order) changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
         referral = (
@@ -313,13 +314,22 @@ def referral_external_report(
             return False
         before = {"status": referral.status, "external_status": referral.external_status}
         resolved_at = report.updated_at or now if report.resolved else None
-        if (
+        # Their reference is kept as first given: the resident may already have been told it.
+        reference = referral.external_reference or report.reference[:100]
+        stale = (
+            report.updated_at is not None
+            and referral.external_updated_at is not None
+            and report.updated_at < referral.external_updated_at
+        )
+        if stale or (
             report.status == referral.external_status
             and (resolved_at is None) == (referral.external_resolved_at is None)
+            and reference == referral.external_reference
             and referral.external_checked_at is not None
         ):
             Referral.objects.filter(pk=referral.pk).update(external_checked_at=now)
             return False
+        referral.external_reference = reference
         referral.external_status = report.status[:40]
         referral.external_updated_at = report.updated_at
         referral.external_checked_at = now
