@@ -9,8 +9,18 @@ from civicdesk.core.audit import Actor
 from civicdesk.core.errors import ValidationFailed
 from civicdesk.organisations.admin_scoping import OrganisationScopedAdmin, ReadOnlyAdmin
 
-from .models import CollectionRound, Landmark, Street
-from .services import collection_round_check, collection_round_save, landmark_check, landmark_save
+from .models import CollectionRound, Landmark, NeighbouringCouncil, Street
+from .services import (
+    collection_round_check,
+    collection_round_save,
+    landmark_check,
+    landmark_save,
+    neighbouring_council_check,
+    neighbouring_council_save,
+)
+
+# Far larger than a simplified council boundary; a bigger upload is the wrong file.
+MOST_BOUNDARY_BYTES = 20 * 1024 * 1024
 
 
 @admin.register(Street)
@@ -147,5 +157,94 @@ class CollectionRoundAdmin(OrganisationScopedAdmin):
             active=bool(data.get("active")),
             existing=obj if change else None,
             actor=Actor.for_user(cast(User, request.user)),
+        )
+        obj.pk = saved.pk
+
+
+class NeighbouringCouncilForm(forms.ModelForm):
+    """The boundary comes as a GeoJSON file, checked (and simplified if need be) as a council's
+    own is; a council already saved keeps its boundary when no file is given."""
+
+    website = forms.URLField(required=False, assume_scheme="https")
+    boundary_file = forms.FileField(
+        label="Boundary",
+        required=False,
+        help_text="A GeoJSON file of the council's area in longitude and latitude, for example "
+        "from the ONS Open Geography Portal. Leave it empty to keep the boundary it has.",
+    )
+
+    class Meta:
+        model = NeighbouringCouncil
+        fields = ["name", "code", "website", "phone", "report_url", "boundary_attribution"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        boundary: Any = self.instance.boundary if self.instance.pk else None
+        upload = cleaned.get("boundary_file")
+        if upload is not None:
+            if upload.size > MOST_BOUNDARY_BYTES:
+                self.add_error("boundary_file", "The file is larger than 20 MB")
+                return cleaned
+            try:
+                boundary = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("boundary_file", "The file is not GeoJSON text")
+                return cleaned
+        try:
+            checked = neighbouring_council_check(
+                name=cleaned.get("name") or "",
+                boundary=boundary,
+                website=cleaned.get("website") or "",
+                phone=cleaned.get("phone") or "",
+                report_url=cleaned.get("report_url") or "",
+            )
+        except ValidationFailed as problem:
+            fields = dict(problem.fields)
+            if "boundary" in fields:
+                fields["boundary_file"] = fields.pop("boundary")
+            _problems_shown(self, ValidationFailed(problem.message, fields=fields))
+        else:
+            cleaned["boundary"] = checked.boundary
+        return cleaned
+
+
+@admin.register(NeighbouringCouncil)
+class NeighbouringCouncilAdmin(admin.ModelAdmin):
+    """Councils around ours that are not on this installation: a resident who chooses a place
+    in one is sent to its report page with the place (ADR 0048). They belong to the whole
+    installation, so only its administrators manage them."""
+
+    form = NeighbouringCouncilForm
+    list_display = ["name", "code", "website", "phone"]
+    search_fields = ["name", "code"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def save_model(
+        self, request: HttpRequest, obj: NeighbouringCouncil, form: Any, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        saved = neighbouring_council_save(
+            name=data["name"],
+            boundary=data["boundary"],
+            code=data.get("code") or "",
+            website=data.get("website") or "",
+            phone=data.get("phone") or "",
+            report_url=data.get("report_url") or "",
+            boundary_attribution=data.get("boundary_attribution") or "",
+            existing=obj if change else None,
         )
         obj.pk = saved.pk

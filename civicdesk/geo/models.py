@@ -133,3 +133,42 @@ class CollectionRound(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class NeighbouringCouncil(TimeStampedModel):
+    """A council around ours that is not on this installation: where a resident who chose a
+    place in its area is sent, with the place, instead of being told only "not here".
+
+    ``report_url`` may hold ``{latitude}`` and ``{longitude}`` (and ``{postcode}``), filled in
+    with the place; geo.services.neighbouring_council_save checks it. The four bounding-box
+    columns are kept in step with the boundary, so that a look-up filters in the database
+    before testing the polygon.
+    """
+
+    name = models.CharField(max_length=200, unique=True, help_text="Powys County Council.")
+    code = models.CharField(
+        max_length=20, blank=True, help_text="ONS local authority district code, e.g. W06000023."
+    )
+    boundary = models.JSONField(help_text="GeoJSON Polygon or MultiPolygon, WGS84 lon/lat.")
+    boundary_attribution = models.TextField(blank=True)
+    website = models.URLField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    report_url = models.CharField(
+        "report page address",
+        max_length=500,
+        blank=True,
+        help_text="The https address where residents report a problem to them. It may hold "
+        "{latitude} and {longitude}, and {postcode}, to open it at the place.",
+    )
+    min_latitude = models.FloatField()
+    max_latitude = models.FloatField()
+    min_longitude = models.FloatField()
+    max_longitude = models.FloatField()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "council not on this installation"
+        verbose_name_plural = "councils not on this installation"
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,10 +1,11 @@
 """Where is this, and whose is it? Location checks for street reports.
 
 ``location_check`` decides whether a report at a place is for this council, a neighbouring
-council, the other tier in a two-tier area, or for nobody on the installation, and whether the
-road there is one the council maintains. ``places_find`` is the route for residents who do not
-use the map (place_matching.places_match reads their words more loosely); ``nearby_open_cases``
-offers open reports close by before a duplicate is made.
+council, the other tier in a two-tier area, a council around ours that is not on this
+installation (sent to its report page with the place, ADR 0048), or for nobody we know of, and
+whether the road there is one the council maintains. ``places_find`` is the route for residents
+who do not use the map (place_matching.places_match reads their words more loosely);
+``nearby_open_cases`` offers open reports close by before a duplicate is made.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from string import Formatter
+from urllib.parse import quote
 
 from django.db.models import Q
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 
 from civicdesk.cases.choices import OPEN_STATUSES
 from civicdesk.cases.models import Case
@@ -27,7 +30,7 @@ from civicdesk.organisations.selectors import organisation_providing, organisati
 
 from .choices import Adoption
 from .geometry import LocalPlane, degrees_around, geojson_lines, line_midpoint, longest_line
-from .models import Street
+from .models import NeighbouringCouncil, Street
 
 # Services about the road itself. A report of one of these on a road the council does not
 # maintain (unadopted, private, or a National Highways motorway or trunk road) is not ours.
@@ -60,6 +63,9 @@ class LocationVerdict:
     # The council on this installation that looks after the place, when it is not ours: the
     # resident's journey can carry on with it rather than start again on its website.
     council: Organisation | None = None
+    responsible_phone: str = ""
+    # responsible_url is their own report page, opened at the place, not only their website.
+    report_page: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -95,6 +101,12 @@ def location_check(
     ]
     street = street_nearest(organisations=councils, latitude=latitude, longitude=longitude)
     if all(place.pk != organisation.pk for place in councils):
+        # A council on this installation always wins over one that is not.
+        neighbour = (
+            None if councils else neighbouring_council_at(latitude=latitude, longitude=longitude)
+        )
+        if neighbour is not None:
+            return _off_installation(neighbour, latitude=latitude, longitude=longitude)
         return _elsewhere(councils, request_type, street)
     tier = request_type.provider_tier
     provider = next((place for place in [organisation, *councils] if place.provides(tier)), None)
@@ -155,6 +167,35 @@ def _elsewhere(
     )
 
 
+def _off_installation(
+    neighbour: NeighbouringCouncil, *, latitude: float, longitude: float
+) -> LocationVerdict:
+    page = report_page_for(neighbour, latitude=latitude, longitude=longitude)
+    message = (
+        f"This place is in the area of {neighbour.name}. They look after it, not us, and "
+        "they do not use this website."
+    )
+    if page.opens_at_place:
+        message += " You can report it to them online. Our link opens their page at this place."
+    elif page.url:
+        message += " You can report it to them online."
+    elif not neighbour.phone:
+        message += " Please report it to them."
+    if neighbour.phone:
+        also = " also" if page.url else ""
+        message += f" You can{also} phone them on {neighbour.phone}."
+    return LocationVerdict(
+        Outcome.OTHER_COUNCIL,
+        message,
+        None,
+        neighbour.name,
+        page.url,
+        None,
+        responsible_phone=neighbour.phone,
+        report_page=page.opens_at_place,
+    )
+
+
 def _other_tier(tier: str, street: Street | None) -> LocationVerdict:
     """The service belongs to the other tier here, and that council is not on this
     installation."""
@@ -202,6 +243,48 @@ def _not_maintained(street: Street) -> LocationVerdict:
         "",
         street,
     )
+
+
+# Councils around ours that are not on this installation
+
+
+def neighbouring_council_at(*, latitude: float, longitude: float) -> NeighbouringCouncil | None:
+    """The council not on this installation whose boundary holds the point, or None."""
+    candidates = NeighbouringCouncil.objects.filter(
+        min_latitude__lte=latitude,
+        max_latitude__gte=latitude,
+        min_longitude__lte=longitude,
+        max_longitude__gte=longitude,
+    ).order_by("name", "pk")
+    point = Point(longitude, latitude)
+    return next((council for council in candidates if shape(council.boundary).covers(point)), None)
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    url: str
+    opens_at_place: bool
+
+
+def report_page_for(
+    council: NeighbouringCouncil, *, latitude: float, longitude: float, postcode: str = ""
+) -> ReportPage:
+    """Where to send a resident to report a problem at a place to ``council``: its report page
+    with the place filled in (6 decimals, about 10 cm; URL-encoded), or its website when the
+    page needs a postcode we do not know, or has no place in it."""
+    address = council.report_url
+    if not address:
+        return ReportPage(council.website, False)
+    needs = {name for _, name, _, _ in Formatter().parse(address) if name}
+    if "postcode" in needs and not postcode.strip() and council.website:
+        return ReportPage(council.website, False)
+    values = {
+        "latitude": f"{latitude:.6f}",
+        "longitude": f"{longitude:.6f}",
+        "postcode": postcode.strip().upper(),
+    }
+    filled = address.format_map({name: quote(value, safe="") for name, value in values.items()})
+    return ReportPage(filled, bool(needs & {"latitude", "longitude"}) or bool(values["postcode"]))
 
 
 # Streets

@@ -1,4 +1,5 @@
-"""Importing a council's published list of streets; saving landmarks and bin collection rounds.
+"""Importing a council's published list of streets; saving landmarks, bin collection rounds
+and the councils around ours that are not on this installation.
 
 Each row names a street by its USRN (Unique Street Reference Number), with its name, locality,
 who maintains it and its line. Importing is idempotent: streets are matched by USRN, so running
@@ -8,24 +9,29 @@ it again updates them in place; streets missing from the rows are left alone.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
+from string import Formatter
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
+from shapely.geometry import shape
 
 from civicdesk.core.audit import SYSTEM, Actor, audit_record
 from civicdesk.core.errors import ValidationFailed
+from civicdesk.organisations.boundaries import boundary_read
 from civicdesk.organisations.models import Organisation
 
 from .choices import Adoption, BinType
 from .collections import names_parse, postcode_areas_parse
 from .geometry import Coordinates, GeometryError, lines_geojson, lines_parse
-from .models import CollectionRound, Landmark, Street
+from .models import CollectionRound, Landmark, NeighbouringCouncil, Street
 
 STREETS_DATA = Path(__file__).resolve().parent / "data"
 COLUMNS = ("usrn", "name", "locality", "adoption", "maintainer", "geometry")
@@ -398,3 +404,135 @@ def collection_round_save(
             },
         )
     return found
+
+
+# Councils around ours that are not on this installation
+
+# What a report page address may ask to be filled in with, from the place the resident chose.
+REPORT_PLACEHOLDERS = ("latitude", "longitude", "postcode")
+_PLACEHOLDERS_SHOWN = "{latitude}, {longitude} or {postcode}"
+MAX_REPORT_URL = 500
+
+
+def https_address_problem(address: str) -> str:
+    """What is wrong with a web address residents are sent to, or "" when there is nothing."""
+    if any(character.isspace() or ord(character) < 32 for character in address):
+        return "The address must not have spaces in it"
+    parts = urlsplit(address)
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        return "The address must start with https:// and the name of the website"
+    if parts.username or parts.password:
+        return "The address must not hold a user name or password"
+    return ""
+
+
+def report_url_problem(address: str) -> str:
+    """What is wrong with a report page address, or "" when it can be used. It may hold
+    {latitude}, {longitude} and {postcode}, in its path or query, and nothing else in braces."""
+    if len(address) > MAX_REPORT_URL:
+        return f"The address must be {MAX_REPORT_URL} characters or fewer"
+    try:
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in Formatter().parse(address)
+            if name is not None
+        ]
+    except ValueError:
+        return f"Check the braces: each {{ needs its }}, as in {_PLACEHOLDERS_SHOWN}"
+    for name, spec, conversion in fields:
+        if name not in REPORT_PLACEHOLDERS or spec or conversion:
+            shown = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            return f"{shown} is not part of the place we can fill in: use {_PLACEHOLDERS_SHOWN}"
+    if "{" in urlsplit(address).netloc:
+        return "The place can go in the path or the query of the address, not the website's name"
+    return https_address_problem(address.format(latitude="0", longitude="0", postcode="0"))
+
+
+@dataclass(frozen=True)
+class NeighbourChecked:
+    boundary: dict[str, Any]
+    bounds: tuple[float, float, float, float]  # west, south, east, north
+
+
+def neighbouring_council_check(
+    *, name: str, boundary: Any, website: str, phone: str, report_url: str
+) -> NeighbourChecked:
+    """The council's boundary, checked as a council's own is (organisations.boundaries), or
+    ValidationFailed by field: a name, a boundary and https addresses are needed."""
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = "Enter the council's name"
+    elif len(name.strip()) > 200:
+        errors["name"] = "The name must be 200 characters or fewer"
+    geometry: dict[str, Any] = {}
+    if not boundary:
+        errors["boundary"] = "Give the council's boundary, a GeoJSON Polygon or MultiPolygon"
+    else:
+        try:
+            text = boundary if isinstance(boundary, str) else json.dumps(boundary)
+            geometry = boundary_read(text, file_name="The boundary").geometry
+        except ValidationFailed as problem:
+            errors["boundary"] = problem.message
+    if website and (problem_text := https_address_problem(website)):
+        errors["website"] = problem_text
+    if report_url and (problem_text := report_url_problem(report_url)):
+        errors["report_url"] = problem_text
+    if len(phone.strip()) > 40:
+        errors["phone"] = "The phone number must be 40 characters or fewer"
+    if errors:
+        raise ValidationFailed("Check the council.", fields=errors)
+    west, south, east, north = shape(geometry).bounds
+    return NeighbourChecked(boundary=geometry, bounds=(west, south, east, north))
+
+
+def neighbouring_council_save(
+    *,
+    name: str,
+    boundary: Any,
+    website: str = "",
+    phone: str = "",
+    report_url: str = "",
+    code: str = "",
+    boundary_attribution: str = "",
+    existing: NeighbouringCouncil | None = None,
+) -> NeighbouringCouncil:
+    """Add a council that is not on this installation, or update the one of that name (or
+    ``existing``, which may be renamed). ``boundary`` is a GeoJSON geometry, Feature or
+    FeatureCollection, as a dict or as text; see neighbouring_council_check."""
+    name, website, phone, report_url = (
+        name.strip(),
+        website.strip(),
+        phone.strip(),
+        report_url.strip(),
+    )
+    checked = neighbouring_council_check(
+        name=name, boundary=boundary, website=website, phone=phone, report_url=report_url
+    )
+    west, south, east, north = checked.bounds
+    values = {
+        "name": name,
+        "code": code.strip(),
+        "boundary": checked.boundary,
+        "boundary_attribution": boundary_attribution.strip(),
+        "website": website,
+        "phone": phone,
+        "report_url": report_url,
+        "min_latitude": south,
+        "max_latitude": north,
+        "min_longitude": west,
+        "max_longitude": east,
+    }
+    with transaction.atomic():
+        if existing is not None:
+            NeighbouringCouncil.objects.filter(pk=existing.pk).update(
+                **values, updated_at=timezone.now()
+            )
+            return NeighbouringCouncil.objects.get(pk=existing.pk)
+        council, _ = NeighbouringCouncil.objects.update_or_create(name=name, defaults=values)
+    return council

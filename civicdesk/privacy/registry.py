@@ -799,6 +799,8 @@ NOT_ABOUT_CUSTOMERS: dict[str, str] = {
     "geo.street": "streets",
     "geo.landmark": "places residents name instead of a street, such as a library",
     "geo.collectionround": "the council's bin collection rounds",
+    "geo.neighbouringcouncil": "councils around ours on other systems: their names, areas "
+    "and public report pages",
     "appointments.openingtime": "when the council's offices, hubs and libraries are open",
     "appointments.session": "drop-in sessions the council holds at its places",
     "feedback.pagefeedback": "cannot be tied to anyone; personal details are taken out on arrival",

@@ -1,12 +1,14 @@
 """One front door in a real browser: a Wrekin resident reports a pothole at a place in
 Shropshire and finishes on Shropshire's journey with the place and answers kept, with and
-without JavaScript, and no WCAG 2.2 AA problems on the way."""
+without JavaScript, and no WCAG 2.2 AA problems on the way. A place in Powys, a council not on
+this installation, links to its report page with the place (ADR 0048)."""
 
 from __future__ import annotations
 
 import pytest
 
 from civicdesk.cases.models import Case
+from civicdesk.demo.neighbours import demo_neighbours_create
 
 from ..report_setup import IN_SHROPSHIRE, councils
 from ..test_report_handover import shropshire_pothole_create
@@ -76,3 +78,24 @@ def test_a_wrekin_resident_finishes_on_shropshires_journey_with_javascript(
     page, live_server, places
 ):
     report_from_wrekin_to_shropshire(page, live_server, axe_violations)
+
+
+def test_a_wrekin_resident_at_welshpool_is_linked_to_powys_report_page(
+    page_without_javascript, axe_of, live_server, places
+):
+    demo_neighbours_create()
+    page = page_without_javascript
+    page.goto(f"{live_server.url}/wrekin/report/pothole/")
+    page.get_by_text("Enter a latitude and longitude instead").click()
+    page.get_by_label("Latitude (optional)").fill("52.66")
+    page.get_by_label("Longitude (optional)").fill("-3.147")
+    press(page, "Continue")
+
+    assert heading(page) == "We cannot take this report"
+    link = page.get_by_role("link", name="Report it to Powys County Council at this place")
+    assert link.get_attribute("href") == (
+        "https://www.fixmystreet.com/report/new?latitude=52.660000&longitude=-3.147000"
+    )
+    assert "phone them on 01632 960700" in page.inner_text("main")
+    assert "Map position 52.66000, -3.14700" in page.inner_text("main")
+    assert axe_of(page) == []
