@@ -118,11 +118,14 @@ class _History:
         self.first_day = self.last_day - timedelta(days=364)
         self._deadline_cache: dict[tuple[datetime, int, TimeUnit], tuple[datetime, datetime]] = {}
         self._channel_mixes: dict[tuple[str, date, bool], tuple[list[str], list[float]]] = {}
+        # A two-tier council's catalogue also lists the other tier's services, for residents
+        # to find; their cases and questions are the other council's, so its year has none.
         self.types = {
             request_type.key: request_type
             for request_type in RequestType.objects.filter(organisation=organisation, active=True)
             .select_related("service_area__team")
             .prefetch_related("charter_targets", "questions")
+            if organisation.provides(request_type.provider_tier)
         }
 
     def write(self, volumes: Volumes) -> dict[str, int]:

@@ -1,9 +1,13 @@
-"""The demo: two neighbouring unitary councils, their staff, residents and a year of history.
+"""The demo: two neighbouring unitary councils and a two-tier pair, their staff, residents and
+a year of history.
 
 Telford & Wrekin is the main demo council; Shropshire, its neighbour, is smaller and is there so
 that boundaries, signposting to the other council and organisation scoping have something to
-show. Everything is written in one transaction with bulk inserts, from a seeded random generator,
-so a load takes seconds and gives the same residents and patterns every time; the history ends
+show. Staffordshire County Council and South Staffordshire Council, a county and a district
+covering the same place, are smaller still (ADR 47): each does its own tier's services, and
+residents can report anything on either council's pages, the place deciding who takes it.
+Everything is written in one transaction with bulk inserts, from a seeded random generator, so
+a load takes seconds and gives the same residents and patterns every time; the history ends
 at the moment of loading. Loading again when the demo councils exist does nothing.
 
 Every demo account shares one password, published in the README. Never load the demo into a
@@ -34,6 +38,7 @@ from shapely.geometry import shape
 
 from civicdesk.appointments.services import appointment_book, walk_in_record
 from civicdesk.assistant.services import knowledge_base_load
+from civicdesk.catalogue.choices import ProviderTier
 from civicdesk.catalogue.importing import catalogue_import, catalogue_rows_read
 from civicdesk.complaints.services import complaint_reasons_starter
 from civicdesk.core.audit import Actor
@@ -45,7 +50,7 @@ from civicdesk.organisations.models import Organisation, StaffMember, Team
 from civicdesk.organisations.services import administrators_group
 from civicdesk.quality.services import quality_criteria_starter
 
-from . import places
+from . import neighbours, places
 from .casework import demo_accounts_create, demo_complaints_handle, demo_privacy_requests_open
 from .catalogue_spec import SPEC
 from .database import database_tuned_for_a_load, statistics_refresh
@@ -65,6 +70,7 @@ from .referrals import (
     demo_council_teams_take_referrals,
     demo_partner_create,
     demo_referrals_create,
+    demo_tier_referrals_create,
 )
 from .residents import Area, NumberPool, residents_create
 
@@ -104,6 +110,7 @@ TEAM_HANDLES = {
 class CouncilSpec:
     name: str
     slug: str
+    kind: str
     code: str
     handle: str
     boundary_file: str
@@ -118,6 +125,15 @@ class CouncilSpec:
     cases: int
     signposts: tuple[str, ...]
     streets_file: str = ""  # a synthetic street list in civicdesk/geo/data/, if any
+    # The team whose lead and officer are listed on the welcome page.
+    showcase_team: str = "waste"
+    # Why people are booked at the reception desk tomorrow, and why two are waiting today.
+    desk_reasons: tuple[str, ...] = (
+        "Council tax bill",
+        "Blue badge application",
+        "Housing register form",
+    )
+    walk_in_reasons: tuple[str, ...] = ("Parking permit", "Bus pass")
 
 
 _ELSEWHERE = (
@@ -134,6 +150,7 @@ COUNCILS = (
     CouncilSpec(
         name="Telford & Wrekin Council",
         slug="telford-wrekin",
+        kind=OrganisationKind.UNITARY,
         code="E06000020",
         handle="telford",
         boundary_file="E06000020-telford-and-wrekin.geojson",
@@ -152,6 +169,7 @@ COUNCILS = (
     CouncilSpec(
         name="Shropshire Council",
         slug="shropshire",
+        kind=OrganisationKind.UNITARY,
         code="E06000051",
         handle="shropshire",
         boundary_file="E06000051-shropshire.geojson",
@@ -171,7 +189,51 @@ COUNCILS = (
             *_ELSEWHERE,
         ),
     ),
+    # The two-tier pair. No county boundary is at hand, so the county's demo area is the part
+    # of Staffordshire that South Staffordshire covers: the district's boundary (ADR 47).
+    CouncilSpec(
+        name="Staffordshire County Council",
+        slug="staffordshire",
+        kind=OrganisationKind.COUNTY,
+        code="E10000028",
+        handle="staffs",
+        boundary_file="E07000196-south-staffordshire.geojson",
+        website="https://www.staffordshire.gov.uk",
+        phone="01632 960300",
+        emergency_phone="01632 960399",
+        domain="staffordshire.example",
+        towns=places.SOUTH_STAFFORDSHIRE_TOWNS,
+        business_parks=places.SOUTH_STAFFORDSHIRE_BUSINESS_PARKS,
+        residents=150,
+        contacts=800,
+        cases=150,
+        signposts=("South Staffordshire Council", "Citizens Advice", *_ELSEWHERE),
+        showcase_team="highways",
+        desk_reasons=("Blue badge application", "Bus pass renewal", "Registering a birth"),
+        walk_in_reasons=("Library card", "School place form"),
+    ),
+    CouncilSpec(
+        name="South Staffordshire Council",
+        slug="south-staffordshire",
+        kind=OrganisationKind.DISTRICT,
+        code="E07000196",
+        handle="southstaffs",
+        boundary_file="E07000196-south-staffordshire.geojson",
+        website="https://www.sstaffs.gov.uk",
+        phone="01632 960500",
+        emergency_phone="01632 960599",
+        domain="sstaffs.example",
+        towns=places.SOUTH_STAFFORDSHIRE_TOWNS,
+        business_parks=places.SOUTH_STAFFORDSHIRE_BUSINESS_PARKS,
+        residents=200,
+        contacts=1_000,
+        cases=200,
+        signposts=("Staffordshire County Council", "Citizens Advice", *_ELSEWHERE),
+        desk_reasons=("Council tax bill", "Housing register form", "Planning application"),
+        walk_in_reasons=("Parking permit", "Garden waste bin"),
+    ),
 )
+TELFORD, SHROPSHIRE, COUNTY, DISTRICT = COUNCILS
 FULL_RESIDENTS = COUNCILS[0].residents
 
 
@@ -222,6 +284,8 @@ def demo_load(
             for name, count in counts.items():
                 totals[name] += count
         _partner_load(password, group, now, seed)
+        neighbours.demo_neighbours_create()
+        _two_tier_referrals_load(now, seed)
     return DemoSummary(councils=len(COUNCILS), seconds=time.perf_counter() - started, **totals)
 
 
@@ -246,7 +310,14 @@ def demo_sign_ins() -> list[SignIn]:
     wanted = [
         (f"{prefix}@{council.handle}", council)
         for council in COUNCILS
-        for prefix in ("adviser", "officer.waste", "lead.waste", "manager", "admin", "dpo")
+        for prefix in (
+            "adviser",
+            f"officer.{council.showcase_team}",
+            f"lead.{council.showcase_team}",
+            "manager",
+            "admin",
+            "dpo",
+        )
     ]
     staff = {
         member.user.username: member
@@ -293,7 +364,7 @@ def _council_load(
     organisation = Organisation.objects.create(
         name=council.name,
         slug=council.slug,
-        kind=OrganisationKind.UNITARY,
+        kind=council.kind,
         code=council.code,
         website=council.website,
         phone=council.phone,
@@ -304,8 +375,13 @@ def _council_load(
         boundary_attribution=boundary_attribution(),
     )
     rows = catalogue_rows_read()
-    teams = _teams_create(organisation, council, [row["service_area"] for row in rows])
-    catalogue_import(organisation=organisation, rows=rows, spec=SPEC, teams=teams)
+    provided = [row for row in rows if organisation.provides(row["provider_tier"] or "any")]
+    teams = _teams_create(organisation, council, [row["service_area"] for row in provided])
+    # A two-tier council keeps the other tier's services in its catalogue, so that residents
+    # can report anything on its pages and the place decides who takes it (ADR 46). It has no
+    # team of its own for them: any that reach it go to the contact centre to refer on.
+    routes = {row["service_area"]: teams[CONTACT_CENTRE] for row in rows} | teams
+    catalogue_import(organisation=organisation, rows=rows, spec=SPEC, teams=routes)
     knowledge_base_load(organisation=organisation)
     streets = (
         streets_import(
@@ -375,10 +451,21 @@ def _partner_load(password: str, group: Group, now: datetime, seed: int) -> None
     for organisation in councils:
         demo_council_teams_take_referrals(organisation=organisation)
     demo_referrals_create(
-        sender=councils.get(slug=COUNCILS[0].slug),
+        sender=councils.get(slug=TELFORD.slug),
         partner=partner,
         now=now,
         rng=random.Random(f"{seed}-referrals"),
+    )
+
+
+def _two_tier_referrals_load(now: datetime, seed: int) -> None:
+    """What each council of the pair heard about that is the other tier's to do, referred."""
+    demo_tier_referrals_create(
+        county=Organisation.objects.get(slug=COUNTY.slug),
+        district=Organisation.objects.get(slug=DISTRICT.slug),
+        towns=DISTRICT.towns,
+        now=now,
+        rng=random.Random(f"{seed}-two-tier-referrals"),
     )
 
 
@@ -389,12 +476,17 @@ def _visits_create(
     with hours, drop-ins, landmarks and bin rounds), with people booked at the desk for the
     next working day and two waiting today, so the reception list has something on it."""
     actor = Actor(label="Demo data")
-    desk = demo_places_create(organisation=organisation, towns=council.towns).desk
+    desk = demo_places_create(
+        organisation=organisation,
+        towns=council.towns,
+        libraries=organisation.provides(ProviderTier.COUNTY),
+    ).desk
     demo_landmarks_create(organisation=organisation, towns=council.towns)
-    demo_collection_rounds_create(organisation=organisation, towns=council.towns, now=now)
+    if organisation.provides(ProviderTier.DISTRICT):  # bins are the district's
+        demo_collection_rounds_create(organisation=organisation, towns=council.towns, now=now)
     calendar = organisation.calendar
     next_day = calendar.next_working_day(timezone.localtime(now).date())
-    reasons = ["Council tax bill", "Blue badge application", "Housing register form"]
+    reasons = council.desk_reasons
     for index, (customer, reason) in enumerate(zip(customers[:3], reasons, strict=False)):
         appointment_book(
             venue=desk,
@@ -405,7 +497,7 @@ def _visits_create(
             actor=actor,
             now=now,
         )
-    for customer, reason in zip(customers[3:5], ["Parking permit", "Bus pass"], strict=False):
+    for customer, reason in zip(customers[3:5], council.walk_in_reasons, strict=False):
         walk_in_record(
             venue=desk, customer=customer, name_given="", reason=reason, actor=actor, now=now
         )

@@ -47,9 +47,12 @@ class Places:
     libraries: list[Venue]
 
 
-def demo_places_create(*, organisation: Organisation, towns: tuple[Town, ...]) -> Places:
-    """The reception desk, a community hub in each of the first two towns and a library in
-    each of the first three, with their hours and weekly digital help drop-ins."""
+def demo_places_create(
+    *, organisation: Organisation, towns: tuple[Town, ...], libraries: bool = True
+) -> Places:
+    """The reception desk, a community hub in each of the first two towns and, unless the
+    council runs no libraries (a district's are the county's), a library in each of the first
+    three, with their hours and weekly digital help drop-ins."""
     desk = venue_create(
         organisation=organisation,
         name="Customer service centre",
@@ -69,8 +72,8 @@ def demo_places_create(*, organisation: Organisation, towns: tuple[Town, ...]) -
         days = (0, 2, 4) if index == 0 else (1, 3)
         venue_hours_set(venue=hub, hours=_hours(days, time(9, 30), time(15, 30)), actor=ACTOR)
         hubs.append(hub)
-    libraries = []
-    for index, town in enumerate(towns[:3]):
+    library_venues = []
+    for index, town in enumerate(towns[:3] if libraries else ()):
         library = venue_create(
             organisation=organisation,
             name=f"{town.name} Library",
@@ -81,13 +84,18 @@ def demo_places_create(*, organisation: Organisation, towns: tuple[Town, ...]) -
         hours = _hours(WEEKDAYS, time(9), time(18))
         hours[5] = [(time(9), time(13))]
         venue_hours_set(venue=library, hours=hours, actor=ACTOR)
-        libraries.append(library)
-    for venue, weekday, starts, ends in (
-        (libraries[0], 1, time(10), time(12)),
-        (libraries[1], 3, time(14), time(16)),
-        (hubs[0], 4, time(10), time(12)),
-        (libraries[2], 5, time(10), time(12)),
-    ):
+        library_venues.append(library)
+    drop_ins = (
+        [
+            (library_venues[0], 1, time(10), time(12)),
+            (library_venues[1], 3, time(14), time(16)),
+            (hubs[0], 4, time(10), time(12)),
+            (library_venues[2], 5, time(10), time(12)),
+        ]
+        if library_venues
+        else [(hubs[0], 0, time(10), time(12)), (hubs[1], 3, time(10), time(12))]
+    )
+    for venue, weekday, starts, ends in drop_ins:
         session_add(
             venue=venue,
             kind=SessionKind.DIGITAL_HELP,
@@ -98,7 +106,7 @@ def demo_places_create(*, organisation: Organisation, towns: tuple[Town, ...]) -
             "No need to book. Bring your phone or tablet if you have one.",
             actor=ACTOR,
         )
-    return Places(desk=desk, hubs=hubs, libraries=libraries)
+    return Places(desk=desk, hubs=hubs, libraries=library_venues)
 
 
 def demo_landmarks_create(*, organisation: Organisation, towns: tuple[Town, ...]) -> int:

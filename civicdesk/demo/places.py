@@ -59,8 +59,28 @@ SHROPSHIRE_TOWNS = (
     Town("Bishop's Castle", 52.4930, -2.9990, ("SY9",), 1),
 )
 
+# South Staffordshire, a district of Staffordshire: the demo's two-tier pair covers it.
+SOUTH_STAFFORDSHIRE_TOWNS = (
+    Town("Codsall", 52.6290, -2.1950, ("WV8",), 6),
+    Town("Wombourne", 52.5340, -2.1860, ("WV5",), 6),
+    Town("Perton", 52.5950, -2.2050, ("WV6",), 5),
+    Town("Penkridge", 52.7240, -2.1150, ("ST19",), 4),
+    Town("Cheslyn Hay", 52.6610, -2.0320, ("WS6",), 4),
+    Town("Great Wyrley", 52.6640, -2.0150, ("WS6",), 4),
+    Town("Kinver", 52.4490, -2.2280, ("DY7",), 3),
+    Town("Brewood", 52.6770, -2.1740, ("ST19",), 2),
+    Town("Featherstone", 52.6450, -2.1150, ("WV10",), 2),
+    Town("Huntington", 52.7150, -2.0330, ("WS12",), 2),
+    Town("Essington", 52.6290, -2.0550, ("WV11",), 2),
+    Town("Bilbrook", 52.6230, -2.1780, ("WV8",), 2),
+    Town("Pattingham", 52.5890, -2.2660, ("WV6",), 1),
+    Town("Wheaton Aston", 52.7110, -2.2220, ("ST19",), 1),
+    Town("Swindon", 52.5030, -2.2030, ("DY3",), 1),
+)
+
 TELFORD_BUSINESS_PARKS = ("Stafford Park", "Hortonwood", "Halesfield", "Tweedale", "Trench Lock")
 SHROPSHIRE_BUSINESS_PARKS = ("Battlefield Enterprise Park", "Shrewsbury Business Park")
+SOUTH_STAFFORDSHIRE_BUSINESS_PARKS = ("i54 South Staffordshire", "Hilton Cross Business Park")
 
 STREETS = (
     "Church Street",
