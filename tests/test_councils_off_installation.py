@@ -97,7 +97,6 @@ def test_a_place_in_powys_names_it_and_links_to_its_report_page_at_the_place(pla
     assert verdict.responsible_name == POWYS_NAME
     assert verdict.responsible_url == WELSHPOOL_REPORT_PAGE
     assert verdict.report_page
-    assert verdict.responsible_phone == "01632 960700"
     assert POWYS_NAME in verdict.message
     assert "01632 960700" in verdict.message
     assert readability(verdict.message).reading_age <= 9, verdict.message
@@ -144,16 +143,16 @@ def test_a_council_on_the_installation_wins_over_one_that_is_not(places):
     assert ours.accepted and ours.provider == places.wrekin
 
 
-def test_the_place_is_encoded_into_the_address_and_a_postcode_is_carried_when_known(powys):
-    powys.report_url = "https://report.example/new?pc={postcode}&at={latitude},{longitude}"
+def test_the_place_is_encoded_into_the_address(powys):
+    powys.report_url = "https://report.example/new/{latitude}?at={latitude},{longitude}"
 
-    with_postcode = report_page_for(powys, latitude=52.66, longitude=-3.147, postcode="sy21 7aa")
-    without = report_page_for(powys, latitude=52.66, longitude=-3.147)
+    page = report_page_for(powys, latitude=52.66, longitude=-3.147)
 
-    assert with_postcode.url == ("https://report.example/new?pc=SY21%207AA&at=52.660000,-3.147000")
-    assert with_postcode.opens_at_place
-    # A page that needs a postcode we do not know is no better than their website.
-    assert (without.url, without.opens_at_place) == ("https://www.powys.gov.uk", False)
+    assert page.url == "https://report.example/new/52.660000?at=52.660000,-3.147000"
+    assert page.opens_at_place
+    powys.report_url = "https://report.example/new"
+    no_place = report_page_for(powys, latitude=52.66, longitude=-3.147)
+    assert (no_place.url, no_place.opens_at_place) == ("https://report.example/new", False)
 
 
 def test_a_report_page_without_the_place_is_still_their_website(places, powys):
@@ -232,7 +231,7 @@ def test_a_place_known_only_from_words_stays_with_us(client, places, powys):
         ("https://report.example/new?lat={}", "{} is not part of the place"),
         ("https://report.example/new?lat={latitude", "each { needs its }"),
         ("https://report.example/new?lat=latitude}", "each { needs its }"),
-        ("https://{postcode}.example/new", "not the website's name"),
+        ("https://{latitude}.example/new", "not the website's name"),
         ("https://report.example/new?at={latitude} {longitude}", "must not have spaces"),
         ("https://someone:secret@report.example/new", "user name or password"),
         ("https://report.example/" + "x" * 500, "500 characters or fewer"),

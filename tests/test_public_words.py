@@ -16,8 +16,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from civicdesk.cases.choices import CaseStatus
-from civicdesk.cases.lifecycle import CaseImport, CaseRequest, case_add_note, case_import, case_open
+from civicdesk.cases.lifecycle import (
+    CaseImport,
+    CaseRequest,
+    case_add_note,
+    case_import,
+    case_open,
+    case_transition,
+)
 from civicdesk.cases.models import Case, CaseNote
+from civicdesk.core.errors import ValidationFailed
 from civicdesk.core.redaction import redact_personal_data
 from civicdesk.core.text import storable
 from civicdesk.integrations.choices import Scope
@@ -202,4 +210,21 @@ def test_erasing_a_customer_erases_the_stored_words_too(council, actor, missed_b
     case.refresh_from_db()
     assert case.public_description == ""
     assert set(case.notes.values_list("public_body", flat=True)) == {"[erased]"}
+    stored_as_filtered()
+
+
+def test_a_status_change_note_of_nothing_storable_is_asked_for_again(council, actor, missed_bin):
+    case = case_open(
+        organisation=council,
+        request=CaseRequest(
+            request_type_key="missed-bin", channel="phone", answers={"bin": "Recycling"}
+        ),
+        actor=actor,
+    )
+    with pytest.raises(ValidationFailed):
+        case_transition(case=case, to_status=CaseStatus.WAITING, note="\x00 ", actor=actor)
+    case_transition(
+        case=case, to_status=CaseStatus.WAITING, note="A photo\x00 of the bin", actor=actor
+    )
+    assert case.notes.get().body == "A photo of the bin"
     stored_as_filtered()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import logging
 import threading
@@ -224,6 +225,37 @@ def test_an_older_update_after_a_newer_one_does_not_step_back(client, staff_clie
     )
     assert stale_decline.status_code == 200 and stale_decline.json()["changed"] is False
     assert Referral.objects.get().status == ReferralStatus.ACCEPTED
+
+
+def test_an_update_stamped_with_the_same_time_cannot_undo_a_finish(
+    client, staff_client, world, valley
+):
+    referral = refer(staff_client(world.adviser), world, valley)
+    post_update(client, valley, update(referral, "accepted", minutes_ago=10, reference="VH-1"))
+    post_update(client, valley, update(referral, "resolved", minutes_ago=5))
+    # Their batch job stamped both with the same time, and the acceptance came in last.
+    replayed = post_update(client, valley, update(referral, "accepted", minutes_ago=5))
+    assert replayed.status_code == 200 and replayed.json()["changed"] is False
+    referral.refresh_from_db()
+    assert referral.external_status == "resolved"
+    assert referral.external_resolved_at is not None
+
+
+def test_only_json_is_read_and_every_refusal_is_json(client, staff_client, world, valley):
+    referral = refer(staff_client(world.adviser), world, valley)
+    address = f"/hooks/referrals/{valley.public_id}/status"
+    as_form = client.post(address, {"referral": f"referral-{referral.pk}", "status": "accepted"})
+    assert as_form.status_code == 415 and as_form.json()["code"] == "not_json"
+    with_file = client.post(address, {"file": io.BytesIO(b"{}")})  # multipart
+    assert with_file.status_code == 415 and with_file.json()["code"] == "not_json"
+    odd_length = client.post(
+        address, b"{}", content_type="application/json", headers={"Content-Length": "lots"}
+    )
+    assert odd_length.status_code == 400 and odd_length.json()["code"] == "bad_length"
+    got = client.get(address)
+    assert got.status_code == 405 and got["Allow"] == "POST"
+    assert got.json()["code"] == "method_not_allowed"
+    assert Referral.objects.get().status == ReferralStatus.SENT
 
 
 def test_a_decline_names_its_reason_and_the_request_stays_with_the_sender(

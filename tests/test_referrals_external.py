@@ -10,6 +10,7 @@ import hmac
 import json
 import threading
 import urllib.parse
+from datetime import UTC, datetime
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -71,7 +72,7 @@ class Open311Server:
                             "service_request_id": number,
                             "status": server.statuses[number][0],
                             "status_notes": server.statuses[number][1],
-                            "updated_datetime": "2026-12-08T09:30:00+00:00",
+                            "updated_datetime": server.updated_datetime,
                         }
                         for number in wanted
                         if number in server.statuses
@@ -81,6 +82,7 @@ class Open311Server:
             def log_message(self, *args: object) -> None:
                 pass
 
+        self.updated_datetime = "2026-12-08T09:30:00+00:00"
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}/open311/v2/"
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
@@ -192,6 +194,22 @@ def test_an_open311_referral_goes_out_and_its_status_comes_back(
         .order_by("pk")
         .values_list("action", flat=True)
     ) == ["sent", "accepted", "external_status", "external_status"]
+
+
+def test_a_time_without_its_offset_is_read_as_utc_and_polling_carries_on(
+    staff_client, world, county, elsewhere
+):
+    # GeoReport servers often leave the offset off; the poll must still compare it with the
+    # time it stored last time, and go on to the next referral.
+    county.updated_datetime = "2026-12-08T09:30:00"
+    refer(staff_client(world.adviser), world, elsewhere)
+    external_dispatches_run()
+    assert external_referrals_poll() == 1
+    county.statuses["SCC-1"] = ("action_scheduled", "Visit booked")
+    assert external_referrals_poll() == 1
+    referral = Referral.objects.get()
+    assert referral.external_status == "action_scheduled"
+    assert referral.external_updated_at == datetime(2026, 12, 8, 9, 30, tzinfo=UTC)
 
 
 def test_details_go_with_consent_and_not_their_reply_is_a_decline(

@@ -12,19 +12,19 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from civicdesk.cases.selectors import public_notes_by_id
 from civicdesk.catalogue.choices import QuestionKind
+from civicdesk.core.calendar import iso_time_utc
 from civicdesk.core.errors import DomainError, NotFound, NotPermitted
 from civicdesk.core.references import reference_normalise
 from civicdesk.integrations.choices import Scope, TokenStatus
@@ -232,16 +232,11 @@ def _parse_time(params: QueryDict, name: str) -> datetime | None:
     text = _one(params, name)
     if not text:
         return None
-    try:
-        moment = parse_datetime(text.replace(" ", "+"))
-    except ValueError:
-        moment = None
+    # A "+" in a query string arrives as a space.
+    moment = iso_time_utc(text.replace(" ", "+"))
     if moment is None:
         raise Open311Error(400, f"{name} must be a W3C date and time, like 2026-11-23T09:00:00Z")
-    try:
-        return moment.astimezone(UTC) if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
-    except OverflowError:
-        raise Open311Error(400, f"{name} is out of range") from None
+    return moment
 
 
 # Discovery and services

@@ -304,7 +304,7 @@ def case_import(
             request_type=request_type,
             priority=priority,
             answers={},
-            location=(None, None, details.location_text.strip()[:300]),
+            location=(None, None, storable(details.location_text).strip()[:300]),
             now=received_at,
         )
         case.legacy_reference = details.legacy_reference.strip()
@@ -331,9 +331,12 @@ def case_import(
                 "due_at": iso_or_none(case.due_at),
             },
         )
-        if details.notes.strip():
+        if storable(details.notes).strip():
             note_record(
-                case, body=details.notes.strip(), visibility=NoteVisibility.INTERNAL, actor=actor
+                case,
+                body=storable(details.notes).strip(),
+                visibility=NoteVisibility.INTERNAL,
+                actor=actor,
             )
     return case
 
@@ -384,7 +387,7 @@ def case_transition(
     choice_check(
         name="status", value=to_status, allowed=CaseStatus.values, message="Select a status"
     )
-    note = note.strip()
+    note = storable(note).strip()
     if to_status == CaseStatus.WAITING and not note:
         raise ValidationFailed(
             "Say what you need from the customer.", fields={"note": "Enter what you need"}
@@ -737,7 +740,8 @@ def _location(
         raise ValidationFailed(
             "Give both latitude and longitude, or neither.", fields={"location": "Incomplete"}
         )
-    latitude, longitude, text = request.latitude, request.longitude, request.location_text.strip()
+    latitude, longitude = request.latitude, request.longitude
+    text = storable(request.location_text).strip()
     for question in request_type.questions.all():
         value = answers.get(question.key)
         if question.kind == QuestionKind.LOCATION and isinstance(value, dict):

@@ -204,3 +204,20 @@ def _aware(local: datetime) -> datetime:
 def local_date(moment: datetime) -> date:
     """The date in the UK at ``moment``."""
     return _local(moment).date()
+
+
+def iso_time_utc(text: str) -> datetime | None:
+    """A time written in ISO 8601, in UTC; one that names no offset is taken to be in UTC.
+    None when the text is not a time a database can hold (in UTC, a time near the year 1 may
+    fall outside what a date and time can hold)."""
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        moment = parse_datetime(text.strip())
+        if moment is None:
+            return None
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None

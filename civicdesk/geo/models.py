@@ -139,7 +139,7 @@ class NeighbouringCouncil(TimeStampedModel):
     """A council around ours that is not on this installation: where a resident who chose a
     place in its area is sent, with the place, instead of being told only "not here".
 
-    ``report_url`` may hold ``{latitude}`` and ``{longitude}`` (and ``{postcode}``), filled in
+    ``report_url`` may hold ``{latitude}`` and ``{longitude}``, filled in
     with the place; geo.services.neighbouring_council_save checks it. The four bounding-box
     columns are kept in step with the boundary, so that a look-up filters in the database
     before testing the polygon.
@@ -158,7 +158,7 @@ class NeighbouringCouncil(TimeStampedModel):
         max_length=500,
         blank=True,
         help_text="The https address where residents report a problem to them. It may hold "
-        "{latitude} and {longitude}, and {postcode}, to open it at the place.",
+        "{latitude} and {longitude}, to open it at the place.",
     )
     min_latitude = models.FloatField()
     max_latitude = models.FloatField()

@@ -63,7 +63,6 @@ class LocationVerdict:
     # The council on this installation that looks after the place, when it is not ours: the
     # resident's journey can carry on with it rather than start again on its website.
     council: Organisation | None = None
-    responsible_phone: str = ""
     # responsible_url is their own report page, opened at the place, not only their website.
     report_page: bool = False
 
@@ -191,7 +190,6 @@ def _off_installation(
         neighbour.name,
         page.url,
         None,
-        responsible_phone=neighbour.phone,
         report_page=page.opens_at_place,
     )
 
@@ -267,24 +265,18 @@ class ReportPage:
 
 
 def report_page_for(
-    council: NeighbouringCouncil, *, latitude: float, longitude: float, postcode: str = ""
+    council: NeighbouringCouncil, *, latitude: float, longitude: float
 ) -> ReportPage:
     """Where to send a resident to report a problem at a place to ``council``: its report page
-    with the place filled in (6 decimals, about 10 cm; URL-encoded), or its website when the
-    page needs a postcode we do not know, or has no place in it."""
+    with the place filled in (6 decimals, about 10 cm; URL-encoded), or its website when it has
+    no report page."""
     address = council.report_url
     if not address:
         return ReportPage(council.website, False)
     needs = {name for _, name, _, _ in Formatter().parse(address) if name}
-    if "postcode" in needs and not postcode.strip() and council.website:
-        return ReportPage(council.website, False)
-    values = {
-        "latitude": f"{latitude:.6f}",
-        "longitude": f"{longitude:.6f}",
-        "postcode": postcode.strip().upper(),
-    }
+    values = {"latitude": f"{latitude:.6f}", "longitude": f"{longitude:.6f}"}
     filled = address.format_map({name: quote(value, safe="") for name, value in values.items()})
-    return ReportPage(filled, bool(needs & {"latitude", "longitude"}) or bool(values["postcode"]))
+    return ReportPage(filled, bool(needs))
 
 
 # Streets

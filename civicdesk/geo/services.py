@@ -409,8 +409,8 @@ def collection_round_save(
 # Councils around ours that are not on this installation
 
 # What a report page address may ask to be filled in with, from the place the resident chose.
-REPORT_PLACEHOLDERS = ("latitude", "longitude", "postcode")
-_PLACEHOLDERS_SHOWN = "{latitude}, {longitude} or {postcode}"
+REPORT_PLACEHOLDERS = ("latitude", "longitude")
+_PLACEHOLDERS_SHOWN = "{latitude} or {longitude}"
 MAX_REPORT_URL = 500
 
 
@@ -428,7 +428,7 @@ def https_address_problem(address: str) -> str:
 
 def report_url_problem(address: str) -> str:
     """What is wrong with a report page address, or "" when it can be used. It may hold
-    {latitude}, {longitude} and {postcode}, in its path or query, and nothing else in braces."""
+    {latitude} and {longitude}, in its path or query, and nothing else in braces."""
     if len(address) > MAX_REPORT_URL:
         return f"The address must be {MAX_REPORT_URL} characters or fewer"
     try:
@@ -451,7 +451,7 @@ def report_url_problem(address: str) -> str:
             return f"{shown} is not part of the place we can fill in: use {_PLACEHOLDERS_SHOWN}"
     if "{" in urlsplit(address).netloc:
         return "The place can go in the path or the query of the address, not the website's name"
-    return https_address_problem(address.format(latitude="0", longitude="0", postcode="0"))
+    return https_address_problem(address.format(latitude="0", longitude="0"))
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ declined, resolved or closed), ``reason`` (when declined: one of our decline rea
 ``reference`` (theirs), ``note`` and ``updated_at`` (ISO 8601). It is signed as our referrals
 to them are: ``CivicDesk-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">`` with the
 shared secret. Answers: 200 with ``{referral, status, changed}``; otherwise
-``{code, message}`` (and ``fields`` for a 422): 401 bad signature, 404 no such receiver or
-referral, 400 not JSON, 409 a decision that cannot be undone, 413 too large, 422 a field wrong.
+``{code, message}`` (and ``fields`` for a 422): 400 not JSON, 401 bad signature, 404 no such
+receiver or referral, 405 not a POST, 409 a decision that cannot be undone, 413 too large, 415
+not sent as application/json, 422 a field wrong.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -37,19 +38,29 @@ def _problem(status: int, code: str, message: str, **more: object) -> JsonRespon
 
 
 @csrf_exempt
-def referral_status(request: HttpRequest, receiver: str) -> HttpResponse:
+def referral_status(request: HttpRequest, receiver: str) -> JsonResponse:
     # An address that is no receiver's is not found whatever the method, as any other
     # address is; only a receiver's own address says that it takes nothing but POST.
     found = webhook_receiver(public_id=receiver)
     if found is None:
         return _problem(404, "not_found", "There is no referral receiver at this address.")
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        refused = _problem(405, "method_not_allowed", "Post status updates to this address.")
+        refused["Allow"] = "POST"
+        return refused
+    # The signature is over the body exactly as sent, so the body must be read as it came:
+    # form posts are rewritten on the way in (and a multipart one used up).
+    if request.content_type != "application/json":
+        return _problem(415, "not_json", "Send the update as application/json.")
     try:
-        if int(request.headers.get("Content-Length") or 0) > MAX_BODY_BYTES:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return _problem(400, "bad_length", "Content-Length must be the body's size in bytes.")
+    try:
+        if declared > MAX_BODY_BYTES:
             raise RequestDataTooBig
         body = request.body
-    except (RequestDataTooBig, ValueError):
+    except RequestDataTooBig:
         return _problem(413, "too_large", f"Send at most {MAX_BODY_BYTES // 1024} KB.")
     if len(body) > MAX_BODY_BYTES:
         return _problem(413, "too_large", f"Send at most {MAX_BODY_BYTES // 1024} KB.")

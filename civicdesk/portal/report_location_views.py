@@ -276,7 +276,6 @@ def _verdict_record(
         "message": verdict.message,
         "name": verdict.responsible_name,
         "url": verdict.responsible_url,
-        "phone": verdict.responsible_phone,
         "report_page": verdict.report_page,
         "question": question.key,
         "council": verdict.council.slug if verdict.council is not None else "",

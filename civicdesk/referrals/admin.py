@@ -82,6 +82,10 @@ class ExternalOrganisationAdmin(InstallationAdministratorsOnly):
         """For a webhook receiver: the address its system posts status updates to (ADR 49)."""
         if obj.pk is None or obj.endpoint_kind != EndpointKind.WEBHOOK:
             return "Only for a webhook receiver, once saved"
+        if not obj.signing_secret:
+            return "None until it has a signing secret to check their updates with"
+        if not obj.active:
+            return "None while it is not active"
         return public_page_link("referral-status", obj.public_id)
 
 

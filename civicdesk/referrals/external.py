@@ -20,8 +20,8 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from civicdesk.core.calendar import iso_time_utc
 from civicdesk.core.leased_queue import LeasedQueue
 from civicdesk.integrations.webhooks import (
     HttpAnswer,
@@ -67,6 +67,17 @@ class ExternalReport:
     @property
     def decline_reason(self) -> str:
         return self.declined_because or str(DECLINING_STATUSES.get(self.status, ""))
+
+    def older_than_recorded(self, referral: Referral) -> bool:
+        """Whether this report was made before the one the referral holds (delivered late or
+        out of order), so must change nothing. One stamped with the same time as a report
+        that finished the request cannot undo it either."""
+        recorded = referral.external_updated_at
+        if self.updated_at is None or recorded is None:
+            return False
+        if self.updated_at != recorded:
+            return self.updated_at < recorded
+        return referral.external_resolved_at is not None and not self.resolved
 
 
 def referral_webhook_id(referral_id: int) -> str:
@@ -246,7 +257,7 @@ def open311_statuses(
             continue
         reports[str(row["service_request_id"])] = ExternalReport(
             status=str(row.get("status") or "open").lower(),
-            updated_at=parse_datetime(str(row.get("updated_datetime") or "")),
+            updated_at=iso_time_utc(str(row.get("updated_datetime") or "")),
             note=str(row.get("status_notes") or "")[:2000],
         )
     return reports

@@ -13,12 +13,12 @@ import hmac
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from civicdesk.core.calendar import iso_time_utc
 from civicdesk.core.errors import DomainError, NotFound, TransitionNotAllowed, ValidationFailed
 from civicdesk.core.text import storable
 from civicdesk.integrations.webhooks import signature_header
@@ -107,7 +107,7 @@ def receiver_update_read(payload: object, *, now: datetime) -> ReceiverUpdate:
     reference = texts["reference"] or ""
     if len(reference) > MAX_REFERENCE_LENGTH:
         errors["reference"] = f"reference must be at most {MAX_REFERENCE_LENGTH} characters"
-    updated_at = _time(texts["updated_at"] or "")
+    updated_at = iso_time_utc(texts["updated_at"] or "")
     if updated_at is None and "updated_at" not in errors:
         errors["updated_at"] = "Give when the status changed, in ISO 8601 with its offset"
     elif updated_at is not None and updated_at > now + SIGNATURE_TOLERANCE:
@@ -151,12 +151,7 @@ def referral_receiver_update(
         )
         if referral is None:
             raise NotFound("We sent you no referral with that id.")
-        stale = (
-            report.updated_at is not None
-            and referral.external_updated_at is not None
-            and report.updated_at < referral.external_updated_at
-        )
-        if not stale:
+        if not report.older_than_recorded(referral):
             _refuse_contradiction(referral, report)
         changed = referral_external_report(referral_id=referral.pk, report=report, now=now)
         referral.refresh_from_db(fields=["status"])
@@ -195,15 +190,3 @@ def _text(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     return storable(value).strip()
-
-
-def _time(value: str) -> datetime | None:
-    """An ISO 8601 time, in UTC when it names no offset; None when it is not one we can store
-    (in UTC, a time near the year 1 may fall outside what a date and time can hold)."""
-    try:
-        at = parse_datetime(value)
-        if at is None:
-            return None
-        return (at if timezone.is_aware(at) else at.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None

@@ -316,12 +316,7 @@ def referral_external_report(
         resolved_at = report.updated_at or now if report.resolved else None
         # Their reference is kept as first given: the resident may already have been told it.
         reference = referral.external_reference or report.reference[:100]
-        stale = (
-            report.updated_at is not None
-            and referral.external_updated_at is not None
-            and report.updated_at < referral.external_updated_at
-        )
-        if stale or (
+        if report.older_than_recorded(referral) or (
             report.status == referral.external_status
             and (resolved_at is None) == (referral.external_resolved_at is None)
             and reference == referral.external_reference

@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                     "report_url",
                     models.CharField(
                         blank=True,
-                        help_text="The https address where residents report a problem to them. It may hold {latitude} and {longitude}, and {postcode}, to open it at the place.",
+                        help_text="The https address where residents report a problem to them. It may hold {latitude} and {longitude}, to open it at the place.",
                         max_length=500,
                         verbose_name="report page address",
                     ),
