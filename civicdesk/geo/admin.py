@@ -7,7 +7,11 @@ from django.http import HttpRequest
 
 from civicdesk.core.audit import Actor
 from civicdesk.core.errors import ValidationFailed
-from civicdesk.organisations.admin_scoping import OrganisationScopedAdmin, ReadOnlyAdmin
+from civicdesk.organisations.admin_scoping import (
+    InstallationAdministratorsOnly,
+    OrganisationScopedAdmin,
+    ReadOnlyAdmin,
+)
 
 from .models import CollectionRound, Landmark, NeighbouringCouncil, Street
 from .services import (
@@ -209,7 +213,7 @@ class NeighbouringCouncilForm(forms.ModelForm):
 
 
 @admin.register(NeighbouringCouncil)
-class NeighbouringCouncilAdmin(admin.ModelAdmin):
+class NeighbouringCouncilAdmin(InstallationAdministratorsOnly):
     """Councils around ours that are not on this installation: a resident who chooses a place
     in one is sent to its report page with the place (ADR 0048). They belong to the whole
     installation, so only its administrators manage them."""
@@ -217,21 +221,7 @@ class NeighbouringCouncilAdmin(admin.ModelAdmin):
     form = NeighbouringCouncilForm
     list_display = ["name", "code", "website", "phone"]
     search_fields = ["name", "code"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
+    deletable = True
 
     def save_model(
         self, request: HttpRequest, obj: NeighbouringCouncil, form: Any, change: bool

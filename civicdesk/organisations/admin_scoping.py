@@ -116,3 +116,26 @@ class CaseLinkedAdmin(ReadOnlyAdmin):
         except NotPermitted:
             return queryset.none()
         return queryset.filter(self.case_visible(_case_visibility[0](staff).values("pk")))
+
+
+class InstallationAdministratorsOnly(admin.ModelAdmin):
+    """Records that belong to the whole installation, not to one council: only its
+    administrators (superusers) see or change them, and delete them only where
+    ``deletable``."""
+
+    deletable = False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.deletable and bool(request.user.is_superuser)

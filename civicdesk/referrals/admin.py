@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from civicdesk.notifications.links import public_page_link
+from civicdesk.organisations.admin_scoping import InstallationAdministratorsOnly
 
 from .choices import EndpointKind
 from .models import ExternalOrganisation, ReferralDispatch
@@ -51,23 +52,6 @@ class ExternalOrganisationForm(forms.ModelForm):
         if cleaned.get("endpoint_kind") == "webhook" and not cleaned.get("signing_secret"):
             self.add_error("signing_secret", "Enter the secret the receiver checks signatures with")
         return cleaned
-
-
-class InstallationAdministratorsOnly(admin.ModelAdmin):
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_superuser)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(ExternalOrganisation)
