@@ -9,11 +9,14 @@ For each council (``--councils``, the demo council and the large one by default)
    ``config.settings.prod``: Redis as the cache, ``TRUSTED_PROXY_HOPS=1`` behind the proxy
    the load stands in for, a random secret key;
 3. once the worker's first round of periodic jobs is over (it is idle), Locust runs headless
-   for ``--duration`` seconds with ``--users`` users (see bench/load/locustfile.py);
+   for ``--duration`` seconds with ``--users`` users (see bench/load/locustfile.py), and again
+   for each further number of users given (``--users 30,60,120``), to find where the server's
+   answers start to slow down;
 4. the servers stop and Locust's statistics become a table.
 
 The tables for every council go to bench/results/load.md: requests per second and the 50th,
-95th and 99th percentile per endpoint, and every failure. Exits 1 if any request failed.
+95th and 99th percentile per endpoint at the first number of users, the same for all endpoints
+together at every number of users, and every failure. Exits 1 if any request failed.
 """
 
 from __future__ import annotations
@@ -44,7 +47,12 @@ COUNCIL_NAMES = {"demo": "the demo council", "large": "the large council"}
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--councils", default="demo,large", help="demo, large or both")
-    parser.add_argument("--users", type=int, default=30, help="simulated users at once")
+    parser.add_argument(
+        "--users",
+        type=user_counts,
+        default=[30, 60, 120],
+        help="simulated users at once; several, comma-separated, run one after another",
+    )
     parser.add_argument("--spawn-rate", type=float, default=5, help="users started a second")
     parser.add_argument("--duration", type=int, default=60, help="seconds of load per council")
     # Over 30 s, so that the staff sign in again with a newer code from their authenticator
@@ -77,14 +85,37 @@ class Row:
 
 
 @dataclass
+class Step:
+    """All endpoints together at one number of users."""
+
+    users: int
+    total: Row
+    failures: list[tuple[str, str, int]]
+    load_average: tuple[float, float, float]
+
+
+@dataclass
 class Outcome:
     council: str
     counts: dict[str, int]
     rows: list[Row]
-    total: Row
-    failures: list[tuple[str, str, int]]
+    steps: list[Step]
     warm_up_seconds: float
-    load_average: tuple[float, float, float]
+
+    @property
+    def total(self) -> Row:
+        return self.steps[0].total
+
+    @property
+    def failed(self) -> bool:
+        return any(step.total.failures or step.failures for step in self.steps)
+
+
+def user_counts(text: str) -> list[int]:
+    counts = [int(part) for part in text.split(",") if part.strip()]
+    if not counts or any(count < 1 for count in counts):
+        raise argparse.ArgumentTypeError("give one or more whole numbers over 0, such as 30,60")
+    return counts
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             outcomes.append(run_council(args, council=council, url=url, work=work))
     write_results(args, outcomes)
     print(f"Wrote {args.output}")
-    return 1 if any(outcome.total.failures for outcome in outcomes) else 0
+    return 1 if any(outcome.failed for outcome in outcomes) else 0
 
 
 def run_council(args: argparse.Namespace, *, council: str, url: str, work: Path) -> Outcome:
@@ -158,10 +189,19 @@ def run_council(args: argparse.Namespace, *, council: str, url: str, work: Path)
         print(f"{council}: the worker is idle after {warm_up:.0f}s; load for {args.duration}s")
         # Each gunicorn worker imports, compiles templates and trains Ask's engine on its first
         # requests: a short run first, not counted, so the figures are those of a warm server.
-        locust(args, port=port, plan=plan, seconds=args.warm_up, prefix=work / "warm-up")
-        prefix = work / f"stats-{council}"
-        locust(args, port=port, plan=plan, seconds=args.duration, prefix=prefix)
-        load_average = os.getloadavg()
+        locust(
+            args,
+            port=port,
+            plan=plan,
+            users=args.users[0],
+            seconds=args.warm_up,
+            prefix=work / "warm-up",
+        )
+        steps = []
+        for users in args.users:
+            prefix = work / f"stats-{council}-{users}"
+            locust(args, port=port, plan=plan, users=users, seconds=args.duration, prefix=prefix)
+            steps.append((users, prefix, os.getloadavg()))
     finally:
         for process in (server, worker):
             process.send_signal(signal.SIGTERM)
@@ -170,19 +210,28 @@ def run_council(args: argparse.Namespace, *, council: str, url: str, work: Path)
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
-    rows, total = read_stats(Path(f"{prefix}_stats.csv"))
+    measured = [
+        Step(
+            users=users,
+            total=read_stats(Path(f"{prefix}_stats.csv"))[1],
+            failures=read_failures(Path(f"{prefix}_failures.csv")),
+            load_average=load_average,
+        )
+        for users, prefix, load_average in steps
+    ]
+    first_prefix = steps[0][1]
     return Outcome(
         council=council,
         counts=json.loads(plan.read_text(encoding="utf-8"))["counts"],
-        rows=rows,
-        total=total,
-        failures=read_failures(Path(f"{prefix}_failures.csv")),
+        rows=read_stats(Path(f"{first_prefix}_stats.csv"))[0],
+        steps=measured,
         warm_up_seconds=warm_up,
-        load_average=load_average,
     )
 
 
-def locust(args: argparse.Namespace, *, port: int, plan: Path, seconds: int, prefix: Path) -> None:
+def locust(
+    args: argparse.Namespace, *, port: int, plan: Path, users: int, seconds: int, prefix: Path
+) -> None:
     subprocess.run(
         [
             str(BIN / "locust"),
@@ -190,7 +239,7 @@ def locust(args: argparse.Namespace, *, port: int, plan: Path, seconds: int, pre
             str(ROOT / "bench" / "load" / "locustfile.py"),
             "--headless",
             "--users",
-            str(args.users),
+            str(users),
             "--spawn-rate",
             str(args.spawn_rate),
             "--run-time",
@@ -324,8 +373,9 @@ def write_results(args: argparse.Namespace, outcomes: list[Outcome]) -> None:
         "",
         f"Run {when} at commit {commit()} (Python {platform.python_version()}, "
         f"{os.cpu_count()} CPU cores shared with the load generator and the database). "
-        f"Each council: {args.users} simulated users, started {args.spawn_rate:g} a second, "
-        f"for {args.duration} s; gunicorn with {args.workers} sync workers and the worker, "
+        f"Each council: {', then '.join(str(users) for users in args.users)} simulated users, "
+        f"started {args.spawn_rate:g} a second, for {args.duration} s each; "
+        f"gunicorn with {args.workers} sync workers and the worker, "
         "with `config.settings.prod`, Redis as the cache and `TRUSTED_PROXY_HOPS=1`. "
         "Times in milliseconds, from the load generator (which runs on the same cores).",
         "",
@@ -338,7 +388,8 @@ def write_results(args: argparse.Namespace, outcomes: list[Outcome]) -> None:
             f"Telford & Wrekin with {counts['customers']:,} customers, {counts['cases']:,} "
             f"cases and {counts['contacts']:,} contacts. The worker's first round of periodic "
             f"jobs took {outcome.warm_up_seconds:.0f} s before the load began; load average "
-            f"at the end {outcome.load_average[0]:.1f}.",
+            f"at the end of the first step {outcome.steps[0].load_average[0]:.1f}. Per endpoint, "
+            f"with {outcome.steps[0].users} users:",
             "",
             "| endpoint | requests | per second | p50 | p95 | p99 | failures |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -350,10 +401,25 @@ def write_results(args: argparse.Namespace, outcomes: list[Outcome]) -> None:
                 f"{row.p99} | {row.failures} |"
             )
         lines.append("")
-        if outcome.failures:
-            lines += ["Failures:", ""]
-            lines += [f"- {name}: {error} ({count})" for name, error, count in outcome.failures]
+        if len(outcome.steps) > 1:
+            lines += [
+                "All endpoints together as the users grow:",
+                "",
+                "| users | requests | per second | p50 | p95 | p99 | failures | load average |",
+                "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            ]
+            lines += [
+                f"| {step.users} | {step.total.requests:,} | {step.total.rate:.1f} | "
+                f"{step.total.p50} | {step.total.p95} | {step.total.p99} | "
+                f"{step.total.failures} | {step.load_average[0]:.1f} |"
+                for step in outcome.steps
+            ]
             lines.append("")
+        for step in outcome.steps:
+            if step.failures:
+                lines += [f"Failures with {step.users} users:", ""]
+                lines += [f"- {name}: {error} ({count})" for name, error, count in step.failures]
+                lines.append("")
     if len(outcomes) == 2:
         lines += comparison(outcomes[0], outcomes[1])
     args.output.parent.mkdir(parents=True, exist_ok=True)
