@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.html import escape
 
 from civicdesk.accounts.services import account_register
 from civicdesk.cases.lifecycle import CaseRequest, case_assign, case_open
 from civicdesk.cases.models import Case, CaseNote
+from civicdesk.cases.selectors import slipping
 from civicdesk.contacts.models import Contact
 from civicdesk.contacts.services import ContactDetails, contact_log
 from civicdesk.core.models import AuditEvent
@@ -809,3 +813,70 @@ def test_the_case_form_fills_in_the_customers_address_where_the_service_asks_whe
         {"service": "pothole", "answer-where": "Outside the library on Walker Street"},
     )
     assert Case.objects.get().location_text == "Outside the library on Walker Street"
+
+
+def test_the_team_lead_view_adds_up_to_the_cases_table_in_one_query_however_many_cases(
+    staff_client, officer, council, resident, missed_bin, actor
+):
+    team = missed_bin.service_area.team
+    factories.RequestTypeFactory(
+        organisation=council,
+        key="graffiti",
+        service_area=factories.ServiceAreaFactory(organisation=council, team=team, name="Streets"),
+    )
+    second = factories.StaffFactory(organisation=council, role=Role.OFFICER, teams=[team])
+    lead = factories.StaffFactory(organisation=council, role=Role.TEAM_LEAD, teams=[team])
+    client = staff_client(lead)
+
+    def open_some(count: int) -> None:
+        for number in range(count):
+            key = "graffiti" if number % 2 else "missed-bin"
+            answers = {} if number % 2 else {"bin": "Recycling"}
+            case = case_open(
+                organisation=council,
+                request=CaseRequest(
+                    request_type_key=key, channel="phone", customer=resident, answers=answers
+                ),
+                actor=actor,
+            )
+            who = [officer.user, second.user, None][number % 3]
+            state = ["overdue", "paused", "on_track"][number % 4 % 3]
+            Case.objects.filter(pk=case.pk).update(assigned_to=who, clock_state=state)
+
+    def shown() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]], int]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/staff/team-lead/")
+        assert page.status_code == 200
+        figures = slipping(staff=lead)
+        for row in [*figures.by_officer, *figures.by_service]:
+            assert escape(row.label) in page.content.decode()
+        return (
+            {row.label: (row.overdue, row.waiting, row.open) for row in figures.by_officer},
+            {row.label: (row.overdue, row.waiting, row.open) for row in figures.by_service},
+            len(queries),
+        )
+
+    def from_the_table(field: str) -> dict[object, tuple[int, int, int]]:
+        found: dict[object, list[int]] = {}
+        for value, state in Case.objects.filter(team=team).values_list(field, "clock_state"):
+            counts = found.setdefault(value, [0, 0, 0])
+            counts[0] += state == "overdue"
+            counts[1] += state == "paused"
+            counts[2] += 1
+        return {value: tuple(counts) for value, counts in found.items()}
+
+    open_some(3)
+    _, _, few = shown()
+    open_some(24)
+    by_officer, by_service, many = shown()
+    assert many == few
+    names = {
+        officer.user_id: officer.user.get_full_name(),
+        second.user_id: second.user.get_full_name(),
+    }
+    assert by_officer == {
+        names.get(key, "Not assigned to an officer"): counts
+        for key, counts in from_the_table("assigned_to_id").items()
+    }
+    assert by_service == from_the_table("request_type__service_area__name")
+    assert set(by_service) == {missed_bin.service_area.name, "Streets"}

@@ -191,6 +191,5 @@ def team_lead(request: HttpRequest, staff: StaffMember) -> HttpResponse:
         "workspace/team_lead.html",
         title="Team lead view",
         staff=staff,
-        by_officer=slipping(staff=staff, by="officer"),
-        by_service=slipping(staff=staff, by="service_area"),
+        slipping=slipping(staff=staff),
     )
