@@ -425,7 +425,7 @@ def _render_case(
             if answers_personal_data_requests(staff) and case.customer_id is not None
             else ""
         ),
-        referrals=referrals_of_case(staff=staff, case_id=case.pk),
+        referrals=referrals_of_case(staff=staff, case=case),
         referred_from=referral_of_accepted_case(case_id=case.pk),
         may_refer=may_refer(staff),
         status=status,
