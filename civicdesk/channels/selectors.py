@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from civicdesk.cases.selectors import cases_visible_to
 from civicdesk.core.errors import NotFound
@@ -35,7 +35,9 @@ def access_inbound_message(*, staff: StaffMember, message_id: int) -> InboundMes
             "organisation", "customer", "contact", "case", "suggested_service"
         )
         .filter(organisation_id=staff.organisation_id, pk=message_id)
-        .filter(Q(case__isnull=True) | Q(case__in=cases_visible_to(staff)))
+        .filter(
+            Q(case__isnull=True) | Q(Exists(cases_visible_to(staff).filter(pk=OuterRef("case_id"))))
+        )
         .first()
     )
     if message is None:

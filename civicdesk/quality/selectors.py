@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from civicdesk.contacts.models import Contact
 from civicdesk.contacts.selectors import contacts_visible_to
@@ -32,9 +32,9 @@ def assessments_visible_to(staff: StaffMember) -> QuerySet[QualityAssessment]:
     others see the assessments of their own contacts."""
     assessments = QualityAssessment.objects.filter(organisation_id=staff.organisation_id)
     if may_assess(staff):
-        assessments = assessments.filter(
-            Q(contact__isnull=True) | Q(contact__in=contacts_visible_to(staff).values("id"))
-        )
+        # EXISTS per assessment, not IN over every contact they may see (millions).
+        contact_visible = Exists(contacts_visible_to(staff).filter(pk=OuterRef("contact_id")))
+        assessments = assessments.filter(Q(contact__isnull=True) | Q(contact_visible))
     else:
         assessments = assessments.filter(adviser_id=staff.user_id)
     return assessments.select_related("adviser", "assessed_by", "service_area", "contact")
