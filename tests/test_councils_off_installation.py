@@ -314,3 +314,25 @@ def test_a_council_administrator_cannot_manage_them(client, powys):
 
     assert client.get("/admin/geo/neighbouringcouncil/").status_code == 403
     assert client.get(f"/admin/geo/neighbouringcouncil/{powys.pk}/change/").status_code == 403
+
+
+def test_a_record_is_renamed_in_place_and_saving_a_name_again_updates_it():
+    first = neighbouring_council_save(
+        name="Elsewhere Council", boundary=square(-3.2, 52.6, -3.1, 52.7)
+    )
+    renamed = neighbouring_council_save(
+        name="Elsewhere County Council",
+        boundary=square(-3.2, 52.6, -3.1, 52.7),
+        phone="01632 960900",
+        existing=first,
+    )
+    again = neighbouring_council_save(
+        name="Elsewhere County Council", boundary=square(-3.3, 52.6, -3.1, 52.7)
+    )
+    assert renamed.pk == first.pk == again.pk
+    assert (again.name, again.phone, again.min_longitude) == (
+        "Elsewhere County Council",
+        "",
+        -3.3,
+    )
+    assert NeighbouringCouncil.objects.count() == 1

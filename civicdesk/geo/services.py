@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from string import Formatter
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -291,15 +291,9 @@ def landmark_save(
         "also_known_as": ", ".join(names_parse(also_known_as)),
     }
     with transaction.atomic():
-        if existing is not None:
-            Landmark.objects.filter(pk=existing.pk).update(
-                organisation=organisation, **values, updated_at=timezone.now()
-            )
-            landmark = Landmark.objects.get(pk=existing.pk)
-        else:
-            landmark, _ = Landmark.objects.update_or_create(
-                organisation=organisation, name=name, defaults=values
-            )
+        landmark = _named_row_saved(
+            Landmark, existing=existing, values={"organisation": organisation, **values}
+        )
         audit_record(
             organisation=organisation,
             subject_type="landmark",
@@ -380,15 +374,9 @@ def collection_round_save(
         "active": active,
     }
     with transaction.atomic():
-        if existing is not None:
-            CollectionRound.objects.filter(pk=existing.pk).update(
-                organisation=organisation, **values, updated_at=timezone.now()
-            )
-            found = CollectionRound.objects.get(pk=existing.pk)
-        else:
-            found, _ = CollectionRound.objects.update_or_create(
-                organisation=organisation, name=name, defaults=values
-            )
+        found = _named_row_saved(
+            CollectionRound, existing=existing, values={"organisation": organisation, **values}
+        )
         audit_record(
             organisation=organisation,
             subject_type="collection_round",
@@ -529,10 +517,23 @@ def neighbouring_council_save(
         "max_longitude": east,
     }
     with transaction.atomic():
-        if existing is not None:
-            NeighbouringCouncil.objects.filter(pk=existing.pk).update(
-                **values, updated_at=timezone.now()
-            )
-            return NeighbouringCouncil.objects.get(pk=existing.pk)
-        council, _ = NeighbouringCouncil.objects.update_or_create(name=name, defaults=values)
-    return council
+        return _named_row_saved(NeighbouringCouncil, existing=existing, values=values)
+
+
+_Named = TypeVar("_Named", Landmark, CollectionRound, NeighbouringCouncil)
+
+
+def _named_row_saved(
+    model: type[_Named], *, existing: _Named | None, values: dict[str, Any]
+) -> _Named:
+    """``existing`` given ``values`` (it may be renamed), or else the row of that name (and
+    organisation, where it has one) updated, or made. ``values`` holds the name."""
+    if existing is not None:
+        model.objects.filter(pk=existing.pk).update(**values, updated_at=timezone.now())
+        return model.objects.get(pk=existing.pk)
+    keys = {"name", "organisation"} & set(values)
+    found, _ = model.objects.update_or_create(
+        **{key: values[key] for key in keys},
+        defaults={key: value for key, value in values.items() if key not in keys},
+    )
+    return found
