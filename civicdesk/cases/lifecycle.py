@@ -331,13 +331,9 @@ def case_import(
                 "due_at": iso_or_none(case.due_at),
             },
         )
-        if storable(details.notes).strip():
-            note_record(
-                case,
-                body=storable(details.notes).strip(),
-                visibility=NoteVisibility.INTERNAL,
-                actor=actor,
-            )
+        old_notes = storable(details.notes).strip()
+        if old_notes:
+            note_record(case, body=old_notes, visibility=NoteVisibility.INTERNAL, actor=actor)
     return case
 
 
