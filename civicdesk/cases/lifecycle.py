@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from civicdesk.catalogue.choices import QuestionKind, RequestKind
@@ -29,6 +29,7 @@ from civicdesk.core.calendar import TimeUnit
 from civicdesk.core.choices import Channel, Priority
 from civicdesk.core.errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
 from civicdesk.core.references import legacy_reference_key, reference_generate
+from civicdesk.core.rows import row_insert
 from civicdesk.core.text import storable
 from civicdesk.core.transactions import atomic_step
 from civicdesk.customers.models import Customer
@@ -804,14 +805,9 @@ def _save_new_case(case: Case) -> None:
     """Save with a fresh random reference, drawing again in the rare event of a clash."""
     for _ in range(10):
         case.reference = reference_generate()
-        try:
-            with transaction.atomic():
-                case.save()
+        if row_insert(case, unless_taken=("reference",)):
             case_audit_track_new(case)
             return
-        except IntegrityError:
-            if not Case.objects.filter(reference=case.reference).exists():
-                raise
     raise DomainError("Could not find a free case reference; try again.")
 
 

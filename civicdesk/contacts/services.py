@@ -14,6 +14,7 @@ from django.utils import timezone
 from civicdesk.core.choices import Channel
 from civicdesk.core.errors import DomainError, ValidationFailed
 from civicdesk.core.known_rows import known_rows, known_rows_add
+from civicdesk.core.rows import row_insert
 from civicdesk.core.transactions import atomic_step
 
 from .choices import AVOIDABLE_REASONS, ContactOutcome, ContactReason, Direction
@@ -74,7 +75,7 @@ def contact_log(
     started_at = details.started_at or timezone.now()
     service = request_type or (case.request_type if case is not None else None)
     with atomic_step():
-        contact = Contact.objects.create(
+        contact = Contact(
             organisation=organisation,
             customer=customer,
             case=case,
@@ -99,6 +100,7 @@ def contact_log(
             summary=details.summary.strip(),
             signposted_to=details.signposted_to.strip(),
         )
+        row_insert(contact)
     if customer is not None:
         known_rows_add(customer, "contacts", contact)
     return contact
@@ -223,15 +225,21 @@ def _repeat_by_rule(
     return earlier_about_service()
 
 
+_CHANNELS = frozenset(Channel.values)
+_REASONS = frozenset(ContactReason.values)
+_OUTCOMES = frozenset(ContactOutcome.values)
+_DIRECTIONS = frozenset(Direction.values)
+
+
 def _errors(details: ContactDetails) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if details.channel not in Channel.values:
+    if details.channel not in _CHANNELS:
         errors["channel"] = "Select how the customer got in touch"
-    if details.reason not in ContactReason.values:
+    if details.reason not in _REASONS:
         errors["reason"] = "Select why the customer got in touch"
-    if details.outcome not in ContactOutcome.values:
+    if details.outcome not in _OUTCOMES:
         errors["outcome"] = "Select the outcome of the contact"
-    if details.direction not in Direction.values:
+    if details.direction not in _DIRECTIONS:
         errors["direction"] = "Select whether the customer contacted us or we contacted them"
     if details.duration_seconds is not None and details.duration_seconds < 0:
         errors["duration_seconds"] = "The length of the contact cannot be negative"

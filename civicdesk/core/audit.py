@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from django.utils import timezone
 
 from .models import AuditEvent
+from .rows import row_insert
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -52,7 +53,7 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         organisation=organisation,
         subject_type=subject_type,
         subject_id=subject_id,
@@ -63,6 +64,8 @@ def audit_record(
         after=after or {},
         at=timezone.now(),
     )
+    row_insert(event)
+    return event
 
 
 def audit_record_of(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from civicdesk.core.audit import Actor, audit_record_of
 from civicdesk.core.errors import DomainError, ValidationFailed
 from civicdesk.core.known_rows import known_rows_forget, known_rows_set
+from civicdesk.core.rows import row_insert
 from civicdesk.core.transactions import atomic_step
 from civicdesk.organisations.models import Organisation
 
@@ -87,7 +88,7 @@ def customer_create(
             preferred_channel=details.preferred_channel,
         )
         customer.search_name = customer_search_name(customer)
-        customer.save()
+        row_insert(customer)
         stored = [
             contact_detail_store(customer, DetailKind.EMAIL, email, primary=position == 0)
             for position, email in enumerate(details.emails)
@@ -480,7 +481,7 @@ def contact_detail_store(
 ) -> ContactDetail:
     normalised = normalise_email(value) if kind == DetailKind.EMAIL else normalise_phone(value)
     known_rows_forget(customer, "details")
-    return ContactDetail.objects.create(
+    detail = ContactDetail(
         customer=customer,
         kind=kind,
         value=value.strip(),
@@ -488,6 +489,8 @@ def contact_detail_store(
         is_primary=primary,
         label=label or ("mobile" if is_uk_mobile(normalised) else ""),
     )
+    row_insert(detail)
+    return detail
 
 
 def contact_detail_error(kind: str, value: str) -> str | None:

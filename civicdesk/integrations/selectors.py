@@ -9,7 +9,7 @@ from django.db.models import F, QuerySet
 
 from civicdesk.cases.models import Case
 from civicdesk.cases.selectors import newest_public_note
-from civicdesk.catalogue.cached import catalogue_service
+from civicdesk.catalogue.cached import catalogue_service_sensitive
 from civicdesk.core.errors import NotFound
 from civicdesk.core.models import AuditEvent
 from civicdesk.core.references import reference_normalise
@@ -98,8 +98,7 @@ def access_client_case(*, client: ApiClient, reference: str) -> Case:
 def service_hidden_from_clients(*, organisation_id: int, key: str) -> bool:
     """Whether the service with this key is a sensitive one, which outside systems may not
     report to, active or not."""
-    service = catalogue_service(organisation_id=organisation_id, key=key)
-    return service is not None and service.sensitive
+    return catalogue_service_sensitive(organisation_id=organisation_id, key=key)
 
 
 def case_events_for_client(

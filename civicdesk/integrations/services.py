@@ -8,10 +8,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicdesk.cases.choices import CaseStatus, NoteVisibility
@@ -20,6 +19,7 @@ from civicdesk.cases.models import Case
 from civicdesk.core.audit import Actor, audit_record
 from civicdesk.core.errors import DomainError, NotPermitted, ValidationFailed
 from civicdesk.core.jobs import delete_in_batches
+from civicdesk.core.rows import row_insert
 from civicdesk.core.transactions import atomic_all_or_nothing
 from civicdesk.customers.models import Customer
 from civicdesk.customers.services import CustomerDetails, customer_create
@@ -225,26 +225,15 @@ def _record_stored(
     *, client: ApiClient, key: str, fingerprint: str, response: StoredResponse
 ) -> bool:
     """Store the response under the key, unless the key has one already: then False."""
-    quote = connection.ops.quote_name
-    row: dict[str, Any] = {
-        "client_id": client.pk,
-        "key": key,
-        "fingerprint": fingerprint,
-        "status_code": response.status_code,
-        "content_type": response.content_type,
-        "body": response.body,
-        "created_at": connection.ops.adapt_datetimefield_value(timezone.now()),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(IdempotencyRecord._meta.db_table)}"  # noqa: S608 (names only)
-            f" ({', '.join(quote(column) for column in row)})"
-            f" VALUES ({', '.join(['%s'] * len(row))})"
-            f" ON CONFLICT ({quote('client_id')}, {quote('key')}) DO NOTHING"
-            f" RETURNING {quote('id')}",
-            list(row.values()),
-        )
-        return cursor.fetchone() is not None
+    record = IdempotencyRecord(
+        client=client,
+        key=key,
+        fingerprint=fingerprint,
+        status_code=response.status_code,
+        content_type=response.content_type,
+        body=response.body,
+    )
+    return row_insert(record, unless_taken=("client", "key"))
 
 
 # How long a stored response is replayed: clients retry within minutes, not days.

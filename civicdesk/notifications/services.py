@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from civicdesk.core.errors import NotFound, ValidationFailed
 from civicdesk.core.numbers import whole_number
+from civicdesk.core.rows import row_insert
 from civicdesk.customers.choices import DetailKind
 from civicdesk.customers.models import ContactDetail
 
@@ -70,7 +71,7 @@ def notification_queue(
         message.body = body
         message.status = MessageStatus.NOT_SENT
         message.last_error = "The customer has no email address, mobile number or postal address."
-    message.save()
+    row_insert(message)
     return message
 
 

@@ -1,0 +1,130 @@
+"""New rows written by one INSERT whose text each process builds once per model (ADR 50).
+
+``Model.save()`` compiles its INSERT afresh on every call: every column quoted, every value
+walked through the compiler. Opening a case writes seven rows, and on the intake path that
+compiling was a fifth of the request's time. ``row_insert`` keeps each model's INSERT text
+and column list, prepares the values exactly as ``save()`` does (each field's ``pre_save``
+and ``get_db_prep_save``) and sends the same ``pre_save`` and ``post_save`` signals, so the
+row, the object and what listens are the same as after ``save()``. It also lets the
+database settle a clash on a unique constraint (``ON CONFLICT DO NOTHING``) instead of a
+savepoint around an INSERT that may fail.
+
+It is for the rows a service creates, never updates. Models with parents, fields that need
+their own SQL placeholder and values that are expressions are not handled: those go through
+``save()``, which is always correct, only slower.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, Model, signals
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    fields: list[Field[Any, Any]]
+    returns_pk: bool
+
+
+_inserts: dict[tuple[str, type[Model], tuple[str, ...]], _Insert | None] = {}
+
+
+def row_insert(record: Model, *, unless_taken: tuple[str, ...] = ()) -> bool:
+    """Insert ``record``, a new object with no primary key yet, and set its key.
+
+    With ``unless_taken`` (the fields of a unique constraint) nothing is written when another
+    row already holds the record's values for them: False is returned and the record stays
+    unsaved. Otherwise True.
+    """
+    model = type(record)
+    alias = router.db_for_write(model, instance=record)
+    connection = connections[alias]
+    insert = _insert_for(connection, model, unless_taken)
+    if insert is None or record.pk is not None:
+        if unless_taken:
+            raise ValueError(f"{model.__name__} rows cannot be inserted unless taken")
+        record.save(force_insert=True, using=alias)
+        return True
+    # As save() does: refuses a related object that has not been saved itself.
+    record._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+    signals.pre_save.send(sender=model, instance=record, raw=False, using=alias, update_fields=None)
+    values = [field.pre_save(record, True) for field in insert.fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        if unless_taken:
+            raise ValueError(f"{model.__name__}: an expression cannot be inserted unless taken")
+        record.save(force_insert=True, using=alias)
+        return True
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(insert.fields, values, strict=True)
+    ]
+    with transaction.mark_for_rollback_on_error(alias), connection.cursor() as cursor:
+        cursor.execute(insert.sql, params)
+        if insert.returns_pk:
+            returned = cursor.fetchone()
+            if returned is None:
+                return False
+            key = returned[0]
+        else:
+            if unless_taken and cursor.rowcount == 0:
+                return False
+            key = connection.ops.last_insert_id(
+                cursor, model._meta.db_table, _column(model._meta.pk)
+            )
+    record.pk = key
+    record._state.adding = False
+    record._state.db = alias
+    signals.post_save.send(
+        sender=model, instance=record, created=True, update_fields=None, raw=False, using=alias
+    )
+    return True
+
+
+def _insert_for(
+    connection: BaseDatabaseWrapper, model: type[Model], unless_taken: tuple[str, ...]
+) -> _Insert | None:
+    cache_key = (connection.alias, model, unless_taken)
+    if cache_key not in _inserts:
+        _inserts[cache_key] = _insert_compiled(connection, model, unless_taken)
+    return _inserts[cache_key]
+
+
+def _insert_compiled(
+    connection: BaseDatabaseWrapper, model: type[Model], unless_taken: tuple[str, ...]
+) -> _Insert | None:
+    meta = model._meta
+    if meta.parents or meta.auto_field is None:
+        return None
+    fields = [
+        field
+        for field in meta.local_concrete_fields
+        if field is not meta.auto_field and not getattr(field, "generated", False)
+    ]
+    if any(hasattr(field, "get_placeholder") for field in fields):
+        return None
+    quote = connection.ops.quote_name
+    # Only names from the model and placeholders: the values travel as parameters.
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)}"  # noqa: S608
+        f" ({', '.join(quote(_column(field)) for field in fields)})"
+        f" VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    if unless_taken:
+        columns = ", ".join(quote(_column(meta.get_field(name))) for name in unless_taken)
+        sql += f" ON CONFLICT ({columns}) DO NOTHING"
+    returns_pk = connection.features.can_return_columns_from_insert
+    if returns_pk:
+        sql += f" RETURNING {quote(_column(meta.pk))}"
+    return _Insert(sql=sql, fields=fields, returns_pk=returns_pk)
+
+
+def _column(field: object) -> str:
+    column = getattr(field, "column", None)
+    if not isinstance(column, str):
+        raise ValueError(f"{field} has no column of its own")
+    return column
