@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from civicdesk.cases.lifecycle import CaseRequest, case_open
@@ -104,6 +106,33 @@ def test_likely_duplicates_share_a_detail_or_name_and_postcode(council, resident
     same_name_place = make(council, actor, first_name="Ann", last_name="Smith", postcode="TF1 1AA")
     make(council, actor, first_name="Ann", last_name="Smith", postcode="SY1 1AA")
     assert customer_duplicates(customer=resident) == [same_email, same_name_place]
+
+
+def test_likely_duplicates_by_phone_or_birth_live_and_of_this_council_only(
+    council, resident, actor
+):
+    born = date(1961, 5, 4)
+    born_elsewhere = make(
+        council, actor, first_name="Ann", last_name="Smith", postcode="SY1 1AA",
+        date_of_birth=born,
+    )  # fmt: skip
+    same_name_born = make(council, actor, first_name="Ann", last_name="Smith", date_of_birth=born)
+    same_phone = make(council, actor, first_name="Bo", last_name="Jones", phones=["+447700900123"])
+    # By two rules at once, still listed once.
+    both = make(
+        council, actor, first_name="Ann", last_name="Smith", postcode="TF1 1AA",
+        emails=["ann.smith@example.com"],
+    )  # fmt: skip
+    merged_away = make(council, actor, first_name="Ann", last_name="Smith", postcode="TF1 1AA")
+    customer_merge(duplicate=merged_away, into=both, actor=actor)
+    make(
+        factories.OrganisationFactory(), actor, first_name="Ann", last_name="Smith",
+        postcode="TF1 1AA", phones=["07700 900123"],
+    )  # fmt: skip
+
+    assert customer_duplicates(customer=resident) == [same_phone, both]
+    assert customer_duplicates(customer=born_elsewhere) == [same_name_born]
+    assert customer_duplicates(customer=same_name_born) == [born_elsewhere]
 
 
 def test_merging_moves_all_history_and_keeps_the_old_record_pointing_on(
