@@ -105,8 +105,19 @@ def test_an_expression_is_left_to_save(council, resident):
         started_at=timezone.now(),
         duration_seconds=Value(60) + Value(30),
     )
-    assert row_insert(contact) is True
+    heard: list[str] = []
+    pre_save.connect(lambda **kwargs: heard.append("pre"), sender=Contact, weak=False,
+                     dispatch_uid="test-rows-expression-pre")  # fmt: skip
+    post_save.connect(lambda **kwargs: heard.append("post"), sender=Contact, weak=False,
+                      dispatch_uid="test-rows-expression-post")  # fmt: skip
+    try:
+        assert row_insert(contact) is True
+    finally:
+        pre_save.disconnect(sender=Contact, dispatch_uid="test-rows-expression-pre")
+        post_save.disconnect(sender=Contact, dispatch_uid="test-rows-expression-post")
     assert Contact.objects.get(pk=contact.pk).duration_seconds == 90
+    # Once each, by save(): not once more by the fast path before it handed over.
+    assert heard == ["pre", "post"]
 
 
 def references(*drawn: str) -> Iterator[str]:

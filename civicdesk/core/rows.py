@@ -45,20 +45,15 @@ def row_insert(record: Model, *, unless_taken: tuple[str, ...] = ()) -> bool:
     alias = router.db_for_write(model, instance=record)
     connection = connections[alias]
     insert = _insert_for(connection, model, unless_taken)
-    if insert is None or record.pk is not None:
+    if insert is None or record.pk is not None or _holds_expression(record, insert.fields):
         if unless_taken:
-            raise ValueError(f"{model.__name__} rows cannot be inserted unless taken")
+            raise ValueError(f"This {model.__name__} cannot be inserted unless taken")
         record.save(force_insert=True, using=alias)
         return True
     # As save() does: refuses a related object that has not been saved itself.
     record._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     signals.pre_save.send(sender=model, instance=record, raw=False, using=alias, update_fields=None)
     values = [field.pre_save(record, True) for field in insert.fields]
-    if any(hasattr(value, "resolve_expression") for value in values):
-        if unless_taken:
-            raise ValueError(f"{model.__name__}: an expression cannot be inserted unless taken")
-        record.save(force_insert=True, using=alias)
-        return True
     params = [
         field.get_db_prep_save(value, connection)
         for field, value in zip(insert.fields, values, strict=True)
@@ -121,6 +116,10 @@ def _insert_compiled(
     if returns_pk:
         sql += f" RETURNING {quote(_column(meta.pk))}"
     return _Insert(sql=sql, fields=fields, returns_pk=returns_pk)
+
+
+def _holds_expression(record: Model, fields: list[Field[Any, Any]]) -> bool:
+    return any(hasattr(getattr(record, field.attname), "resolve_expression") for field in fields)
 
 
 def _column(field: object) -> str:
