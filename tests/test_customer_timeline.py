@@ -425,3 +425,102 @@ def test_every_kind_reads_in_one_query_and_shows_what_happened(
     keys = [item.key for item in page.items]
     assert keys == sorted(keys, reverse=True)
     assert page.case_choices == [(case.reference, f"{case.reference}: {missed_bin.name}")]
+
+
+# The newest page's statement is kept per process once two customers' pages prove where their
+# ids go (ADR 51): every later page must still show its own customer's history, and only
+# what its reader may see.
+
+
+def summaries(page: str) -> set[str]:
+    return set(re.findall(r"About customer \d+", timeline_part(page)))
+
+
+def test_once_the_statement_is_kept_each_page_shows_only_its_own_customer(
+    as_adviser, adviser, council, missed_bin
+):
+    customers = [factories.CustomerFactory(organisation=council) for _ in range(4)]
+    for number, customer in enumerate(customers):
+        factories.ContactFactory(
+            organisation=council, customer=customer, summary=f"About customer {number}."
+        )
+        factories.CaseFactory(organisation=council, customer=customer, request_type=missed_bin)
+
+    for round_ in range(2):
+        for number, customer in enumerate(customers):
+            with CaptureQueriesContext(connection) as captured:
+                page = as_adviser.get(f"/staff/customers/{customer.pk}/").content.decode()
+            assert summaries(page) == {f"About customer {number}"}, (round_, number)
+            # The timeline is still one query whichever way its statement was made.
+            timeline_reads = [q for q in captured if "UNION ALL" in q["sql"]]
+            assert len(timeline_reads) == 1
+    shape_kept = [shape for shape in kept_timelines() if council.pk in shape]
+    assert shape_kept, "the newest page's statement was never kept"
+
+
+def kept_timelines() -> list[tuple]:
+    from civicdesk.core import timeline
+
+    return list(timeline._kept_statements)
+
+
+def test_a_kept_statement_still_hides_what_the_reader_may_not_see(staff_client, adviser, council):
+    sensitive = factories.RequestTypeFactory(
+        organisation=council, key="homelessness", name="Homelessness advice", sensitive=True
+    )
+    housing = sensitive.service_area.team
+    officer = factories.StaffFactory(organisation=council, role=Role.ADVISER, teams=[housing])
+    customers = [factories.CustomerFactory(organisation=council) for _ in range(3)]
+    for number, customer in enumerate(customers):
+        case = factories.CaseFactory(
+            organisation=council, customer=customer, request_type=sensitive, team=housing
+        )
+        factories.ContactFactory(
+            organisation=council, customer=customer, case=case,
+            summary=f"About customer {number}.",
+        )  # fmt: skip
+
+    as_adviser, as_officer = staff_client(adviser), staff_client(officer)
+    for number, customer in enumerate(customers):
+        address = f"/staff/customers/{customer.pk}/"
+        assert summaries(as_adviser.get(address).content.decode()) == set()
+        assert summaries(as_officer.get(address).content.decode()) == {f"About customer {number}"}
+
+
+def compiled(statement: str, params: list, customer: int):
+    from civicdesk.core.timeline import _Compiled
+
+    return _Compiled(
+        alias="default", statement=statement, params=params, varying={"customer": customer}
+    )
+
+
+def test_two_statements_teach_where_the_customer_goes_and_nothing_else():
+    from civicdesk.core.timeline import _learned
+
+    # A constant that happens to equal the first customer's id stays a constant.
+    kept = _learned(compiled("S", [7, 3, 26, True], 3), compiled("S", [7, 4, 26, True], 4))
+    assert kept is not None and kept.places == {1: "customer"}
+    assert kept.filled({"customer": 9}) == [7, 9, 26, True]
+    # The places of a customer id that is also a constant are told apart the same way.
+    kept = _learned(compiled("S", [3, 3], 3), compiled("S", [3, 5], 5))
+    assert kept is not None and kept.filled({"customer": 8}) == [3, 8]
+
+
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [
+        # The same customer twice proves nothing about where their id goes.
+        (("S", [1, 3], 3), ("S", [1, 3], 3)),
+        # Different statements: something besides the customer shaped them.
+        (("S", [1, 3], 3), ("T", [1, 4], 4)),
+        (("S", [1, 3], 3), ("S", [1, 4, 4], 4)),
+        # A place that changed to something other than the customer's id.
+        (("S", [1, 3], 3), ("S", [2, 4], 4)),
+        (("S", ["3"], 3), ("S", ["4"], 4)),
+    ],
+)
+def test_statements_that_do_not_prove_it_are_not_kept(earlier, later):
+    from civicdesk.core.timeline import _learned
+
+    assert _learned(compiled(*earlier), compiled(*later)) is None

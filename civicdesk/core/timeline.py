@@ -11,7 +11,7 @@ shown twice when records are added meanwhile (ADR 34).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -94,6 +94,107 @@ def read_timeline(
 ) -> list[TimelineRow]:
     """The rows of ``window`` across every kind, in the timeline's order, in one query: each
     kind still reads at most a page from its index, and one ``UNION ALL`` puts them in order."""
+    compiled = _statement_of(sources, window=window, varying={})
+    return _rows(compiled.alias, compiled.statement, compiled.params) if compiled else []
+
+
+def read_timeline_kept(
+    *,
+    shape: Hashable,
+    varying: Mapping[str, int],
+    sources: Callable[[], Sequence[QuerySet[Any, Any]]],
+    window: TimelineWindow,
+) -> list[TimelineRow]:
+    """``read_timeline`` for a timeline read on every page view, whose statement each process
+    builds once for each ``shape`` (ADR 51).
+
+    ``shape`` must name everything the sources are built from except ``varying``: the ids that
+    change from one read of the shape to the next (the customer's). Until two reads of a shape
+    with every varying id different have produced the same statement, in which only the
+    varying ids' places differ, the sources are built and compiled as ``read_timeline`` does;
+    from then on the statement is kept and only those places are filled in.
+    """
+    kept = _kept_statements.get(shape)
+    if kept is not None:
+        return _rows(kept.alias, kept.statement, kept.filled(varying))
+    compiled = _statement_of(sources(), window=window, varying=varying)
+    if compiled is None:
+        return []
+    earlier = _first_statements.pop(shape, None)
+    learned = _learned(earlier, compiled) if earlier is not None else None
+    if learned is not None:
+        if len(_kept_statements) >= MOST_KEPT_STATEMENTS:
+            _kept_statements.clear()
+        _kept_statements[shape] = learned
+    else:
+        if len(_first_statements) >= MOST_KEPT_STATEMENTS:
+            _first_statements.clear()
+        _first_statements[shape] = compiled
+    return _rows(compiled.alias, compiled.statement, compiled.params)
+
+
+# Shapes are few (a council's team sets times the kinds asked for); this only bounds a leak.
+MOST_KEPT_STATEMENTS = 1000
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    alias: str
+    statement: str
+    params: list[Any]
+    varying: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class _Kept:
+    alias: str
+    statement: str
+    params: list[Any]
+    # Which varying id goes in which place of ``params``.
+    places: Mapping[int, str]
+
+    def filled(self, varying: Mapping[str, int]) -> list[Any]:
+        params = list(self.params)
+        for place, name in self.places.items():
+            params[place] = varying[name]
+        return params
+
+
+_first_statements: dict[Hashable, _Compiled] = {}
+_kept_statements: dict[Hashable, _Kept] = {}
+
+
+def _learned(earlier: _Compiled, later: _Compiled) -> _Kept | None:
+    """What two compilations of one shape teach, or None if they do not prove it safe: the
+    same statement, every varying id different between them, and each place that differs
+    holding one varying id in both. A place that holds the same value in both is a constant,
+    since every varying id changed."""
+    if (
+        earlier.statement != later.statement
+        or earlier.alias != later.alias
+        or len(earlier.params) != len(later.params)
+        or earlier.varying.keys() != later.varying.keys()
+        or any(earlier.varying[name] == later.varying[name] for name in later.varying)
+    ):
+        return None
+    places: dict[int, str] = {}
+    for place, (before, after) in enumerate(zip(earlier.params, later.params, strict=True)):
+        if type(before) is type(after) and before == after:
+            continue
+        names = [
+            name
+            for name in later.varying
+            if before == earlier.varying[name] and after == later.varying[name]
+        ]
+        if len(names) != 1 or type(after) is not int:
+            return None
+        places[place] = names[0]
+    return _Kept(alias=later.alias, statement=later.statement, params=later.params, places=places)
+
+
+def _statement_of(
+    sources: Sequence[QuerySet[Any, Any]], *, window: TimelineWindow, varying: Mapping[str, int]
+) -> _Compiled | None:
     parts: list[str] = []
     params: list[Any] = []
     alias = sources[0].db if sources else "default"
@@ -106,12 +207,16 @@ def read_timeline(
         parts.append(f"SELECT * FROM ({sql}) AS kind_{len(parts)}")  # noqa: S608
         params += source_params
     if not parts:
-        return []
+        return None
     order = "ASC" if window.newer_than is not None else "DESC"
     statement = (
         " UNION ALL ".join(parts)
         + f" ORDER BY 1 {order}, 2 {order}, 3 {order} LIMIT {int(window.limit)}"
     )
+    return _Compiled(alias=alias, statement=statement, params=params, varying=dict(varying))
+
+
+def _rows(alias: str, statement: str, params: list[Any]) -> list[TimelineRow]:
     with connections[alias].cursor() as cursor:
         cursor.execute(statement, params)
         found = cursor.fetchall()

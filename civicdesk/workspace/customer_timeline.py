@@ -24,11 +24,18 @@ from civicdesk.contacts.choices import ContactOutcome, ContactReason, Direction
 from civicdesk.contacts.selectors import contacts_of_customer
 from civicdesk.core.calendar import LONDON
 from civicdesk.core.choices import Channel
-from civicdesk.core.timeline import TimelineKey, TimelineRow, TimelineWindow, read_timeline
+from civicdesk.core.timeline import (
+    TimelineKey,
+    TimelineRow,
+    TimelineWindow,
+    read_timeline,
+    read_timeline_kept,
+)
 from civicdesk.feedback.choices import RATING_REASONS, Rating
 from civicdesk.feedback.selectors import ratings_of_cases
 from civicdesk.notifications.choices import MessageChannel, MessageStatus
 from civicdesk.notifications.selectors import notifications_of_customer
+from civicdesk.organisations.selectors import team_ids_for
 
 from .forms import choices
 
@@ -219,9 +226,9 @@ def _reader(
 ) -> Callable[[TimelineWindow], list[TimelineItem]]:
     """Reads a window of every kind asked for in one query, however long the history: each
     kind reads at most a page from its index, and one ``UNION ALL`` puts them in order."""
-    case_ids = customer_case_ids_for_staff(staff=staff, customer_id=customer.pk)
 
     def sources(window: TimelineWindow) -> list[QuerySet[Any, Any]]:
+        case_ids = customer_case_ids_for_staff(staff=staff, customer_id=customer.pk)
         parts: list[QuerySet[Any, Any] | None] = []
         if "contacts" in kinds:
             parts.append(
@@ -256,7 +263,25 @@ def _reader(
         return [part for part in parts if part is not None]
 
     def read(window: TimelineWindow) -> list[TimelineItem]:
-        rows = read_timeline(sources(window), window=window)
+        if window == TimelineWindow(limit=window.limit):
+            # The newest page, which every opening of the customer page reads: its statement
+            # is kept per process (ADR 51), told apart by everything the sources are built
+            # from but the customer.
+            rows = read_timeline_kept(
+                shape=(
+                    "customer-timeline",
+                    staff.organisation_id,
+                    tuple(sorted(team_ids_for(staff))),
+                    staff.role,
+                    tuple(sorted(kinds)),
+                    window.limit,
+                ),
+                varying={"customer": customer.pk},
+                sources=lambda: sources(window),
+                window=window,
+            )
+        else:
+            rows = read_timeline(sources(window), window=window)
         return [_ITEM_OF_RANK[row.key.rank](row) for row in rows]
 
     return read
