@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 from django.db.models import Value
 from django.db.models.signals import post_save, pre_save
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from civicdesk.cases import lifecycle
@@ -59,6 +61,19 @@ def test_a_row_inserted_is_the_row_save_writes(council):
     assert inserted_row == saved_row
 
 
+def test_what_the_database_fills_in_is_on_the_object_as_after_save(council):
+    saved = customer_like(council, address_line_1="4 Holyhead Road")
+    saved.save()
+    inserted = customer_like(council, address_line_1="4 Holyhead Road")
+    row_insert(inserted)
+
+    generated = ("search_surname_first", "search_address", "search_street")
+    with CaptureQueriesContext(connection) as captured:
+        on_objects = [[getattr(record, name) for name in generated] for record in (saved, inserted)]
+    assert len(captured) == 0
+    assert on_objects[1] == on_objects[0] == ["smith ann", "4 holyhead road", "holyhead road"]
+
+
 def test_listeners_hear_of_the_new_row_as_they_do_of_a_save(council):
     heard: list[tuple[str, bool | None, int | None]] = []
 
@@ -93,6 +108,24 @@ def test_a_value_already_taken_writes_nothing(council):
     assert row_insert(second, unless_taken=("client", "key")) is False
     assert second.pk is None and second._state.adding
     assert list(IdempotencyRecord.objects.values_list("body", flat=True)) == ["first"]
+
+
+def test_a_taken_value_left_to_save_writes_nothing_either(council):
+    client, _ = api_client_create(organisation=council, name="Rounds", scopes=[Scope.CASES_CREATE])
+
+    def record(body: Any) -> IdempotencyRecord:
+        return IdempotencyRecord(
+            client=client, key="report-1", fingerprint="f", status_code=201,
+            content_type="application/json", body=body,
+        )  # fmt: skip
+
+    with transaction.atomic():
+        assert row_insert(record("first"), unless_taken=("client", "key")) is True
+        # An expression goes through save(), in a savepoint: the transaction carries on.
+        second = record(Value("second"))
+        assert row_insert(second, unless_taken=("client", "key")) is False
+        assert second.pk is None and second._state.adding
+        assert list(IdempotencyRecord.objects.values_list("body", flat=True)) == ["first"]
 
 
 def test_an_expression_is_left_to_save(council, resident):
@@ -174,3 +207,33 @@ def test_a_case_that_finds_no_free_reference_writes_nothing_and_says_so(
     assert Customer.objects.count() == 1
     assert Contact.objects.count() == 1
     assert not IdempotencyRecord.objects.filter(key="report-2").exists()
+
+
+def test_a_field_left_to_its_database_default_is_written_by_save(council, missed_bin, resident):
+    from django.db.models.expressions import DatabaseDefault
+
+    field = Case._meta.get_field("public_description")
+
+    def left_to_the_database() -> DatabaseDefault:
+        return DatabaseDefault(Value(""), output_field=field)
+
+    case = Case(
+        organisation=council,
+        request_type=missed_bin,
+        customer=resident,
+        channel="web",
+        team=missed_bin.service_area.team,
+        description="Bin not emptied",
+        opened_at=timezone.now(),
+        reference="ZZZ111ZZ1",
+    )
+    case.public_description = left_to_the_database()
+    assert row_insert(case, unless_taken=("reference",)) is True
+    assert Case.objects.get(pk=case.pk).public_description == ""
+    clash = Case(
+        organisation=council, request_type=missed_bin, channel="web",
+        opened_at=timezone.now(), reference="ZZZ111ZZ1",
+    )  # fmt: skip
+    clash.public_description = left_to_the_database()
+    assert row_insert(clash, unless_taken=("reference",)) is False
+    assert Case.objects.count() == 1

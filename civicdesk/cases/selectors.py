@@ -62,7 +62,8 @@ def likely_case(
 
 
 def cases_visible_to(staff: StaffMember) -> QuerySet[Case]:
-    """Cases of the staff member's organisation; sensitive services only for the handling team."""
+    """Cases of the staff member's organisation; sensitive services only for the handling team.
+    Reads nothing of ``staff`` that ``staff_scope`` does not name."""
     return Case.objects.filter(organisation_id=staff.organisation_id).filter(
         Q(request_type__sensitive=False) | Q(team_id__in=team_ids_for(staff))
     )

@@ -16,7 +16,8 @@ from .models import Contact
 def contacts_visible_to(staff: StaffMember) -> QuerySet[Contact]:
     """Contacts of the staff member's organisation. A contact about a sensitive service
     (homelessness, child concerns, adult care) is left out unless their team handles that
-    service or the case it belongs to, exactly as the case itself would be."""
+    service or the case it belongs to, exactly as the case itself would be. Reads nothing of
+    ``staff`` that ``staff_scope`` does not name."""
     teams = team_ids_for(staff)
     return Contact.objects.filter(organisation_id=staff.organisation_id).filter(
         Q(case__isnull=True, request_type__isnull=True)

@@ -10,8 +10,9 @@ database settle a clash on a unique constraint (``ON CONFLICT DO NOTHING``) inst
 savepoint around an INSERT that may fail.
 
 It is for the rows a service creates, never updates. Models with parents, fields that need
-their own SQL placeholder and values that are expressions are not handled: those go through
-``save()``, which is always correct, only slower.
+their own SQL placeholder, and values that are expressions (a database default left to the
+database is one) are not handled: those go through ``save()``, which is always correct, only
+slower (a clash on the ``unless_taken`` fields then costs a savepoint, as before).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, signals
 
@@ -28,14 +29,17 @@ from django.db.models import Field, Model, signals
 class _Insert:
     sql: str
     fields: list[Field[Any, Any]]
-    returns_pk: bool
+    # What the database fills in and says back (the key, generated columns), as save() reads
+    # them back; empty where the database cannot say (an old SQLite).
+    returned: list[Field[Any, Any]]
 
 
 _inserts: dict[tuple[str, type[Model], tuple[str, ...]], _Insert | None] = {}
 
 
 def row_insert(record: Model, *, unless_taken: tuple[str, ...] = ()) -> bool:
-    """Insert ``record``, a new object with no primary key yet, and set its key.
+    """Insert ``record``, a new object with no primary key yet, and set its key and whatever
+    else the database fills in.
 
     With ``unless_taken`` (the fields of a unique constraint) nothing is written when another
     row already holds the record's values for them: False is returned and the record stays
@@ -46,38 +50,60 @@ def row_insert(record: Model, *, unless_taken: tuple[str, ...] = ()) -> bool:
     connection = connections[alias]
     insert = _insert_for(connection, model, unless_taken)
     if insert is None or record.pk is not None or _holds_expression(record, insert.fields):
-        if unless_taken:
-            raise ValueError(f"This {model.__name__} cannot be inserted unless taken")
-        record.save(force_insert=True, using=alias)
-        return True
+        return _saved(record, alias=alias, unless_taken=unless_taken)
     # As save() does: refuses a related object that has not been saved itself.
     record._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     signals.pre_save.send(sender=model, instance=record, raw=False, using=alias, update_fields=None)
-    values = [field.pre_save(record, True) for field in insert.fields]
     params = [
-        field.get_db_prep_save(value, connection)
-        for field, value in zip(insert.fields, values, strict=True)
+        field.get_db_prep_save(field.pre_save(record, True), connection) for field in insert.fields
     ]
     with transaction.mark_for_rollback_on_error(alias), connection.cursor() as cursor:
         cursor.execute(insert.sql, params)
-        if insert.returns_pk:
+        if insert.returned:
             returned = cursor.fetchone()
             if returned is None:
                 return False
-            key = returned[0]
+            for field, value in zip(insert.returned, returned, strict=True):
+                setattr(record, field.attname, _from_database(field, value, connection))
         else:
             if unless_taken and cursor.rowcount == 0:
                 return False
-            key = connection.ops.last_insert_id(
+            record.pk = connection.ops.last_insert_id(
                 cursor, model._meta.db_table, _column(model._meta.pk)
             )
-    record.pk = key
     record._state.adding = False
     record._state.db = alias
     signals.post_save.send(
         sender=model, instance=record, created=True, update_fields=None, raw=False, using=alias
     )
     return True
+
+
+def _saved(record: Model, *, alias: str, unless_taken: tuple[str, ...]) -> bool:
+    """What ``row_insert`` cannot write itself, written by ``save()``; a clash on the
+    ``unless_taken`` fields is caught in a savepoint of its own."""
+    if not unless_taken:
+        record.save(force_insert=True, using=alias)
+        return True
+    try:
+        with transaction.atomic(using=alias):
+            record.save(force_insert=True, using=alias)
+    except IntegrityError:
+        taken = {name: getattr(record, name) for name in unless_taken}
+        if not type(record)._default_manager.using(alias).filter(**taken).exists():
+            raise
+        record.pk = None
+        record._state.adding = True
+        return False
+    return True
+
+
+def _from_database(field: Field[Any, Any], value: Any, connection: BaseDatabaseWrapper) -> Any:
+    """A value the database returned, as the ORM would hand it over."""
+    column = field.get_col(field.model._meta.db_table)
+    for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+        value = convert(value, column, connection)
+    return value
 
 
 def _insert_for(
@@ -112,10 +138,11 @@ def _insert_compiled(
     if unless_taken:
         columns = ", ".join(quote(_column(meta.get_field(name))) for name in unless_taken)
         sql += f" ON CONFLICT ({columns}) DO NOTHING"
-    returns_pk = connection.features.can_return_columns_from_insert
-    if returns_pk:
-        sql += f" RETURNING {quote(_column(meta.pk))}"
-    return _Insert(sql=sql, fields=fields, returns_pk=returns_pk)
+    returned: list[Field[Any, Any]] = []
+    if connection.features.can_return_columns_from_insert:
+        returned = list(meta.db_returning_fields)
+        sql += f" RETURNING {', '.join(quote(_column(field)) for field in returned)}"
+    return _Insert(sql=sql, fields=fields, returned=returned)
 
 
 def _holds_expression(record: Model, fields: list[Field[Any, Any]]) -> bool:

@@ -125,8 +125,8 @@ def customer_duplicates(*, customer: Customer) -> list[Customer]:
 
     One query, a UNION of one indexed look-up per rule, so the check costs the same on any
     size of council and for a record with any number of contact details. It is written as
-    SQL because every customer page asks it and the ORM spent ten times the database's time
-    building it (``bench/read_paths.py``).
+    SQL because every customer page asks it, and building the UNION through the ORM took
+    several times as long as the database took to answer it.
     """
     rules = [_SAME_DETAIL]
     params: list[Any] = [customer.pk]

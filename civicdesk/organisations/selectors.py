@@ -93,6 +93,14 @@ def team_ids_for(staff: StaffMember) -> set[int]:
     return {team.pk for team in teams_of_staff(staff)}
 
 
+def staff_scope(staff: StaffMember) -> tuple[int, tuple[int, ...], str]:
+    """Everything of a member of staff that decides what records they may see: all that
+    ``cases_visible_to`` and ``contacts_visible_to`` read of them. A statement kept for a
+    read scoped by those is kept under this (ADR 51), so a visibility rule that starts
+    reading more of the member of staff must add it here."""
+    return (staff.organisation_id, tuple(sorted(team_ids_for(staff))), staff.role)
+
+
 _prepared_boundaries: dict[int, tuple[str, PreparedGeometry]] = {}
 
 

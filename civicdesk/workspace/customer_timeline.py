@@ -35,7 +35,7 @@ from civicdesk.feedback.choices import RATING_REASONS, Rating
 from civicdesk.feedback.selectors import ratings_of_cases
 from civicdesk.notifications.choices import MessageChannel, MessageStatus
 from civicdesk.notifications.selectors import notifications_of_customer
-from civicdesk.organisations.selectors import team_ids_for
+from civicdesk.organisations.selectors import staff_scope
 
 from .forms import choices
 
@@ -221,6 +221,21 @@ def timeline_page(
     )
 
 
+def timeline_shape(
+    *, staff: StaffMember, customer: Customer, kinds: frozenset[str], window: TimelineWindow
+) -> tuple[object, ...]:
+    """What the newest page's statement is built from, besides the customer's id: the
+    reader's scope, the customer's organisation (the messages are scoped by it), the kinds
+    asked for and the page's length."""
+    return (
+        "customer-timeline",
+        staff_scope(staff),
+        customer.organisation_id,
+        tuple(sorted(kinds)),
+        window.limit,
+    )
+
+
 def _reader(
     *, staff: StaffMember, customer: Customer, kinds: frozenset[str]
 ) -> Callable[[TimelineWindow], list[TimelineItem]]:
@@ -268,14 +283,7 @@ def _reader(
             # is kept per process (ADR 51), told apart by everything the sources are built
             # from but the customer.
             rows = read_timeline_kept(
-                shape=(
-                    "customer-timeline",
-                    staff.organisation_id,
-                    tuple(sorted(team_ids_for(staff))),
-                    staff.role,
-                    tuple(sorted(kinds)),
-                    window.limit,
-                ),
+                shape=timeline_shape(staff=staff, customer=customer, kinds=kinds, window=window),
                 varying={"customer": customer.pk},
                 sources=lambda: sources(window),
                 window=window,
