@@ -94,16 +94,17 @@ def test_listeners_hear_of_the_new_row_as_they_do_of_a_save(council):
     assert heard == [("pre_save", None, None), ("post_save", True, customer.pk)]
 
 
+def keyed(client: Any, body: Any) -> IdempotencyRecord:
+    """A stored answer under the key "report-1" of ``client``."""
+    return IdempotencyRecord(
+        client=client, key="report-1", fingerprint="f", status_code=201,
+        content_type="application/json", body=body,
+    )  # fmt: skip
+
+
 def test_a_value_already_taken_writes_nothing(council):
     client, _ = api_client_create(organisation=council, name="Rounds", scopes=[Scope.CASES_CREATE])
-
-    def record(body: str) -> IdempotencyRecord:
-        return IdempotencyRecord(
-            client=client, key="report-1", fingerprint="f", status_code=201,
-            content_type="application/json", body=body,
-        )  # fmt: skip
-
-    first, second = record("first"), record("second")
+    first, second = keyed(client, "first"), keyed(client, "second")
     assert row_insert(first, unless_taken=("client", "key")) is True
     assert row_insert(second, unless_taken=("client", "key")) is False
     assert second.pk is None and second._state.adding
@@ -112,17 +113,10 @@ def test_a_value_already_taken_writes_nothing(council):
 
 def test_a_taken_value_left_to_save_writes_nothing_either(council):
     client, _ = api_client_create(organisation=council, name="Rounds", scopes=[Scope.CASES_CREATE])
-
-    def record(body: Any) -> IdempotencyRecord:
-        return IdempotencyRecord(
-            client=client, key="report-1", fingerprint="f", status_code=201,
-            content_type="application/json", body=body,
-        )  # fmt: skip
-
     with transaction.atomic():
-        assert row_insert(record("first"), unless_taken=("client", "key")) is True
+        assert row_insert(keyed(client, "first"), unless_taken=("client", "key")) is True
         # An expression goes through save(), in a savepoint: the transaction carries on.
-        second = record(Value("second"))
+        second = keyed(client, Value("second"))
         assert row_insert(second, unless_taken=("client", "key")) is False
         assert second.pk is None and second._state.adding
         assert list(IdempotencyRecord.objects.values_list("body", flat=True)) == ["first"]
