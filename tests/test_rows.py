@@ -21,7 +21,7 @@ from civicdesk.contacts.models import Contact
 from civicdesk.core.rows import row_insert
 from civicdesk.customers.models import Customer
 from civicdesk.integrations.choices import Scope
-from civicdesk.integrations.models import IdempotencyRecord
+from civicdesk.integrations.models import IdempotencyRecord, Open311Jurisdiction
 from civicdesk.integrations.services import api_client_create
 from civicdesk.notifications.models import OutboxMessage
 
@@ -195,12 +195,51 @@ def test_a_case_that_finds_no_free_reference_writes_nothing_and_says_so(
     monkeypatch.setattr(lifecycle, "reference_generate", lambda: taken)
     response = post(2)
 
-    assert response.status_code == 400, response.content
+    # No fault of the client's: it is told to try again, and when.
+    assert response.status_code == 503, response.content
+    assert response["Retry-After"] == "1"
+    assert response.json()["code"] == "try_again"
     assert "free case reference" in response.json()["detail"]
     assert Case.objects.count() == 1
     assert Customer.objects.count() == 1
     assert Contact.objects.count() == 1
     assert not IdempotencyRecord.objects.filter(key="report-2").exists()
+
+    monkeypatch.undo()
+    retried = post(2)
+    assert retried.status_code == 201, retried.content
+    assert Case.objects.count() == 2
+
+
+def test_open311_is_told_to_try_again_when_no_reference_is_free(
+    client, council, missed_bin, monkeypatch
+):
+    Open311Jurisdiction.objects.create(organisation=council, jurisdiction_id="wrekin.example")
+    _, key = api_client_create(organisation=council, name="FixMyStreet", scopes=[Scope.OPEN311])
+
+    def post(number: int) -> Any:
+        return client.post(
+            "/open311/v2/requests.json",
+            {
+                "jurisdiction_id": "wrekin.example",
+                "api_key": key,
+                "service_code": "missed-bin",
+                "lat": "52.700512",
+                "long": "-2.516378",
+                "description": f"Missed bin, report {number}",
+                "email": f"reporter{number}@example.com",
+                "attribute[bin]": "Recycling",
+            },
+        )
+
+    taken = post(1).json()[0]["service_request_id"]
+    monkeypatch.setattr(lifecycle, "reference_generate", lambda: taken)
+    response = post(2)
+
+    assert response.status_code == 503, response.content
+    assert response["Retry-After"] == "1"
+    assert "free case reference" in response.json()[0]["description"]
+    assert Case.objects.count() == 1
 
 
 def test_a_field_left_to_its_database_default_is_written_by_save(council, missed_bin, resident):

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from civicdesk.cases.selectors import public_notes_by_id
 from civicdesk.catalogue.choices import QuestionKind
 from civicdesk.core.calendar import iso_time_utc
-from civicdesk.core.errors import DomainError, NotFound, NotPermitted
+from civicdesk.core.errors import DomainError, NotFound, NotPermitted, TryAgain
 from civicdesk.core.references import reference_normalise
 from civicdesk.integrations.choices import Scope, TokenStatus
 from civicdesk.integrations.open311 import (
@@ -159,6 +159,10 @@ def open311_view(methods: list[str]):  # type: ignore[no-untyped-def]
                 return _error(fmt, 404, error.message)
             except NotPermitted as error:
                 return _error(fmt, 403, error.message)
+            except TryAgain as error:
+                response = _error(fmt, 503, error.message)
+                response["Retry-After"] = str(error.retry_after_seconds)
+                return response
             except DomainError as error:
                 detail = "; ".join(f"{name}: {text}" for name, text in error.fields.items())
                 return _error(fmt, 400, f"{error.message} {detail}".strip())

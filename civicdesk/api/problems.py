@@ -14,6 +14,7 @@ from civicdesk.core.errors import (
     NotFound,
     NotPermitted,
     TransitionNotAllowed,
+    TryAgain,
     ValidationFailed,
 )
 from civicdesk.core.ratelimit import attempts_add
@@ -31,6 +32,7 @@ STATUS_FOR = (
     (IdempotencyMismatch, 422),
     (TransitionNotAllowed, 409),
     (EditConflict, 409),
+    (TryAgain, 503),
     (DomainError, 400),
 )
 
@@ -43,6 +45,7 @@ TITLES = {
     413: "Too large",
     422: "Unprocessable request",
     429: "Too many requests",
+    503: "Try again",
 }
 
 
@@ -73,7 +76,10 @@ def problem(
 
 def problem_from(error: DomainError) -> HttpResponse:
     status = next(status for kind, status in STATUS_FOR if isinstance(error, kind))
-    return problem(status, error.code, error.message, fields=error.fields)
+    headers = (
+        {"Retry-After": str(error.retry_after_seconds)} if isinstance(error, TryAgain) else None
+    )
+    return problem(status, error.code, error.message, fields=error.fields, headers=headers)
 
 
 class RateLimited(Exception):

@@ -27,7 +27,13 @@ from civicdesk.contacts.services import ContactDetails, contact_log, contact_rai
 from civicdesk.core.audit import Actor
 from civicdesk.core.calendar import TimeUnit
 from civicdesk.core.choices import Channel, Priority
-from civicdesk.core.errors import DomainError, NotPermitted, TransitionNotAllowed, ValidationFailed
+from civicdesk.core.errors import (
+    DomainError,
+    NotPermitted,
+    TransitionNotAllowed,
+    TryAgain,
+    ValidationFailed,
+)
 from civicdesk.core.references import legacy_reference_key, reference_generate
 from civicdesk.core.rows import row_insert
 from civicdesk.core.text import storable
@@ -808,7 +814,7 @@ def _save_new_case(case: Case) -> None:
         if row_insert(case, unless_taken=("reference",)):
             case_audit_track_new(case)
             return
-    raise DomainError("Could not find a free case reference; try again.")
+    raise TryAgain("Could not find a free case reference. Try again in a moment.")
 
 
 def _record_raising_contact(

@@ -35,3 +35,10 @@ class TransitionNotAllowed(DomainError):
 
 class EditConflict(DomainError):
     code = "edit_conflict"
+
+
+class TryAgain(DomainError):
+    """No fault of the request: the same request may well succeed in a moment."""
+
+    code = "try_again"
+    retry_after_seconds = 1

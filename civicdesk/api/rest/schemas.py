@@ -24,7 +24,9 @@ class Problem(Schema):
     errors: dict[str, str] | None = None
 
 
-ERRORS: dict[int, type[Schema]] = {code: Problem for code in (400, 401, 403, 404, 409, 422, 429)}
+ERRORS: dict[int, type[Schema]] = {
+    code: Problem for code in (400, 401, 403, 404, 409, 422, 429, 503)
+}
 
 # Text without a NUL character: no text here needs one, and PostgreSQL cannot store it.
 NO_NUL = r"^[^\x00]*$"
