@@ -503,6 +503,9 @@ def test_a_kept_statement_still_hides_what_the_reader_may_not_see(
         address = f"/staff/customers/{customer.pk}/"
         assert summaries(as_adviser.get(address).content.decode()) == set()
         assert summaries(as_officer.get(address).content.decode()) == {f"About customer {number}"}
+    # The third customer's pages came from kept statements, one for each reader's scope:
+    # without them this test would say nothing about kept statements.
+    assert len(no_statements_kept._kept_statements) == 2
 
 
 def compiled(statement: str, params: list, customer: int):

@@ -116,7 +116,7 @@ def read_timeline_kept(
     """
     kept = _kept_statements.get(shape)
     if kept is not None:
-        return _rows(kept.alias, kept.statement, kept.filled(varying))
+        return _rows(kept.compiled.alias, kept.compiled.statement, kept.filled(varying))
     compiled = _statement_of(sources(), window=window, varying=varying)
     if compiled is None:
         return []
@@ -147,14 +147,12 @@ class _Compiled:
 
 @dataclass(frozen=True)
 class _Kept:
-    alias: str
-    statement: str
-    params: list[Any]
-    # Which varying id goes in which place of ``params``.
+    compiled: _Compiled
+    # Which varying id goes in which place of the compiled parameters.
     places: Mapping[int, str]
 
     def filled(self, varying: Mapping[str, int]) -> list[Any]:
-        params = list(self.params)
+        params = list(self.compiled.params)
         for place, name in self.places.items():
             params[place] = varying[name]
         return params
@@ -189,7 +187,7 @@ def _learned(earlier: _Compiled, later: _Compiled) -> _Kept | None:
         if len(names) != 1 or type(after) is not int:
             return None
         places[place] = names[0]
-    return _Kept(alias=later.alias, statement=later.statement, params=later.params, places=places)
+    return _Kept(compiled=later, places=places)
 
 
 def _statement_of(
